@@ -1,0 +1,106 @@
+# ringfetch build. `make` builds the binaries; `make demo` and `make test` are
+# the two commands a user types on a fresh Debian 12 machine.
+#
+# Layout the rules rely on (so adding a file needs no Makefile edit):
+#   src/**/NAME_main.c   one program each: build/NAME
+#   src/**/*.c (others)  compiled into build/librf.a, linked into every program and test
+#   tests/unit/test_*.c  one cmocka program each: build/tests/test_*
+# llhttp is compiled from Debian's node-llhttp sources into build/llhttp/.
+
+CC      ?= cc
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-asan
+else
+BUILD   ?= build
+endif
+
+LLHTTP_SRC_DIR ?= /usr/share/llhttp
+LLHTTP_INC_DIR ?= /usr/share/include/llhttp
+
+PKGS    := liburing json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+CPPFLAGS += -Iinclude -Isrc -I$(LLHTTP_INC_DIR) $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ALL_SRC  := $(shell find src -name '*.c' | sort)
+MAIN_SRC := $(filter %_main.c,$(ALL_SRC))
+LIB_SRC  := $(filter-out %_main.c,$(ALL_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+PROGS    := $(foreach m,$(MAIN_SRC),$(BUILD)/$(patsubst %_main.c,%,$(notdir $(m))))
+
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BINS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
+TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/obj/%.o)
+
+LLHTTP_LIB := $(BUILD)/llhttp/libllhttp.a
+LLHTTP_OBJ := $(addprefix $(BUILD)/llhttp/,llhttp.o api.o http.o)
+
+.PHONY: all clean deps demo test asan check-deps
+all: $(PROGS) $(TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# llhttp's generated C is not ours: compile it as it is, warnings off, into its own archive.
+$(BUILD)/llhttp/%.o: $(LLHTTP_SRC_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -I$(LLHTTP_INC_DIR) $(filter -O% -g -fsanitize% -fno-%,$(CFLAGS)) -w -c -o $@ $<
+
+$(LLHTTP_LIB): $(LLHTTP_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/librf.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+define prog_rule
+$(BUILD)/$(patsubst %_main.c,%,$(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(BUILD)/librf.a $(LLHTTP_LIB)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach m,$(MAIN_SRC),$(eval $(call prog_rule,$(m))))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELPER_OBJ) $(BUILD)/librf.a $(LLHTTP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+clean:
+	rm -rf build build-asan
+
+# ---- targets around the build (harness) ----------------------------------
+# deps, test, asan and demo re-enter make after `deps`, so that on a fresh
+# machine pkg-config's flags are read only once the packages exist, and so
+# that `make -j` never compiles before the headers are installed.
+
+ASAN_BUILD ?= build-asan
+# Make every sanitizer report fatal, so a finding is a failed test, not a log line.
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=1:strict_string_checks=1 \
+           UBSAN_OPTIONS=abort_on_error=1:halt_on_error=1:print_stacktrace=1
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	RF_BUILD=$(BUILD) tests/run
+
+asan: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(ASAN_BUILD) all
+	$(SAN_ENV) RF_BUILD=$(ASAN_BUILD) tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,118 @@
+/* ringfetch engine: the one header a front end includes.
+ *
+ * Jobs in (URL + destination path), one result per job out. The engine owns
+ * one io_uring and runs every network and file operation on it; it knows
+ * nothing about flags, progress bars or output formats.
+ *
+ *   struct rf_options opt;
+ *   rf_options_default(&opt);
+ *   opt.window = 100;
+ *   rf_engine_run(&opt, next_job, on_result, ctx, &stats);
+ *
+ * Memory is O(window): jobs are pulled from next_job() only when a slot in
+ * the in-flight window is free, so a list of millions of URLs is fine.
+ */
+#ifndef RINGFETCH_ENGINE_H
+#define RINGFETCH_ENGINE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One unit of work. The engine copies url and path before next_job returns
+ * control to the loop, so the front end may reuse its buffers. */
+struct rf_job {
+    const char *url;  /* absolute http:// URL */
+    const char *path; /* destination file; NULL means fetch and discard */
+    void *user;       /* handed back untouched in the result */
+};
+
+enum rf_outcome {
+    RF_OK = 0,        /* 2xx, body complete, file renamed to its final name */
+    RF_NOT_FOUND = 1, /* HTTP 404 */
+    RF_ERROR = 2,     /* anything else; err says what */
+    RF_CANCELLED = 3, /* the run was stopped (rf_options.stop) before this job ended */
+};
+
+/* Engine-specific error codes, negative and outside the errno range. The
+ * other negative values in rf_result.err are -errno (-ETIMEDOUT,
+ * -ECONNREFUSED, -ECONNRESET, -ENOSPC, ...). */
+enum rf_err {
+    RF_E_HTTP_STATUS = -4001, /* non-2xx, non-404 status: see http_status */
+    RF_E_RESOLVE = -4002,     /* host name could not be resolved: detail holds gai_strerror() */
+    RF_E_PROTOCOL = -4003,    /* invalid response: detail holds the parser's reason */
+    RF_E_TRUNCATED = -4004,   /* connection closed before the body was complete */
+    RF_E_BAD_URL = -4005,     /* the URL could not be parsed or is not http:// */
+    RF_E_TOO_LARGE = -4006,   /* response headers over RF_MAX_HEADER_BYTES */
+    RF_E_CONNECT_TIMEOUT = -4007, /* no connection within connect_timeout_ms */
+    RF_E_TIMEOUT = -4008,     /* the whole request took longer than request_timeout_ms */
+    RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
+};
+
+struct rf_result {
+    void *user;
+    const char *url;         /* valid only during the callback */
+    const char *path;        /* valid only during the callback; may be NULL */
+    enum rf_outcome outcome;
+    int err;                 /* 0 when ok, else -errno or enum rf_err */
+    int http_status;         /* 0 when no status line was received */
+    uint64_t bytes;          /* body bytes received (and written) */
+    const char *detail;      /* static or engine-owned text qualifying err; may be NULL */
+    const char *host;        /* host part of the URL, for messages; may be NULL */
+    uint64_t elapsed_us;     /* from the job's start to its result */
+};
+
+struct rf_stats {
+    uint64_t jobs;           /* results delivered */
+    uint64_t ok, not_found, errors, cancelled;
+    uint64_t bytes;          /* body bytes of all jobs */
+    uint64_t enters;         /* io_uring_enter system calls */
+    uint64_t sqes;           /* SQEs submitted */
+    uint64_t cqes;           /* CQEs reaped */
+    uint64_t enobufs;        /* recvs that found the buffer ring empty */
+    uint64_t connects;       /* connections opened */
+    uint64_t reused;         /* requests sent on a kept-alive connection */
+    uint32_t peak_inflight;  /* most jobs in flight at once */
+    uint32_t window;         /* the window actually used */
+    char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
+};
+
+/* Produce the next job into *job. Return 1 when a job was produced, 0 when
+ * the list is exhausted, or a negative errno to abort the run. */
+typedef int (*rf_next_job_fn)(void *ctx, struct rf_job *job);
+/* Called once per job, in completion order. */
+typedef void (*rf_result_fn)(void *ctx, const struct rf_result *res);
+/* Called every tick_ms while the loop runs (progress bars). */
+typedef void (*rf_tick_fn)(void *ctx, const struct rf_stats *stats);
+
+struct rf_options {
+    unsigned window;              /* most jobs in flight at once (>= 1) */
+    unsigned connect_timeout_ms;  /* per connection attempt */
+    unsigned request_timeout_ms;  /* per job, from start to result; 0 = none */
+    unsigned tick_ms;             /* 0 = no ticks */
+    rf_tick_fn tick;
+    volatile sig_atomic_t *stop;  /* when it becomes non-zero the run ends: jobs in flight are
+                                     cancelled (RF_CANCELLED), no further jobs are pulled */
+    const char *user_agent;       /* NULL = "ringfetch/VERSION" */
+};
+
+void rf_options_default(struct rf_options *opt);
+
+/* Run every job to completion. Returns 0 when the job list was exhausted and
+ * every result delivered, -EINTR when stopped through opt->stop, or another
+ * negative errno when the engine could not start (ring setup, memory) or
+ * next_job failed; stats is filled in every case. */
+int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
+                  rf_result_fn on_result, void *ctx, struct rf_stats *stats);
+
+/* Words for a result, for the CLI edge: "HTTP error 503 - Service Unavailable",
+ * "timed out", "Connection refused", "could not resolve host flupy.org", ...
+ * Writes at most size bytes (NUL included) and returns buf. */
+char *rf_result_message(const struct rf_result *res, char *buf, size_t size);
+
+/* The reason phrase we use for a status code ("Not Found"); "" if unknown. */
+const char *rf_status_reason(int status);
+
+#define RF_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,72 @@
+/* One HTTP/1.1 response, parsed incrementally with llhttp.
+ *
+ * The connection feeds every received buffer as it arrives; body spans are
+ * handed to on_body as pointers into that buffer (no copy). The parser stops
+ * at the end of the message, so bytes after it are reported back as surplus
+ * instead of being parsed as a second response (which must never reach any
+ * file). 1xx interim responses (100 Continue, 103 Early Hints) are skipped;
+ * 101 is an error since we never ask to upgrade.
+ */
+#ifndef RF_RESPONSE_H
+#define RF_RESPONSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <llhttp.h>
+
+enum resp_state { RESP_HEADERS, RESP_BODY, RESP_COMPLETE, RESP_FAILED };
+
+/* resp_feed / resp_eof results (errors are negative enum rf_err values from
+ * ringfetch/engine.h, or a negative errno returned by a callback). */
+#define RESP_MORE 0 /* need more bytes */
+#define RESP_DONE 1 /* message complete */
+
+struct resp;
+/* Called once when the final (non-1xx) header section is complete. Return 0
+ * to go on or a negative error to fail the response with it. */
+typedef int (*resp_headers_fn)(void *ctx, const struct resp *r);
+/* Called for each body span, in order; at points into the fed buffer. Return
+ * 0 or a negative error to fail the response with it. */
+typedef int (*resp_body_fn)(void *ctx, const char *at, size_t len);
+
+struct resp {
+    llhttp_t parser;         /* private */
+    llhttp_settings_t settings; /* private */
+    enum resp_state state;
+    int status;              /* valid from on_headers on */
+    int http_major, http_minor;
+    bool has_content_length;
+    uint64_t content_length; /* valid when has_content_length */
+    bool chunked;
+    bool keep_alive;         /* valid at RESP_DONE: the connection may be reused */
+    uint64_t body_bytes;     /* body bytes passed to on_body so far */
+    uint64_t bytes_fed;      /* all bytes fed so far */
+    uint32_t header_bytes;   /* size of the header section(s) seen so far */
+    int error;               /* at RESP_FAILED: the negative code returned */
+    const char *reason;      /* at RESP_FAILED: words for the error (llhttp's reason,
+                                or a static string of ours); NULL otherwise */
+    void *ctx;
+    resp_headers_fn on_headers;
+    resp_body_fn on_body;
+};
+
+/* Prepare r for a new response to a GET. */
+void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_fn on_body);
+
+/* Feed len bytes. Returns RESP_MORE when all were consumed and the message
+ * is not complete, RESP_DONE when the message completed (*used = bytes of
+ * buf that belonged to it; the rest is surplus the caller must not treat as
+ * part of this response), or a negative error: RF_E_PROTOCOL (r->reason
+ * says why), RF_E_TOO_LARGE (headers over RF_MAX_HEADER_BYTES), or what a
+ * callback returned. After RESP_DONE or an error, further calls return the
+ * same result without parsing. */
+int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used);
+
+/* The peer closed the connection. Returns RESP_DONE when the body was
+ * delimited by the close and is complete (or the message was already
+ * complete), RF_E_EMPTY_REPLY when no byte was ever fed, RF_E_TRUNCATED
+ * when the message was cut short (headers or body incomplete). */
+int resp_eof(struct resp *r);
+
+#endif
