@@ -144,9 +144,10 @@ static void conn_fail(struct conn *c, int err)
     void *job = c->job;
     bool retry = c->reused && c->resp.bytes_fed == 0 &&
                  (err == -ECONNRESET || err == -EPIPE || err == RF_E_EMPTY_REPLY);
+    const char *detail = c->resp.state == RESP_FAILED ? c->resp.reason : NULL;
     conn_abort(c->set, c);
     if (job)
-        c->set->ev->on_end(job, err, retry);
+        c->set->ev->on_end(job, err, detail, retry);
 }
 
 static void conn_end(struct conn *c, bool keep)
@@ -161,7 +162,7 @@ static void conn_end(struct conn *c, bool keep)
     } else {
         conn_abort(c->set, c);
     }
-    c->set->ev->on_end(job, 0, false);
+    c->set->ev->on_end(job, 0, NULL, false);
 }
 
 static void conn_arm_recv(struct conn *c)

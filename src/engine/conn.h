@@ -34,8 +34,9 @@ struct conn_events {
     /* The response ended: err 0 (complete) or negative. retry: the request
      * failed on a reused connection before any byte came back, which is how
      * a server's close of an idle keep-alive connection shows; the job may
-     * be sent again on a new connection. The connection is detached. */
-    void (*on_end)(void *job, int err, bool retry);
+     * be sent again on a new connection. detail: static words qualifying
+     * err (the parser's reason), or NULL. The connection is detached. */
+    void (*on_end)(void *job, int err, const char *detail, bool retry);
 };
 
 struct conn {

@@ -213,9 +213,11 @@ static void xfer_on_buffer_end(void *job)
         sink_flush(&x->sink, &x->eng->ring);
 }
 
-static void xfer_on_end(void *job, int err, bool retry)
+static void xfer_on_end(void *job, int err, const char *detail, bool retry)
 {
     struct xfer *x = job;
+    if (detail && !x->detail)
+        x->detail = detail;
     struct engine *e = x->eng;
     x->conn = NULL;
     if (retry && !x->retried && !x->has_sink && !e->stopping) {
