@@ -535,7 +535,15 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
             timeout = next > now ? (int64_t)(next - now) : 0;
         if (timeout > 1000000000)
             timeout = 1000000000;
-        ret = ring_wait(&e->ring, timeout);
+        /* With many jobs in flight, wait for a batch of completions (for at
+         * most RF_BATCH_WAIT_US) instead of the first one: one enter then
+         * serves many jobs. With few, the first completion wakes us. */
+        unsigned wait_nr = e->active / RF_BATCH_JOBS_PER_CQE;
+        if (wait_nr > RF_BATCH_MAX_CQES)
+            wait_nr = RF_BATCH_MAX_CQES;
+        if (wait_nr > 1 && timeout > (int64_t)RF_BATCH_WAIT_US * 1000)
+            timeout = (int64_t)RF_BATCH_WAIT_US * 1000;
+        ret = ring_wait(&e->ring, wait_nr ? wait_nr : 1, timeout);
         if (ret < 0 && ret != -ETIME && ret != -EINTR)
             goto out;
         engine_reap(e);
@@ -544,7 +552,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
     /* Close idle connections and let every close complete before the ring goes. */
     conn_close_idle(&e->cs);
     for (int spins = 0; e->cs.active > 0 && spins < 1000; spins++) {
-        ring_wait(&e->ring, 10000000);
+        ring_wait(&e->ring, 1, 10000000);
         engine_reap(e);
     }
     ret = e->fatal ? e->fatal : e->stopping ? -EINTR : 0;

@@ -350,7 +350,7 @@ void ring_buf_release(struct ring *r, unsigned bid)
         ring_buf_give(r, bid);
 }
 
-int ring_wait(struct ring *r, int64_t timeout_ns)
+int ring_wait(struct ring *r, unsigned wait_nr, int64_t timeout_ns)
 {
     struct ring_impl *im = r->impl;
     struct io_uring_cqe *cqe;
@@ -363,14 +363,14 @@ int ring_wait(struct ring *r, int64_t timeout_ns)
         return 0;
     }
     /* With the CQ empty, liburing makes exactly one io_uring_enter here: it
-     * submits everything and waits for one CQE or the timeout. */
+     * submits everything and waits for wait_nr CQEs or the timeout. */
     struct __kernel_timespec ts;
     if (timeout_ns >= 0) {
         ts.tv_sec = timeout_ns / 1000000000;
         ts.tv_nsec = timeout_ns % 1000000000;
     }
     r->enters++;
-    int ret = io_uring_submit_and_wait_timeout(&im->uring, &cqe, 1, timeout_ns >= 0 ? &ts : NULL, NULL);
+    int ret = io_uring_submit_and_wait_timeout(&im->uring, &cqe, wait_nr ? wait_nr : 1, timeout_ns >= 0 ? &ts : NULL, NULL);
     if (ret == -ETIME || ret == -EINTR)
         return ret;
     return ret < 0 ? ret : 0;

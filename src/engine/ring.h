@@ -86,11 +86,12 @@ char *ring_buf(const struct ring *r, unsigned bid);
 void ring_buf_hold(struct ring *r, unsigned bid);
 void ring_buf_release(struct ring *r, unsigned bid);
 
-/* Submit what was prepared and wait until at least one completion is
- * ready or timeout_ns passed (< 0: no limit). Does not wait when
- * completions are already waiting. One io_uring_enter at most.
+/* Submit what was prepared and wait until wait_nr completions are ready
+ * or timeout_ns passed (< 0: no limit); on the timeout, whatever did
+ * complete is there to reap. Does not wait when completions are already
+ * waiting. One io_uring_enter at most.
  * Returns 0, -ETIME, -EINTR (a signal arrived) or another -errno. */
-int ring_wait(struct ring *r, int64_t timeout_ns);
+int ring_wait(struct ring *r, unsigned wait_nr, int64_t timeout_ns);
 
 /* Take up to max completions into out (oldest first) and release them
  * from the CQ. Returns how many. */

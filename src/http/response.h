@@ -6,6 +6,9 @@
  * instead of being parsed as a second response (which must never reach any
  * file). 1xx interim responses (100 Continue, 103 Early Hints) are skipped;
  * 101 is an error since we never ask to upgrade.
+ *
+ * A struct resp must not be moved or copied after resp_init(): llhttp keeps
+ * pointers to its settings and to the struct itself.
  */
 #ifndef RF_RESPONSE_H
 #define RF_RESPONSE_H

@@ -1,0 +1,243 @@
+/* One HTTP/1.1 response on top of llhttp 8.1 (see response.h).
+ *
+ * How the pieces fit:
+ * - The parser is HTTP_RESPONSE, default (loose) build, no lenient flags.
+ * - on_message_complete of the final response returns HPE_PAUSED, so
+ *   llhttp_execute() stops exactly at the end of the message. llhttp 8.1 then
+ *   sets error_pos to the first byte after the message (the pause node stores
+ *   p, the position the next state would read), so the bytes the message used
+ *   are error_pos - buf. We never resume: the parser is done.
+ * - Errors from our callbacks are returned to llhttp as HPE_USER (or -1 for
+ *   the non-data callbacks, which llhttp turns into HPE_CB_*); the code we
+ *   want to report is kept in r->error, which always wins over llhttp's.
+ * - The header size limit is enforced twice: the span callbacks count the
+ *   section as they see it (status + names + values + per-line overhead),
+ *   which catches one huge buffer early, and resp_feed checks the raw byte
+ *   count while still in the headers, which catches what no callback sees
+ *   (long runs of whitespace, leading CRLFs).
+ *
+ * The struct must not be moved after resp_init: llhttp keeps pointers to
+ * r->settings and r (parser.data).
+ */
+#include "http/response.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ringfetch/engine.h"
+#include "tunables.h"
+
+/* Per-line overhead the span callbacks do not see, for a normally formatted
+ * section: "HTTP/" SP 3DIGIT SP ... CRLF on the status line, ": " and CRLF
+ * on each field line, and the CRLF that ends the section. */
+#define RESP_STATUS_LINE_OVERHEAD 12u
+#define RESP_FIELD_LINE_OVERHEAD  4u
+#define RESP_SECTION_END_OVERHEAD 2u
+
+static struct resp *resp_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+/* Record a failure; the first one wins. Returns what llhttp wants to see
+ * from a data callback to stop. */
+static int resp_fail(struct resp *r, int err, const char *reason)
+{
+    if (r->error == 0) {
+        r->error = err;
+        r->reason = reason;
+    }
+    return HPE_USER;
+}
+
+static int resp_count(struct resp *r, size_t n)
+{
+    /* Saturate rather than wrap: the field is 32 bits, a hostile trailer is not. */
+    if (n > RF_MAX_HEADER_BYTES || r->header_bytes + n > RF_MAX_HEADER_BYTES) {
+        r->header_bytes = RF_MAX_HEADER_BYTES + 1;
+        return resp_fail(r, RF_E_TOO_LARGE, "response header section too large");
+    }
+    r->header_bytes += (uint32_t)n;
+    return 0;
+}
+
+static int resp_on_message_begin(llhttp_t *p)
+{
+    return resp_count(resp_of(p), RESP_STATUS_LINE_OVERHEAD) ? -1 : 0;
+}
+
+static int resp_on_span(llhttp_t *p, const char *at, size_t len)
+{
+    (void)at;
+    return resp_count(resp_of(p), len);
+}
+
+static int resp_on_header_field_complete(llhttp_t *p)
+{
+    return resp_count(resp_of(p), RESP_FIELD_LINE_OVERHEAD) ? -1 : 0;
+}
+
+static bool resp_status_has_no_body(int status)
+{
+    /* RFC 9112 6.3: 1xx, 204 and 304 end at the empty line whatever
+     * Content-Length says (llhttp 8.1 would read a body for them). */
+    return status / 100 == 1 || status == 204 || status == 304;
+}
+
+static int resp_on_headers_complete(llhttp_t *p)
+{
+    struct resp *r = resp_of(p);
+    int status = llhttp_get_status_code(p);
+
+    if (resp_count(r, RESP_SECTION_END_OVERHEAD))
+        return -1;
+    if (status == 101) {
+        resp_fail(r, RF_E_PROTOCOL, "unexpected 101 Switching Protocols");
+        return -1;
+    }
+    if (status / 100 == 1) {
+        /* Interim response (100 Continue, 103 Early Hints): skip its (absent)
+         * body; llhttp completes it and parses the next message from the same
+         * buffer. Nothing of it is recorded. */
+        return 1;
+    }
+
+    r->status = status;
+    r->http_major = llhttp_get_http_major(p);
+    r->http_minor = llhttp_get_http_minor(p);
+    r->has_content_length = (p->flags & F_CONTENT_LENGTH) != 0;
+    r->content_length = r->has_content_length ? p->content_length : 0;
+    r->chunked = (p->flags & F_CHUNKED) != 0;
+    r->state = RESP_BODY;
+
+    if (r->on_headers) {
+        int err = r->on_headers(r->ctx, r);
+        if (err < 0) {
+            resp_fail(r, err, "response rejected by the headers callback");
+            return -1;
+        }
+    }
+    return resp_status_has_no_body(status) ? 1 : 0;
+}
+
+static int resp_on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct resp *r = resp_of(p);
+
+    r->body_bytes += len;
+    if (r->on_body) {
+        int err = r->on_body(r->ctx, at, len);
+        if (err < 0)
+            return resp_fail(r, err, "body rejected by the body callback");
+    }
+    return 0;
+}
+
+static int resp_on_message_complete(llhttp_t *p)
+{
+    struct resp *r = resp_of(p);
+
+    if (r->state != RESP_BODY)
+        return 0; /* an interim 1xx: go on with the next message */
+    /* Must be asked here: llhttp clears the flags right after this callback. */
+    r->keep_alive = llhttp_should_keep_alive(p) != 0;
+    r->state = RESP_COMPLETE;
+    return HPE_PAUSED;
+}
+
+void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_fn on_body)
+{
+    memset(r, 0, sizeof(*r));
+    llhttp_settings_init(&r->settings);
+    r->settings.on_message_begin = resp_on_message_begin;
+    r->settings.on_version = resp_on_span;
+    r->settings.on_status = resp_on_span;
+    r->settings.on_header_field = resp_on_span;
+    r->settings.on_header_value = resp_on_span;
+    r->settings.on_header_field_complete = resp_on_header_field_complete;
+    r->settings.on_headers_complete = resp_on_headers_complete;
+    r->settings.on_body = resp_on_body;
+    r->settings.on_message_complete = resp_on_message_complete;
+    llhttp_init(&r->parser, HTTP_RESPONSE, &r->settings);
+    r->parser.data = r;
+    r->state = RESP_HEADERS;
+    r->ctx = ctx;
+    r->on_headers = on_headers;
+    r->on_body = on_body;
+}
+
+static int resp_set_failed(struct resp *r, int err, const char *reason)
+{
+    resp_fail(r, err, reason);
+    r->state = RESP_FAILED;
+    return r->error;
+}
+
+int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used)
+{
+    llhttp_errno_t e;
+
+    *used = 0;
+    if (r->state == RESP_COMPLETE)
+        return RESP_DONE;
+    if (r->state == RESP_FAILED)
+        return r->error;
+    if (len == 0)
+        return RESP_MORE;
+
+    r->bytes_fed += len;
+    e = llhttp_execute(&r->parser, buf, len);
+    if (r->error != 0)
+        return resp_set_failed(r, r->error, r->reason);
+
+    if (e == HPE_PAUSED && r->state == RESP_COMPLETE) {
+        const char *end = llhttp_get_error_pos(&r->parser);
+        *used = (size_t)(end - buf);
+        return RESP_DONE;
+    }
+    if (e != HPE_OK) {
+        /* llhttp's reasons are string literals inside llhttp: static. */
+        const char *why = llhttp_get_error_reason(&r->parser);
+        return resp_set_failed(r, RF_E_PROTOCOL, why ? why : llhttp_errno_name(e));
+    }
+
+    /* All of buf was consumed. If we are still in the headers, every byte fed
+     * so far was header bytes (of this or an interim section). */
+    if (r->state == RESP_HEADERS && r->bytes_fed > RF_MAX_HEADER_BYTES)
+        return resp_set_failed(r, RF_E_TOO_LARGE, "response header section too large");
+    *used = len;
+    return RESP_MORE;
+}
+
+int resp_eof(struct resp *r)
+{
+    switch (r->state) {
+    case RESP_COMPLETE:
+        return RESP_DONE;
+    case RESP_FAILED:
+        return r->error;
+    case RESP_HEADERS:
+        if (r->bytes_fed == 0)
+            return resp_set_failed(r, RF_E_EMPTY_REPLY, "connection closed without a response");
+        return resp_set_failed(r, RF_E_TRUNCATED, "connection closed in the response headers");
+    case RESP_BODY:
+        break;
+    }
+
+    if (!llhttp_message_needs_eof(&r->parser))
+        return resp_set_failed(r, RF_E_TRUNCATED, "connection closed before the body was complete");
+
+    /* The body runs to EOF: llhttp_finish() fires on_message_complete, which
+     * marks us complete (and returns HPE_PAUSED, which finish passes on). */
+    llhttp_errno_t e = llhttp_finish(&r->parser);
+    if (r->error != 0)
+        return resp_set_failed(r, r->error, r->reason);
+    if (e != HPE_OK && e != HPE_PAUSED)
+        return resp_set_failed(r, RF_E_TRUNCATED, llhttp_get_error_reason(&r->parser));
+    if (r->state != RESP_COMPLETE) {
+        /* finish was "safe" without a callback: nothing more to wait for. */
+        r->keep_alive = false;
+        r->state = RESP_COMPLETE;
+    }
+    return RESP_DONE;
+}

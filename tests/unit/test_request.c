@@ -1,0 +1,123 @@
+/* request.c: the exact bytes of a GET. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http/request.h"
+#include "ringfetch/engine.h"
+
+static void assert_request(const char *url, const char *ua, const char *expect)
+{
+    char buf[1024];
+    struct url u;
+
+    assert_int_equal(url_parse(url, &u), 0);
+    int n = request_build(buf, sizeof(buf), &u, ua);
+    assert_int_equal(n, (int)strlen(expect));
+    assert_memory_equal(buf, expect, (size_t)n);
+}
+
+static void test_get_has_exact_bytes(void **state)
+{
+    (void)state;
+    assert_request("http://example.com/flags/br/br.gif", "ua/1",
+                   "GET /flags/br/br.gif HTTP/1.1\r\n"
+                   "Host: example.com\r\n"
+                   "User-Agent: ua/1\r\n"
+                   "Accept: */*\r\n"
+                   "\r\n");
+}
+
+static void test_host_header_carries_non_default_port(void **state)
+{
+    (void)state;
+    assert_request("http://127.0.0.1:8001/x", "ua",
+                   "GET /x HTTP/1.1\r\nHost: 127.0.0.1:8001\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_host_header_brackets_ipv6(void **state)
+{
+    (void)state;
+    assert_request("http://[::1]:8080/x", "ua",
+                   "GET /x HTTP/1.1\r\nHost: [::1]:8080\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
+    assert_request("http://[::1]/x", "ua",
+                   "GET /x HTTP/1.1\r\nHost: [::1]\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_target_keeps_query_and_drops_fragment(void **state)
+{
+    (void)state;
+    assert_request("http://h/a?b=1&c=%20#frag", "ua",
+                   "GET /a?b=1&c=%20 HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_empty_path_requests_slash(void **state)
+{
+    (void)state;
+    assert_request("http://H", "ua",
+                   "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_null_user_agent_is_ringfetch_version(void **state)
+{
+    (void)state;
+    assert_request("http://h/", NULL,
+                   "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: ringfetch/" RF_VERSION
+                   "\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_no_connection_header_is_sent(void **state)
+{
+    (void)state;
+    char buf[512];
+    struct url u;
+    assert_int_equal(url_parse("http://h/x", &u), 0);
+    int n = request_build(buf, sizeof(buf) - 1, &u, "ua");
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_null(strcasestr(buf, "connection"));
+}
+
+static void test_exact_fit_succeeds_one_less_is_enospc(void **state)
+{
+    (void)state;
+    static const char expect[] =
+        "GET /x HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n";
+    char buf[sizeof(expect) - 1];
+    struct url u;
+    assert_int_equal(url_parse("http://h/x", &u), 0);
+    assert_int_equal(request_build(buf, sizeof(buf), &u, "ua"), (int)sizeof(buf));
+    assert_memory_equal(buf, expect, sizeof(buf));
+    assert_int_equal(request_build(buf, sizeof(buf) - 1, &u, "ua"), -ENOSPC);
+    assert_int_equal(request_build(buf, 0, &u, "ua"), -ENOSPC);
+}
+
+static void test_user_agent_with_crlf_is_refused(void **state)
+{
+    (void)state;
+    char buf[512];
+    struct url u;
+    assert_int_equal(url_parse("http://h/x", &u), 0);
+    assert_int_equal(request_build(buf, sizeof(buf), &u, "ua\r\nX-Evil: 1"), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_get_has_exact_bytes),
+        cmocka_unit_test(test_host_header_carries_non_default_port),
+        cmocka_unit_test(test_host_header_brackets_ipv6),
+        cmocka_unit_test(test_target_keeps_query_and_drops_fragment),
+        cmocka_unit_test(test_empty_path_requests_slash),
+        cmocka_unit_test(test_null_user_agent_is_ringfetch_version),
+        cmocka_unit_test(test_no_connection_header_is_sent),
+        cmocka_unit_test(test_exact_fit_succeeds_one_less_is_enospc),
+        cmocka_unit_test(test_user_agent_with_crlf_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
