@@ -10,7 +10,9 @@
 #define RF_MAX_WINDOW                10000
 
 #define RF_CONNECT_TIMEOUT_MS        10000
-#define RF_REQUEST_TIMEOUT_MS        30000
+#define RF_IDLE_TIMEOUT_MS           30000
+/* No whole-request deadline by default: a big file on a slow link is not an error. */
+#define RF_REQUEST_TIMEOUT_MS        0
 #define RF_TICK_MS                   100
 
 /* One provided recv buffer. 16 KiB holds a typical flag plus headers in one
@@ -19,7 +21,7 @@
 /* Provided buffers per active job, and the floor/ceiling of the ring (a power of two).
  * Buffers stay lent to the file writes until those complete, so this also
  * bounds how much of a body can wait in memory for a slow disk. */
-#define RF_RECV_BUFS_PER_JOB         4
+#define RF_RECV_BUFS_PER_JOB         8
 #define RF_RECV_BUFS_MIN             64
 #define RF_RECV_BUFS_MAX             4096
 
@@ -34,6 +36,12 @@
 #define RF_REQUEST_BUF_BYTES         8192
 #define RF_URL_MAX_BYTES             4096
 #define RF_PATH_MAX_BYTES            4096
+
+/* A body of known length up to this size is held in its recv buffers and
+ * written as one linked open/write/close/rename chain (see sink.h). Keep it
+ * well under RF_RECV_BUFS_PER_JOB * RF_RECV_BUF_BYTES so that jobs holding
+ * bodies cannot starve the recvs that complete them. */
+#define RF_SINK_CHAIN_MAX_BYTES      65536
 
 /* SQ entries; the CQ is sized from the window (see ring.c). */
 #define RF_RING_SQ_ENTRIES           1024

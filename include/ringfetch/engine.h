@@ -45,7 +45,7 @@ enum rf_err {
     RF_E_BAD_URL = -4005,     /* the URL could not be parsed or is not http:// */
     RF_E_TOO_LARGE = -4006,   /* response headers over RF_MAX_HEADER_BYTES */
     RF_E_CONNECT_TIMEOUT = -4007, /* no connection within connect_timeout_ms */
-    RF_E_TIMEOUT = -4008,     /* the whole request took longer than request_timeout_ms */
+    RF_E_TIMEOUT = -4008,     /* request_timeout_ms passed, or idle_timeout_ms without a byte */
     RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
 };
 
@@ -88,7 +88,11 @@ typedef void (*rf_tick_fn)(void *ctx, const struct rf_stats *stats);
 struct rf_options {
     unsigned window;              /* most jobs in flight at once (>= 1) */
     unsigned connect_timeout_ms;  /* per connection attempt */
-    unsigned request_timeout_ms;  /* per job, from start to result; 0 = none */
+    unsigned idle_timeout_ms;     /* a job whose server sends nothing for this long fails
+                                     ("timed out"); 0 = none. This, not the whole-request
+                                     deadline, is what stops a silent server by default, so
+                                     a slow but steady 1 GB download is never cut off. */
+    unsigned request_timeout_ms;  /* per job, from start to result; 0 = none (the default) */
     unsigned tick_ms;             /* 0 = no ticks */
     rf_tick_fn tick;
     volatile sig_atomic_t *stop;  /* when it becomes non-zero the run ends: jobs in flight are

@@ -109,7 +109,7 @@ static void conn_settle(struct conn *c)
         conn_free_slot(c);
         return;
     }
-    if (ring_close(c->set->ring, c->fd, conn_ud(c, OP_CLOSE)) == 0)
+    if (ring_close(c->set->ring, c->fd, 0, conn_ud(c, OP_CLOSE)) == 0)
         c->ops++;
     c->fd = -1; /* the number may be reused by the kernel from now on */
     if (c->ops == 0)

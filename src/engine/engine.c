@@ -43,6 +43,7 @@ struct xfer {
     const char *detail;
     uint64_t bytes;
     uint64_t start_ns, deadline_ns;
+    uint64_t last_rx_ns;     /* last time the server sent anything (or the job got its connection) */
     struct xfer *prev, *next; /* wait queue, or free list (next only) */
 };
 
@@ -57,6 +58,8 @@ struct engine {
     struct conn_set cs;
     struct xfer *xfers;
     unsigned window, active;
+    uint64_t now;            /* loop time, refreshed after every wait */
+    uint64_t idle_ns;        /* idle timeout, 0 = none */
     struct xfer *free_x;
     struct xfer wait;        /* wait-queue head (circular) */
     bool exhausted, stopping;
@@ -76,6 +79,7 @@ void rf_options_default(struct rf_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->window = RF_DEFAULT_WINDOW;
     opt->connect_timeout_ms = RF_CONNECT_TIMEOUT_MS;
+    opt->idle_timeout_ms = RF_IDLE_TIMEOUT_MS;
     opt->request_timeout_ms = RF_REQUEST_TIMEOUT_MS;
     opt->tick_ms = RF_TICK_MS;
 }
@@ -188,7 +192,9 @@ static int xfer_on_headers(void *job, const struct resp *r)
     }
     if (!x->path)
         return 0;
-    int ret = sink_open(&x->sink, &x->eng->ring, x->path, ops_ud(OP_NONE, x->gen, x->idx));
+    /* The transfer's slot index doubles as its direct-descriptor slot. */
+    int64_t size = r->has_content_length && !r->chunked ? (int64_t)r->content_length : -1;
+    int ret = sink_open(&x->sink, &x->eng->ring, x->path, ops_ud(OP_NONE, x->gen, x->idx), (int)x->idx, size);
     if (ret < 0)
         return ret;
     x->has_sink = true;
@@ -209,6 +215,7 @@ static int xfer_on_body(void *job, unsigned bid, const char *at, size_t len)
 static void xfer_on_buffer_end(void *job)
 {
     struct xfer *x = job;
+    x->last_rx_ns = x->eng->now;
     if (x->has_sink)
         sink_flush(&x->sink, &x->eng->ring);
 }
@@ -329,6 +336,7 @@ static void engine_assign(struct engine *e, uint64_t now)
         memcpy(req, reqbuf, (size_t)len);
         x->state = X_ACTIVE;
         x->conn = c;
+        x->last_rx_ns = now;
         conn_start(&e->cs, c, x->origin, x, req, (size_t)len, now);
     }
 }
@@ -384,10 +392,13 @@ static uint64_t engine_expire(struct engine *e, uint64_t now)
         struct xfer *x = &e->xfers[i];
         if (x->state != X_WAIT && x->state != X_ACTIVE)
             continue;
-        if (x->deadline_ns <= now)
+        uint64_t deadline = x->deadline_ns;
+        if (x->state == X_ACTIVE && e->idle_ns && x->last_rx_ns + e->idle_ns < deadline)
+            deadline = x->last_rx_ns + e->idle_ns;
+        if (deadline <= now)
             xfer_end(x, RF_E_TIMEOUT);
-        else if (x->deadline_ns < next)
-            next = x->deadline_ns;
+        else if (deadline < next)
+            next = deadline;
     }
     return next;
 }
@@ -429,7 +440,7 @@ static int engine_setup(struct engine *e)
         nbufs = RF_RECV_BUFS_MIN;
     if (nbufs > RF_RECV_BUFS_MAX)
         nbufs = RF_RECV_BUFS_MAX;
-    int ret = ring_init(&e->ring, e->window * 4, nbufs, RF_RECV_BUF_BYTES);
+    int ret = ring_init(&e->ring, e->window * 4, nbufs, RF_RECV_BUF_BYTES, e->window);
     if (ret < 0)
         return ret;
     ring_describe(&e->ring, e->st->features, sizeof e->st->features);
@@ -498,8 +509,9 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
 
     uint64_t tick_ns = (uint64_t)opt->tick_ms * 1000000u;
     uint64_t next_tick = now_ns() + tick_ns;
+    e->idle_ns = (uint64_t)opt->idle_timeout_ms * 1000000u;
     for (;;) {
-        uint64_t now = now_ns();
+        uint64_t now = e->now = now_ns();
         if (opt->stop && *opt->stop && !e->stopping)
             engine_stop_all(e);
         while (!e->stopping && !e->exhausted && e->free_x) {
@@ -546,6 +558,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         ret = ring_wait(&e->ring, wait_nr ? wait_nr : 1, timeout);
         if (ret < 0 && ret != -ETIME && ret != -EINTR)
             goto out;
+        e->now = now_ns();
         engine_reap(e);
     }
 

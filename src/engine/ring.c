@@ -29,6 +29,24 @@ struct ring_impl {
     unsigned nlocal, local_cap;
 };
 
+/* Features switched off through RINGFETCH_RING_DISABLE (a comma-separated
+ * list of the names ring_describe prints), so that the fallbacks an older
+ * kernel would take are exercised by the tests on this one. */
+static unsigned ring_disabled(void)
+{
+    static const struct { const char *name; unsigned flag; } names[] = {
+        { "defer_taskrun", RING_F_DEFER_TASKRUN }, { "buf_ring", RING_F_BUF_RING },
+        { "socket_op", RING_F_SOCKET_OP },         { "cancel_fd", RING_F_CANCEL_FD },
+        { "direct_files", RING_F_DIRECT_FILES },   { "registered_ring_fd", RING_F_REG_RING_FD },
+    };
+    const char *v = getenv("RINGFETCH_RING_DISABLE");
+    unsigned off = 0;
+    for (size_t i = 0; v && i < sizeof names / sizeof names[0]; i++)
+        if (strstr(v, names[i].name))
+            off |= names[i].flag;
+    return off;
+}
+
 static unsigned pow2_at_least(unsigned v)
 {
     unsigned p = 1;
@@ -38,7 +56,7 @@ static unsigned pow2_at_least(unsigned v)
 }
 
 /* Try the recommended client setup first, then drop flags the kernel refuses. */
-static int ring_setup(struct ring *r, unsigned sq, unsigned cq)
+static int ring_setup(struct ring *r, unsigned sq, unsigned cq, unsigned off)
 {
     static const unsigned tries[] = {
         IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
@@ -47,7 +65,7 @@ static int ring_setup(struct ring *r, unsigned sq, unsigned cq)
         0,
     };
     int ret = -EINVAL;
-    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+    for (size_t i = (off & RING_F_DEFER_TASKRUN) ? 1 : 0; i < sizeof tries / sizeof tries[0]; i++) {
         struct io_uring_params p;
         memset(&p, 0, sizeof p);
         p.flags = tries[i] | IORING_SETUP_CQSIZE;
@@ -64,7 +82,7 @@ static int ring_setup(struct ring *r, unsigned sq, unsigned cq)
     return ret;
 }
 
-static int ring_probe(struct ring *r)
+static int ring_probe(struct ring *r, unsigned off)
 {
     struct io_uring_probe *p = io_uring_get_probe_ring(&r->impl->uring);
     if (!p)
@@ -80,14 +98,14 @@ static int ring_probe(struct ring *r)
             ret = -ENOSYS;
     /* OP_SOCKET and cancel-by-fd arrived together in 5.19. */
     if (io_uring_opcode_supported(p, IORING_OP_SOCKET))
-        r->features |= RING_F_SOCKET_OP | RING_F_CANCEL_FD;
+        r->features |= (RING_F_SOCKET_OP | RING_F_CANCEL_FD) & ~off;
     io_uring_free_probe(p);
     return ret;
 }
 
 static void ring_buf_give(struct ring *r, unsigned bid);
 
-static int ring_bufs_setup(struct ring *r)
+static int ring_bufs_setup(struct ring *r, unsigned off)
 {
     struct ring_impl *im = r->impl;
     size_t total = (size_t)r->nbufs * r->buf_bytes;
@@ -102,7 +120,8 @@ static int ring_bufs_setup(struct ring *r)
 
     /* liburing 2.3 has no io_uring_setup_buf_ring: map and register by hand. */
     im->br_bytes = (size_t)r->nbufs * sizeof(struct io_uring_buf);
-    void *mem = mmap(NULL, im->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *mem = (off & RING_F_BUF_RING) ? MAP_FAILED
+              : mmap(NULL, im->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem != MAP_FAILED) {
         struct io_uring_buf_reg reg;
         memset(&reg, 0, sizeof reg);
@@ -122,7 +141,8 @@ static int ring_bufs_setup(struct ring *r)
     return 0;
 }
 
-int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_bytes)
+int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_bytes,
+              unsigned nfiles)
 {
     memset(r, 0, sizeof *r);
     r->impl = calloc(1, sizeof *r->impl);
@@ -140,17 +160,23 @@ int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_by
     unsigned cq = pow2_at_least(2 * inflight + r->nbufs + 2 * sq);
     if (cq > 65536)
         cq = 65536;
-    int ret = ring_setup(r, sq, cq);
+    unsigned off = ring_disabled();
+    int ret = ring_setup(r, sq, cq, off);
     if (ret < 0) {
         free(r->impl);
         r->impl = NULL;
         return ret;
     }
-    ret = ring_probe(r);
-    if (ret == 0 && io_uring_register_ring_fd(&r->impl->uring) == 1)
+    ret = ring_probe(r, off);
+    if (ret == 0 && !(off & RING_F_REG_RING_FD) && io_uring_register_ring_fd(&r->impl->uring) == 1)
         r->features |= RING_F_REG_RING_FD;
     if (ret == 0)
-        ret = ring_bufs_setup(r);
+        ret = ring_bufs_setup(r, off);
+    /* Direct descriptors let open -> write -> close -> rename go out as one
+     * linked chain (a plain fd is not known until the open completes). */
+    if (ret == 0 && nfiles && !(off & RING_F_DIRECT_FILES) && (r->impl->uring.features & IORING_FEAT_LINKED_FILE) &&
+        io_uring_register_files_sparse(&r->impl->uring, nfiles) == 0)
+        r->features |= RING_F_DIRECT_FILES;
     if (ret < 0)
         ring_exit(r);
     return ret;
@@ -176,10 +202,11 @@ void ring_exit(struct ring *r)
 
 void ring_describe(const struct ring *r, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s%s%s%s",
+    snprintf(buf, size, "%s%s%s%s%s",
              r->features & RING_F_DEFER_TASKRUN ? "defer_taskrun " : "coop_taskrun ",
              r->features & RING_F_BUF_RING ? "buf_ring " : "provide_buffers ",
-             r->features & RING_F_SOCKET_OP ? "socket_op " : "socket_syscall ",
+             r->features & RING_F_SOCKET_OP ? "socket_op cancel_fd " : "socket_syscall ",
+             r->features & RING_F_DIRECT_FILES ? "direct_files " : "",
              r->features & RING_F_REG_RING_FD ? "registered_ring_fd" : "");
 }
 
@@ -255,24 +282,47 @@ int ring_recv(struct ring *r, int fd, uint64_t ud)
     return 0;
 }
 
-int ring_openat(struct ring *r, const char *path, int flags, mode_t mode, uint64_t ud)
+int ring_reserve(struct ring *r, unsigned n)
+{
+    if (io_uring_sq_space_left(&r->impl->uring) < n) {
+        r->enters++;
+        io_uring_submit(&r->impl->uring);
+    }
+    return io_uring_sq_space_left(&r->impl->uring) < n ? -EBUSY : 0;
+}
+
+static void ring_file_flags(struct io_uring_sqe *sqe, unsigned rf)
+{
+    if (rf & RING_LINK)
+        sqe->flags |= IOSQE_IO_LINK;
+}
+
+int ring_openat(struct ring *r, const char *path, int flags, mode_t mode, int slot, unsigned rf, uint64_t ud)
 {
     RING_PREP(sqe, r, ud);
-    io_uring_prep_openat(sqe, AT_FDCWD, path, flags, mode);
+    if (rf & RING_FIXED) /* a direct descriptor is never inherited: O_CLOEXEC is refused */
+        io_uring_prep_openat_direct(sqe, AT_FDCWD, path, flags & ~O_CLOEXEC, mode, (unsigned)slot);
+    else
+        io_uring_prep_openat(sqe, AT_FDCWD, path, flags, mode);
+    ring_file_flags(sqe, rf);
     return 0;
 }
 
-int ring_writev(struct ring *r, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+int ring_writev(struct ring *r, int fd, const struct iovec *iov, unsigned n, uint64_t off, unsigned rf, uint64_t ud)
 {
     RING_PREP(sqe, r, ud);
     io_uring_prep_writev(sqe, fd, iov, n, off);
+    if (rf & RING_FIXED)
+        sqe->flags |= IOSQE_FIXED_FILE;
+    ring_file_flags(sqe, rf);
     return 0;
 }
 
-int ring_rename(struct ring *r, const char *from, const char *to, uint64_t ud)
+int ring_rename(struct ring *r, const char *from, const char *to, unsigned rf, uint64_t ud)
 {
     RING_PREP(sqe, r, ud);
     io_uring_prep_renameat(sqe, AT_FDCWD, from, AT_FDCWD, to, 0);
+    ring_file_flags(sqe, rf);
     return 0;
 }
 
@@ -283,25 +333,14 @@ int ring_unlink(struct ring *r, const char *path, uint64_t ud)
     return 0;
 }
 
-int ring_close(struct ring *r, int fd, uint64_t ud)
+int ring_close(struct ring *r, int fd, unsigned rf, uint64_t ud)
 {
     RING_PREP(sqe, r, ud);
-    io_uring_prep_close(sqe, fd);
-    return 0;
-}
-
-int ring_close_then_rename(struct ring *r, int fd, uint64_t ud_close,
-                           const char *from, const char *to, uint64_t ud_rename)
-{
-    if (io_uring_sq_space_left(&r->impl->uring) < 2) {
-        r->enters++;
-        io_uring_submit(&r->impl->uring);
-    }
-    RING_PREP(close_sqe, r, ud_close);
-    io_uring_prep_close(close_sqe, fd);
-    close_sqe->flags |= IOSQE_IO_LINK;
-    RING_PREP(rename_sqe, r, ud_rename);
-    io_uring_prep_renameat(rename_sqe, AT_FDCWD, from, AT_FDCWD, to, 0);
+    if (rf & RING_FIXED)
+        io_uring_prep_close_direct(sqe, (unsigned)fd);
+    else
+        io_uring_prep_close(sqe, fd);
+    ring_file_flags(sqe, rf);
     return 0;
 }
 

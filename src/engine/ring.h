@@ -32,6 +32,7 @@ enum {
     RING_F_SOCKET_OP = 1u << 2,     /* IORING_OP_SOCKET (else socket(2), which never blocks) */
     RING_F_REG_RING_FD = 1u << 3,   /* ring fd registered: cheaper io_uring_enter */
     RING_F_CANCEL_FD = 1u << 4,     /* ASYNC_CANCEL by fd (5.19+) */
+    RING_F_DIRECT_FILES = 1u << 5,  /* a direct-descriptor table usable inside links (5.17+) */
 };
 
 struct ring_impl; /* liburing state, private to ring.c */
@@ -48,32 +49,39 @@ struct ring {
 };
 
 /* Set up a ring for about `inflight` concurrent operations with nbufs recv
- * buffers of buf_bytes each (nbufs: power of two). Probes the kernel and
+ * buffers of buf_bytes each (nbufs: power of two) and, when the kernel
+ * allows, a direct-descriptor table of nfiles slots. Probes the kernel and
  * falls back where a feature is missing. Returns 0 or -errno (-ENOSYS when
  * the kernel lacks an operation we cannot do without). */
-int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_bytes);
+int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_bytes,
+              unsigned nfiles);
 void ring_exit(struct ring *r);
 /* Space-separated names of the features in use, for --stats. */
 void ring_describe(const struct ring *r, char *buf, size_t size);
 
 /* Operations. Each returns 0, or -EBUSY when no SQE could be had even
- * after flushing the SQ to the kernel. */
+ * after flushing the SQ to the kernel.
+ *
+ * File operations take RING_* flags: RING_FIXED makes fd a slot of the
+ * ring's direct-descriptor table (ring_openat then opens into that slot,
+ * ring_close closes it); RING_LINK makes the next operation run only if
+ * this one succeeds (the rest of the chain completes with -ECANCELED).
+ * Call ring_reserve() for the whole chain first: a link cannot span two
+ * submissions. */
+enum { RING_LINK = 1u << 0, RING_FIXED = 1u << 1 };
+
+int ring_reserve(struct ring *r, unsigned n);
 int ring_socket(struct ring *r, int domain, int type, uint64_t ud);
 int ring_connect(struct ring *r, int fd, const struct sockaddr *sa, socklen_t len, uint64_t ud);
 int ring_send(struct ring *r, int fd, const void *buf, size_t len, uint64_t ud);
 /* Receive into a provided buffer; the completion's bid names it and the
  * reaper then owns one reference to it (see ring_buf_*). */
 int ring_recv(struct ring *r, int fd, uint64_t ud);
-int ring_openat(struct ring *r, const char *path, int flags, mode_t mode, uint64_t ud);
-int ring_writev(struct ring *r, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud);
-int ring_rename(struct ring *r, const char *from, const char *to, uint64_t ud);
+int ring_openat(struct ring *r, const char *path, int flags, mode_t mode, int slot, unsigned rf, uint64_t ud);
+int ring_writev(struct ring *r, int fd, const struct iovec *iov, unsigned n, uint64_t off, unsigned rf, uint64_t ud);
+int ring_close(struct ring *r, int fd, unsigned rf, uint64_t ud);
+int ring_rename(struct ring *r, const char *from, const char *to, unsigned rf, uint64_t ud);
 int ring_unlink(struct ring *r, const char *path, uint64_t ud);
-int ring_close(struct ring *r, int fd, uint64_t ud);
-/* close(fd) linked to rename(from, to): the rename runs only if the close
- * succeeded (else it completes with -ECANCELED). Both SQEs are reserved
- * before the first is prepared, since a link cannot span submissions. */
-int ring_close_then_rename(struct ring *r, int fd, uint64_t ud_close,
-                           const char *from, const char *to, uint64_t ud_rename);
 /* Cancel every operation in flight on fd; each ends with -ECANCELED (or its
  * own result if it raced), and the cancel itself completes with ud. */
 int ring_cancel_fd(struct ring *r, int fd, uint64_t ud);

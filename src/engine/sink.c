@@ -1,4 +1,4 @@
-/* The file sink: open NAME.part, write at offsets, close+rename or close+unlink. */
+/* The file sink (see sink.h): chain or stream, then rename or unlink. */
 #include "engine/sink.h"
 
 #include <errno.h>
@@ -9,9 +9,11 @@
 #include <sys/uio.h>
 
 #include "engine/ops.h"
+#include "tunables.h"
 
 /* Spans of one buffer per writev; more (tiny chunks) start another record. */
 #define SINK_IOV_MAX 8
+#define SINK_OPEN_FLAGS (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
 
 struct sink_wop {
     struct sink *sink;
@@ -27,12 +29,79 @@ static uint64_t sink_ud(const struct sink *s, enum op_kind k)
     return (uint64_t)k << 56 | s->tag;
 }
 
+static unsigned sink_rf(const struct sink *s)
+{
+    return s->direct ? RING_FIXED : 0;
+}
+
 struct sink *sink_of_wop(const struct sink_wop *wop)
 {
     return wop->sink;
 }
 
-int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag)
+/* ---- write records ------------------------------------------------------- */
+
+static void sink_wop_drop(struct sink_wop *w, struct ring *r)
+{
+    ring_buf_release(r, w->bid);
+    free(w);
+}
+
+static void sink_enqueue(struct sink *s, struct sink_wop *w)
+{
+    w->next = NULL;
+    *s->queued_tail = w;
+    s->queued_tail = &w->next;
+}
+
+static void sink_drop_queued(struct sink *s, struct ring *r)
+{
+    while (s->queued) {
+        struct sink_wop *w = s->queued;
+        s->queued = w->next;
+        sink_wop_drop(w, r);
+    }
+    s->queued_tail = &s->queued;
+}
+
+static int sink_submit(struct sink *s, struct ring *r, struct sink_wop *w, unsigned rf)
+{
+    int ret = ring_writev(r, s->fd, w->iov + w->first, w->niov - w->first, w->off,
+                          sink_rf(s) | rf, ops_ud_ptr(OP_FWRITE, w));
+    if (ret < 0)
+        return ret;
+    s->ops++;
+    return 0;
+}
+
+static void sink_submit_queued(struct sink *s, struct ring *r)
+{
+    while (s->queued && !s->err) {
+        struct sink_wop *w = s->queued;
+        s->queued = w->next;
+        if (!s->queued)
+            s->queued_tail = &s->queued;
+        if (sink_submit(s, r, w, 0) < 0) {
+            s->err = -EBUSY;
+            sink_wop_drop(w, r);
+        }
+    }
+    sink_drop_queued(s, r);
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+static int sink_submit_open(struct sink *s, struct ring *r)
+{
+    int ret = ring_openat(r, s->part, SINK_OPEN_FLAGS, 0644, s->fd, sink_rf(s), sink_ud(s, OP_FOPEN));
+    if (ret < 0)
+        return ret;
+    s->ops++;
+    s->state = SINK_OPENING;
+    return 0;
+}
+
+int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag, int slot, int64_t size)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
@@ -48,33 +117,21 @@ int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag)
     memcpy(s->path, path, n + 1);
     memcpy(s->part, path, n);
     memcpy(s->part + n, ".part", sizeof ".part");
-    int ret = ring_openat(r, s->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, sink_ud(s, OP_FOPEN));
-    if (ret < 0) {
+    if (slot >= 0 && (r->features & RING_F_DIRECT_FILES)) {
+        s->direct = true;
+        s->fd = slot;
+        if (size >= 0 && size <= RF_SINK_CHAIN_MAX_BYTES) {
+            s->state = SINK_BUFFERING;
+            return 0;
+        }
+    }
+    int ret = sink_submit_open(s, r);
+    if (ret < 0)
         sink_free(s);
-        return ret;
-    }
-    s->ops++;
-    s->state = SINK_OPENING;
-    return 0;
+    return ret;
 }
 
-static void sink_wop_drop(struct sink_wop *w, struct ring *r)
-{
-    ring_buf_release(r, w->bid);
-    free(w);
-}
-
-static void sink_submit(struct sink *s, struct ring *r, struct sink_wop *w)
-{
-    int ret = ring_writev(r, s->fd, w->iov + w->first, w->niov - w->first, w->off, ops_ud_ptr(OP_FWRITE, w));
-    if (ret < 0) {
-        if (!s->err)
-            s->err = ret;
-        sink_wop_drop(w, r);
-        return;
-    }
-    s->ops++;
-}
+/* ---- spans ----------------------------------------------------------------- */
 
 int sink_add(struct sink *s, struct ring *r, unsigned bid, const char *at, size_t len)
 {
@@ -108,32 +165,73 @@ void sink_flush(struct sink *s, struct ring *r)
     if (!w)
         return;
     s->cur = NULL;
-    if (s->err) {
+    if (s->err)
         sink_wop_drop(w, r);
-    } else if (s->state == SINK_OPEN) {
-        sink_submit(s, r, w);
-    } else {
-        w->next = NULL;
-        *s->queued_tail = w;
-        s->queued_tail = &w->next;
-    }
+    else if (s->state == SINK_OPEN && sink_submit(s, r, w, 0) == 0)
+        ;
+    else if (s->state == SINK_OPEN)
+        s->err = -EBUSY, sink_wop_drop(w, r);
+    else
+        sink_enqueue(s, w);
 }
 
-static void sink_drop_queued(struct sink *s, struct ring *r)
+/* ---- finishing --------------------------------------------------------------- */
+
+/* The whole small file as one linked chain: open -> writes -> close -> rename. */
+static int sink_submit_chain(struct sink *s, struct ring *r)
 {
+    unsigned n = 3;
+    for (struct sink_wop *w = s->queued; w; w = w->next)
+        n++;
+    if (n > RF_RING_SQ_ENTRIES / 2 || ring_reserve(r, n) < 0)
+        return -EBUSY;
+    /* Every SQE is reserved, so none of these can fail. */
+    ring_openat(r, s->part, SINK_OPEN_FLAGS, 0644, s->fd, RING_FIXED | RING_LINK, sink_ud(s, OP_FOPEN));
+    s->ops++;
     while (s->queued) {
         struct sink_wop *w = s->queued;
         s->queued = w->next;
-        sink_wop_drop(w, r);
+        sink_submit(s, r, w, RING_LINK);
     }
     s->queued_tail = &s->queued;
+    ring_close(r, s->fd, RING_FIXED | RING_LINK, sink_ud(s, OP_FCLOSE));
+    ring_rename(r, s->part, s->path, 0, sink_ud(s, OP_FRENAME));
+    s->ops += 2;
+    s->state = SINK_CHAIN;
+    return 0;
 }
 
-/* Move towards DONE: once the body is over and no write is left, close the
- * file and either rename or unlink it. */
+/* Nothing is in flight (state CHAIN or FINISHING): decide what comes next. */
+static void sink_settle(struct sink *s, struct ring *r)
+{
+    if (s->renamed) {
+        s->state = SINK_DONE;
+        return;
+    }
+    if (!s->err && s->keep && s->opened) {
+        /* The chain broke on a short write: go on unchained from where it stopped. */
+        s->state = SINK_OPEN;
+        sink_submit_queued(s, r);
+        if (s->ops > 0)
+            return;
+    }
+    /* Failure or discard: close what is open, remove what was created. */
+    sink_drop_queued(s, r);
+    s->state = SINK_FINISHING;
+    if (s->opened && ring_close(r, s->fd, sink_rf(s), sink_ud(s, OP_FCLOSE)) == 0)
+        s->ops++;
+    s->opened = false;
+    if (s->created && ring_unlink(r, s->part, sink_ud(s, OP_FUNLINK)) == 0)
+        s->ops++;
+    s->created = false;
+    if (s->ops == 0)
+        s->state = SINK_DONE;
+}
+
+/* Stream mode: once the body is over and no write is left, close and rename. */
 static void sink_progress(struct sink *s, struct ring *r)
 {
-    if (!s->finishing || s->state == SINK_FINISHING || s->state == SINK_DONE)
+    if (!s->finishing)
         return;
     if (s->state == SINK_IDLE) {
         s->state = SINK_DONE;
@@ -142,33 +240,45 @@ static void sink_progress(struct sink *s, struct ring *r)
     if (s->state != SINK_OPEN || s->ops > 0 || s->queued)
         return;
     s->state = SINK_FINISHING;
-    if (s->keep && !s->err) {
+    if (s->keep && !s->err && ring_reserve(r, 2) == 0) {
         /* Close first, then rename: a failed close (lost write-back) must not
          * leave a final name behind. */
-        if (ring_close_then_rename(r, s->fd, sink_ud(s, OP_FCLOSE), s->part, s->path,
-                                   sink_ud(s, OP_FRENAME)) == 0) {
-            s->ops += 2;
-            return;
-        }
-        s->err = -EBUSY;
+        ring_close(r, s->fd, sink_rf(s) | RING_LINK, sink_ud(s, OP_FCLOSE));
+        ring_rename(r, s->part, s->path, 0, sink_ud(s, OP_FRENAME));
+        s->ops += 2;
+        return;
     }
-    if (ring_close(r, s->fd, sink_ud(s, OP_FCLOSE)) == 0)
-        s->ops++;
-    if (ring_unlink(r, s->part, sink_ud(s, OP_FUNLINK)) == 0)
-        s->ops++;
-    if (s->ops == 0)
-        s->state = SINK_DONE;
+    if (!s->err && s->keep)
+        s->err = -EBUSY;
+    sink_settle(s, r);
 }
 
 void sink_finish(struct sink *s, struct ring *r, bool keep)
 {
     sink_flush(s, r);
     s->finishing = true;
-    s->keep = keep;
-    if (!keep || s->err)
+    s->keep = keep && !s->err;
+    if (!s->keep)
         sink_drop_queued(s, r);
+    if (s->state == SINK_BUFFERING) {
+        if (!s->keep) {
+            s->state = SINK_DONE; /* nothing was ever created */
+            return;
+        }
+        if (sink_submit_chain(s, r) == 0)
+            return;
+        /* No room for the chain: open the ordinary way, the queue follows. */
+        if (sink_submit_open(s, r) < 0) {
+            s->err = -EBUSY;
+            sink_drop_queued(s, r);
+            s->state = SINK_DONE;
+        }
+        return;
+    }
     sink_progress(s, r);
 }
+
+/* ---- completions --------------------------------------------------------------- */
 
 static enum sink_event sink_fail(struct sink *s, int err)
 {
@@ -176,6 +286,41 @@ static enum sink_event sink_fail(struct sink *s, int err)
         return SINK_EV_BUSY;
     s->err = err;
     return SINK_EV_FAILED;
+}
+
+static enum sink_event sink_on_write(struct sink *s, struct ring *r, int res, struct sink_wop *w)
+{
+    if (res == -ECANCELED && s->state == SINK_CHAIN) {
+        /* An earlier link failed or wrote short; keep the data in case the chain
+         * resumes unchained (see sink_settle). */
+        sink_enqueue(s, w);
+        return SINK_EV_BUSY;
+    }
+    if (res <= 0) {
+        /* 0 bytes for a non-empty write would otherwise loop for ever. */
+        sink_wop_drop(w, r);
+        return sink_fail(s, res < 0 ? res : -EIO);
+    }
+    /* A short write is a success: the rest goes again at its offset. */
+    w->off += (uint64_t)res;
+    size_t left = (size_t)res;
+    while (w->first < w->niov && left >= w->iov[w->first].iov_len)
+        left -= w->iov[w->first++].iov_len;
+    if (w->first == w->niov || s->err) {
+        sink_wop_drop(w, r);
+        return SINK_EV_BUSY;
+    }
+    w->iov[w->first].iov_base = (char *)w->iov[w->first].iov_base + left;
+    w->iov[w->first].iov_len -= left;
+    if (s->state == SINK_CHAIN) {
+        sink_enqueue(s, w); /* the chain after it is cancelled; resume later */
+        return SINK_EV_BUSY;
+    }
+    if (sink_submit(s, r, w, 0) < 0) {
+        sink_wop_drop(w, r);
+        return sink_fail(s, -EBUSY);
+    }
+    return SINK_EV_BUSY;
 }
 
 enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res, struct sink_wop *w)
@@ -186,61 +331,45 @@ enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res,
     case OP_FOPEN:
         if (res < 0) {
             ev = sink_fail(s, res);
-            s->state = SINK_IDLE; /* nothing was created, nothing to close or unlink */
-            sink_drop_queued(s, r);
-        } else {
-            s->fd = res;
-            s->state = SINK_OPEN;
-            while (s->queued && !s->err) {
-                struct sink_wop *q = s->queued;
-                s->queued = q->next;
-                sink_submit(s, r, q);
+            if (s->state == SINK_OPENING) {
+                s->state = SINK_IDLE;
+                sink_drop_queued(s, r);
             }
-            sink_drop_queued(s, r);
+            break;
+        }
+        s->opened = s->created = true;
+        if (!s->direct)
+            s->fd = res;
+        if (s->state == SINK_OPENING) {
+            s->state = SINK_OPEN;
+            sink_submit_queued(s, r);
         }
         break;
     case OP_FWRITE:
-        if (res <= 0) {
-            /* 0 bytes for a non-empty write would otherwise loop for ever. */
-            ev = sink_fail(s, res < 0 ? res : -EIO);
-            sink_wop_drop(w, r);
-            break;
-        }
-        /* A short write is a success: resubmit the rest at its offset. */
-        w->off += (uint64_t)res;
-        while (w->first < w->niov && (size_t)res >= w->iov[w->first].iov_len) {
-            res -= (int)w->iov[w->first].iov_len;
-            w->first++;
-        }
-        if (w->first < w->niov && !s->err) {
-            w->iov[w->first].iov_base = (char *)w->iov[w->first].iov_base + res;
-            w->iov[w->first].iov_len -= (size_t)res;
-            sink_submit(s, r, w);
-        } else {
-            sink_wop_drop(w, r);
-        }
+        ev = sink_on_write(s, r, res, w);
         break;
     case OP_FCLOSE:
-        if (res < 0 && !s->err)
-            s->err = res;
+        if (res == -ECANCELED)
+            break; /* still open: sink_settle closes it */
+        s->opened = false;
+        if (res < 0)
+            ev = sink_fail(s, res);
         break;
     case OP_FRENAME:
-        if (res < 0) {
-            /* -ECANCELED means the close failed (its error is kept); either
-             * way the temporary file must go. */
-            if (!s->err)
-                s->err = res;
-            if (ring_unlink(r, s->part, sink_ud(s, OP_FUNLINK)) == 0)
-                s->ops++;
+        if (res == 0) {
+            s->renamed = true;
+            s->created = false;
+        } else if (res != -ECANCELED) {
+            ev = sink_fail(s, res);
         }
         break;
     case OP_FUNLINK:
-        break; /* best effort: the .part may already be gone */
+        break; /* best effort: nothing more can be done about a .part that stays */
     default:
         break;
     }
-    if (s->state == SINK_FINISHING && s->ops == 0)
-        s->state = SINK_DONE;
+    if (s->ops == 0 && (s->state == SINK_CHAIN || s->state == SINK_FINISHING))
+        sink_settle(s, r);
     else
         sink_progress(s, r);
     if (s->state == SINK_DONE)

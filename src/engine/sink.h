@@ -1,14 +1,23 @@
 /* One output file: NAME.part is opened, body spans are written at explicit
- * offsets as they arrive, and at the end the file is closed and renamed to
- * NAME (complete and valid) or closed and unlinked (anything else). A final
- * name is never a truncated file.
+ * offsets, and at the end the file is closed and renamed to NAME (complete
+ * and valid) or closed and unlinked (anything else). A final name is never
+ * a truncated file.
  *
- * Body spans point into provided recv buffers; the sink takes a reference
- * on a buffer for as long as a write of it is queued or in flight (spans of
- * one buffer go out as one writev), so no body byte is copied.
+ * Two ways to get there:
+ * - chain: a small body of known length (<= RF_SINK_CHAIN_MAX_BYTES) is held
+ *   in its recv buffers until it is complete, then goes out as one linked
+ *   chain open -> write(s) -> close -> rename on a direct descriptor: one
+ *   submission, one trip through the kernel's worker for the whole file.
+ * - stream: anything else opens at once and writes spans as they arrive, so
+ *   a 1 GB body never sits in memory.
  *
- * Ownership: the sink's descriptor is closed only through the ring, and
- * only after every write on it has completed.
+ * Body spans point into provided recv buffers; the sink holds a reference on
+ * a buffer while a write of it is queued or in flight (one writev per
+ * buffer), so no body byte is copied.
+ *
+ * Ownership: the file is closed only through the ring, and only after every
+ * write on it has completed; the owner keeps the sink (and the direct
+ * descriptor slot it was given) until sink_complete says SINK_EV_DONE.
  */
 #ifndef RF_SINK_H
 #define RF_SINK_H
@@ -18,7 +27,15 @@
 
 #include "engine/ring.h"
 
-enum sink_state { SINK_IDLE, SINK_OPENING, SINK_OPEN, SINK_FINISHING, SINK_DONE };
+enum sink_state {
+    SINK_IDLE,      /* nothing open */
+    SINK_BUFFERING, /* chain planned: collecting spans, nothing submitted */
+    SINK_OPENING,   /* stream: open in flight, spans queue up */
+    SINK_OPEN,      /* stream: writing */
+    SINK_CHAIN,     /* the linked chain is in flight */
+    SINK_FINISHING, /* close/rename/unlink in flight */
+    SINK_DONE,
+};
 
 /* sink_complete results */
 enum sink_event {
@@ -31,28 +48,33 @@ struct sink_wop;
 
 struct sink {
     enum sink_state state;
-    int fd;
-    int err;                 /* first error, -errno */
-    unsigned ops;            /* file ops in flight */
+    int fd;                  /* plain descriptor, or slot when direct */
+    bool direct;             /* fd is a direct-descriptor slot */
+    bool opened;             /* the file is open */
+    bool created;            /* NAME.part exists */
+    bool renamed;            /* NAME is in place */
     bool finishing;          /* sink_finish was called */
     bool keep;               /* at finish: rename (true) or unlink (false) */
+    int err;                 /* first error, -errno */
+    unsigned ops;            /* file ops in flight */
     uint64_t off;            /* bytes accepted so far: the next span's offset */
     uint64_t tag;            /* user_data for open/close/rename/unlink, minus the kind */
     char *path;              /* final name (owned) */
     char *part;              /* temporary name (owned) */
     struct sink_wop *cur;    /* collecting spans of the current recv buffer */
-    struct sink_wop *queued; /* waiting for the open to complete (FIFO) */
+    struct sink_wop *queued; /* not yet submitted (FIFO) */
     struct sink_wop **queued_tail;
 };
 
-/* Start writing path (via path.part). tag is ops_ud(0, gen, idx) of the owner. */
-int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag);
+/* Start a file at path (via path.part). tag is ops_ud(0, gen, idx) of the
+ * owner. slot: a direct-descriptor slot the owner reserves for this sink,
+ * or -1. size: the body length when known in advance, else -1. */
+int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag, int slot, int64_t size);
 /* Append a body span lying in recv buffer bid. Returns 0 or s->err. */
 int sink_add(struct sink *s, struct ring *r, unsigned bid, const char *at, size_t len);
-/* The current recv buffer is done: submit what was collected from it. */
+/* The current recv buffer is done: submit (or queue) what was collected from it. */
 void sink_flush(struct sink *s, struct ring *r);
-/* The body is over: keep (complete and valid) or discard. Safe on a sink
- * that was never opened. */
+/* The body is over: keep (complete and valid) or discard. Call once. */
 void sink_finish(struct sink *s, struct ring *r, bool keep);
 /* A completion for this sink (kind from ops.h; wop for writes). */
 enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res, struct sink_wop *wop);
