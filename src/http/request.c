@@ -50,6 +50,8 @@ int request_build(char *buf, size_t size, const struct url *u, const char *user_
         return hlen;
 
     request_puts(&o, "GET ");
+    if (u->target[0] == '?')
+        request_put(&o, "/", 1); /* "http://h?q" asks for "/?q" */
     request_put(&o, u->target, u->target_len);
     request_puts(&o, " HTTP/1.1\r\nHost: ");
     request_put(&o, host, (size_t)hlen);

@@ -153,11 +153,6 @@ int url_parse(const char *s, struct url *u)
     if (!frag)
         frag = auth_end + strlen(auth_end);
 
-    if (*auth_end == '?') {
-        /* "http://h?q" means target "/?q", which is not a substring of s and
-         * the struct can only point into s: refuse rather than drop the query. */
-        return -EINVAL;
-    }
     if (auth_end == frag) {
         u->target = url_slash;
         u->target_len = 1;

@@ -14,7 +14,9 @@ struct url {
     uint16_t port;           /* 80 when the URL names none */
     bool ipv6_literal;       /* host was written [..] */
     const char *target;      /* request-target: path + query, never empty ("/" at least);
-                                points into the parsed string or to a static "/" */
+                                points into the parsed string or to a static "/". It
+                                starts with '?' for "http://h?q" (no path): request_build
+                                then sends "/?q" */
     size_t target_len;       /* fragment (#...) excluded */
     const char *path;        /* path only (no query), inside target */
     size_t path_len;

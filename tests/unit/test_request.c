@@ -63,6 +63,13 @@ static void test_empty_path_requests_slash(void **state)
                    "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
 }
 
+static void test_query_without_path_requests_slash_query(void **state)
+{
+    (void)state;
+    assert_request("http://h?q=1", "ua",
+                   "GET /?q=1 HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
 static void test_null_user_agent_is_ringfetch_version(void **state)
 {
     (void)state;
@@ -114,6 +121,7 @@ int main(void)
         cmocka_unit_test(test_host_header_brackets_ipv6),
         cmocka_unit_test(test_target_keeps_query_and_drops_fragment),
         cmocka_unit_test(test_empty_path_requests_slash),
+        cmocka_unit_test(test_query_without_path_requests_slash_query),
         cmocka_unit_test(test_null_user_agent_is_ringfetch_version),
         cmocka_unit_test(test_no_connection_header_is_sent),
         cmocka_unit_test(test_exact_fit_succeeds_one_less_is_enospc),

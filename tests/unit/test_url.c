@@ -180,12 +180,15 @@ static void test_fragment_is_excluded(void **state)
     assert_string_equal(u.host, "h");
 }
 
-static void test_query_without_path_is_rejected(void **state)
+static void test_query_without_path_keeps_the_query(void **state)
 {
     (void)state;
     struct url u;
-    /* The target would have to be "/?q", which is not inside the string. */
-    assert_int_equal(url_parse("http://h?q=1", &u), -EINVAL);
+    /* A query with no path: the target keeps the query, request_build adds the '/'. */
+    assert_int_equal(url_parse("http://h?q=1", &u), 0);
+    assert_int_equal((int)u.target_len, 4);
+    assert_memory_equal(u.target, "?q=1", 4);
+    assert_int_equal((int)u.path_len, 0);
 }
 
 static void test_target_points_into_the_string(void **state)
@@ -493,7 +496,7 @@ int main(void)
         cmocka_unit_test(test_no_path_gives_slash_target),
         cmocka_unit_test(test_query_is_in_target_not_in_path),
         cmocka_unit_test(test_fragment_is_excluded),
-        cmocka_unit_test(test_query_without_path_is_rejected),
+        cmocka_unit_test(test_query_without_path_keeps_the_query),
         cmocka_unit_test(test_target_points_into_the_string),
         cmocka_unit_test(test_https_is_not_supported),
         cmocka_unit_test(test_not_a_url_is_rejected),
