@@ -109,6 +109,13 @@ void rf_options_default(struct rf_options *opt);
 int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
                   rf_result_fn on_result, void *ctx, struct rf_stats *stats);
 
+/* The window a run can really have: each job may hold a socket and a file,
+ * so the open-file limit caps it. Raises the soft limit towards the hard
+ * one when that helps. rf_engine_run applies the same cap (and reports it
+ * in stats->window); front ends call this first to tell the user, since a
+ * concurrency knob must never change silently. */
+unsigned rf_window_fit(unsigned want);
+
 /* Words for a result, for the CLI edge: "HTTP error 503 - Service Unavailable",
  * "timed out", "Connection refused", "could not resolve host flupy.org", ...
  * Writes at most size bytes (NUL included) and returns buf. */

@@ -138,6 +138,8 @@ void conn_abort(struct conn_set *cs, struct conn *c)
     conn_settle(c);
 }
 
+static void conn_arm_recv(struct conn *c);
+
 /* The job failed on this connection: detach it, close, tell the job. */
 static void conn_fail(struct conn *c, int err)
 {
@@ -159,6 +161,12 @@ static void conn_end(struct conn *c, bool keep)
     if (keep) {
         c->state = CONN_IDLE;
         pool_idle_push(c->origin, &c->idle_link);
+        /* Watch the idle connection: anything arriving now (the server's
+         * close, or bytes nobody asked for) makes it unfit for reuse, and
+         * would otherwise be read as the answer to the next request. The
+         * same recv then serves that next request. */
+        if (!c->recv_busy)
+            conn_arm_recv(c);
     } else {
         conn_abort(c->set, c);
     }
@@ -191,7 +199,7 @@ static void conn_begin_request(struct conn *c)
 {
     c->state = CONN_ACTIVE;
     conn_arm_send(c);
-    if (c->state == CONN_ACTIVE)
+    if (c->state == CONN_ACTIVE && !c->recv_busy) /* a reused one is already watching */
         conn_arm_recv(c);
 }
 
@@ -255,6 +263,9 @@ static void conn_on_recv(struct conn *c, const struct ring_cqe *cqe)
     if (c->state != CONN_ACTIVE || !c->job) {
         if (cqe->bid >= 0)
             ring_buf_release(r, (unsigned)cqe->bid);
+        /* An idle connection spoke (or closed, or failed): never reuse it. */
+        if (c->state == CONN_IDLE)
+            conn_abort(c->set, c);
         return;
     }
     if (cqe->res == -ENOBUFS) {

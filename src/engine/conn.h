@@ -6,7 +6,9 @@
  *
  * ACTIVE carries one job: its request is sent while a recv is already
  * armed, received bytes go through the response parser, and body spans go
- * to the owner's callbacks. A connection is only closed (through the ring)
+ * to the owner's callbacks. IDLE keeps a recv armed as a watch: whatever
+ * arrives on an idle connection (a close, or bytes nobody asked for) ends
+ * it, so such bytes can never be taken for the next request's answer. A connection is only closed (through the ring)
  * once no op of it is in flight; ops counts them, and each completion is
  * checked against the slot's generation.
  *

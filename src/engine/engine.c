@@ -415,9 +415,14 @@ static void engine_stop_all(struct engine *e)
 
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Each job may hold a socket and a file; leave room for stdio and friends. */
-static unsigned engine_fit_window(unsigned want)
+/* Each job may hold a socket and a file, and a closing socket lingers a
+ * little; leave room for stdio and friends. */
+unsigned rf_window_fit(unsigned want)
 {
+    if (want < 1)
+        want = 1;
+    if (want > RF_MAX_WINDOW)
+        want = RF_MAX_WINDOW;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return want;
@@ -498,8 +503,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
     e->on_result = on_result;
     e->ctx = ctx;
     e->st = stats;
-    unsigned want = opt->window < 1 ? 1 : opt->window > RF_MAX_WINDOW ? RF_MAX_WINDOW : opt->window;
-    e->window = engine_fit_window(want);
+    e->window = rf_window_fit(opt->window);
     stats->window = e->window;
     snprintf(e->ua, sizeof e->ua, "%s", opt->user_agent ? opt->user_agent : "ringfetch/" RF_VERSION);
 

@@ -1,0 +1,44 @@
+/* See dirs.h. */
+#include "cli/dirs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int make_one(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0)
+        return 0;
+    int e = errno;
+    if (e == EEXIST || e == EROFS || e == EACCES) {
+        /* Existing (maybe read-only or not ours to create): fine if it is a folder. */
+        if (stat(path, &st) == 0)
+            return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+    }
+    return -e;
+}
+
+int dirs_make(const char *path)
+{
+    char buf[PATH_MAX];
+    size_t len = strlen(path);
+
+    if (len == 0)
+        return -ENOENT;
+    if (len >= sizeof buf)
+        return -ENAMETOOLONG;
+    memcpy(buf, path, len + 1);
+    /* Parents first: cut at each '/' after a non-'/' character. */
+    for (size_t i = 1; i < len; i++) {
+        if (buf[i] != '/' || buf[i - 1] == '/')
+            continue;
+        buf[i] = '\0';
+        int r = make_one(buf);
+        buf[i] = '/';
+        if (r < 0)
+            return r;
+    }
+    return make_one(buf);
+}

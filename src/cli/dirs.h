@@ -1,0 +1,10 @@
+/* Output folders. */
+#ifndef RF_CLI_DIRS_H
+#define RF_CLI_DIRS_H
+
+/* Create path and its missing parents, like mkdir -p (mode 0777 less the
+ * umask). Returns 0 when path is (now) a directory, else -errno (-ENOTDIR
+ * when it exists as something else). */
+int dirs_make(const char *path);
+
+#endif

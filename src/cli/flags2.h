@@ -1,0 +1,17 @@
+/* flags2: fetch flags through the engine and report as flags2-spec.md says. */
+#ifndef RF_CLI_FLAGS2_H
+#define RF_CLI_FLAGS2_H
+
+#include <signal.h>
+
+#include "cli/flags2_args.h"
+
+/* Create the destination folder, print the three header lines, fetch every
+ * code (the progress bar on stderr when it is a terminal and not verbose;
+ * -v lines on stdout), print the report and, with --stats, the JSON object
+ * on stderr. stop is rf_options.stop (SIGINT).
+ * Returns the exit status: 0 when no item ended in error, 1 when some did
+ * (or the engine could not run), 130 when stopped. */
+int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,19 @@
+/* flags2: the seed's front end (see ../shared/flags2-spec.md). */
+#include <stdio.h>
+
+#include "cli/flags2.h"
+#include "cli/flags2_args.h"
+#include "cli/sigstop.h"
+
+int main(int argc, char **argv)
+{
+    /* Large (676 codes and two URL-sized buffers): static, not on the stack. */
+    static struct flags2_args args;
+
+    int rc = flags2_args_parse(argc, argv, &args, stdout, stderr);
+    if (rc == FLAGS2_ARGS_HELP)
+        return 0;
+    if (rc < 0)
+        return 2;
+    return flags2_run(&args, sigstop_install());
+}

@@ -1,0 +1,108 @@
+/* Output text of the front ends. See report.h. */
+#include "cli/report.h"
+
+#include <inttypes.h>
+
+#define JOIN_MAX_CODES 10   /* flags2 lists the codes themselves up to this many */
+
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
+uint64_t report_items(const struct report_counts *c)
+{
+    return c->ok + c->not_found + c->errors + c->cancelled;
+}
+
+void report_flags2_header(FILE *out, const char *label, const char *url,
+                          const struct codes_set *codes, unsigned connections)
+{
+    fprintf(out, "%s site: %s\n", label, url);
+    fprintf(out, "Searching for %zu flag%s: ", codes->n, plural(codes->n));
+    if (codes->n <= JOIN_MAX_CODES) {
+        for (size_t i = 0; i < codes->n; i++)
+            fprintf(out, "%s%s", i ? ", " : "", codes->cc[i]);
+    } else {
+        fprintf(out, "from %s to %s", codes->cc[0], codes->cc[codes->n - 1]);
+    }
+    fputc('\n', out);
+    fprintf(out, "%u concurrent connection%s will be used.\n", connections, plural(connections));
+}
+
+void report_flags2_item(FILE *out, const char *cc, enum rf_outcome outcome, const char *message)
+{
+    switch (outcome) {
+    case RF_OK:
+        fprintf(out, "%s OK\n", cc);
+        break;
+    case RF_NOT_FOUND:
+        fprintf(out, "%s not found\n", cc);
+        break;
+    case RF_ERROR:
+        fprintf(out, "*** Error for %s: %s\n", cc, message ? message : "unknown error");
+        break;
+    case RF_CANCELLED:
+        break;
+    }
+}
+
+void report_flags2_final(FILE *out, const struct report_counts *c, uint64_t requested,
+                         double elapsed_s, bool interrupted)
+{
+    fprintf(out, "--------------------\n");
+    fprintf(out, "%" PRIu64 " flag%s downloaded.\n", c->ok, plural(c->ok));
+    if (c->not_found)
+        fprintf(out, "%" PRIu64 " not found.\n", c->not_found);
+    if (c->errors)
+        fprintf(out, "%" PRIu64 " error%s.\n", c->errors, plural(c->errors));
+    if (interrupted) {
+        uint64_t done = c->ok + c->not_found + c->errors;
+        fprintf(out, "*** Interrupted: %" PRIu64 " of %" PRIu64 " codes not done.\n",
+                requested > done ? requested - done : 0, requested);
+    }
+    fprintf(out, "Elapsed time: %.2fs\n", elapsed_s);
+}
+
+char *report_size(char *buf, size_t size, double bytes)
+{
+    if (bytes < 1e3)
+        snprintf(buf, size, "%.0f B", bytes);
+    else if (bytes < 1e6)
+        snprintf(buf, size, "%.1f kB", bytes / 1e3);
+    else if (bytes < 1e9)
+        snprintf(buf, size, "%.1f MB", bytes / 1e6);
+    else
+        snprintf(buf, size, "%.1f GB", bytes / 1e9);
+    return buf;
+}
+
+void report_summary(FILE *out, const struct report_counts *c, double elapsed_s)
+{
+    char size[32], rate[32];
+    uint64_t files = report_items(c);
+    /* A run too short to time still gets finite rates. */
+    double secs = elapsed_s > 1e-6 ? elapsed_s : 1e-6;
+
+    fprintf(out, "%" PRIu64 " file%s, %s", files, plural(files),
+            report_size(size, sizeof size, (double)c->bytes));
+    if (c->not_found)
+        fprintf(out, ", %" PRIu64 " not found", c->not_found);
+    if (c->cancelled)
+        fprintf(out, ", %" PRIu64 " cancelled", c->cancelled);
+    report_size(rate, sizeof rate, (double)c->bytes / secs);
+    fprintf(out, ", %" PRIu64 " error%s in %.2fs (%.1f files/s, %s/s)\n", c->errors,
+            plural(c->errors), elapsed_s, (double)files / secs, rate);
+}
+
+void report_stats_json(FILE *out, const struct report_counts *c, double elapsed_s,
+                       const struct rf_stats *st)
+{
+    fprintf(out,
+            "{\"files\": %" PRIu64 ", \"ok\": %" PRIu64 ", \"not_found\": %" PRIu64
+            ", \"errors\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"elapsed_s\": %.6f"
+            ", \"enters\": %" PRIu64 ", \"sqes\": %" PRIu64 ", \"cqes\": %" PRIu64
+            ", \"peak_inflight\": %" PRIu32 ", \"enobufs\": %" PRIu64
+            ", \"connects\": %" PRIu64 ", \"reused\": %" PRIu64 ", \"window\": %" PRIu32
+            ", \"features\": \"%s\"}\n",
+            report_items(c), c->ok, c->not_found, c->errors, c->bytes, elapsed_s, st->enters,
+            st->sqes, st->cqes, st->peak_inflight, st->enobufs, st->connects, st->reused,
+            st->window, st->features);
+}

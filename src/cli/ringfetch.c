@@ -1,0 +1,167 @@
+/* ringfetch over the engine. See ringfetch.h. */
+#include "cli/runopts.h"
+#include "cli/ringfetch.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli/dirs.h"
+#include "cli/nameset.h"
+#include "cli/outpath.h"
+#include "cli/progress.h"
+#include "cli/report.h"
+#include "cli/sigstop.h"
+#include "cli/urllist.h"
+#include "ringfetch/engine.h"
+#include "tunables.h"
+
+#define MESSAGE_BYTES 512
+
+struct run {
+    const struct ringfetch_args *a;
+    struct urllist urls;
+    struct nameset names;
+    char path[RF_PATH_MAX_BYTES];   /* the engine copies it before the next call */
+    struct report_counts counts;
+    struct progress bar;
+};
+
+/* An error line on stderr; the bar, on the same stream, is blanked first and
+ * comes back at the next tick. */
+static void print_error(struct run *r, const char *fmt, const char *a, const char *b)
+{
+    progress_clear(&r->bar);
+    fputs("ERR ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+}
+
+static int next_job(void *ctx, struct rf_job *job)
+{
+    struct run *r = ctx;
+    struct urllist_item it;
+    char why[MESSAGE_BYTES];
+    int rc;
+
+    /* Items that cannot be fetched are settled here and the loop goes on to
+     * the next line: the engine only ever sees fetchable jobs. */
+    while ((rc = urllist_next(&r->urls, &it)) == 1) {
+        rc = outpath_make(r->a->outdir, it.url, it.problem, &r->names, r->path,
+                          sizeof r->path, why, sizeof why);
+        if (rc == 0) {
+            job->url = it.url;
+            job->path = r->path;
+            job->user = NULL;
+            return 1;
+        }
+        char where[48];
+        snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
+        r->counts.errors++;
+        print_error(r, "%s: %s", where, why);
+    }
+    return rc;
+}
+
+static void on_result(void *ctx, const struct rf_result *res)
+{
+    struct run *r = ctx;
+    char msg[MESSAGE_BYTES];
+
+    switch (res->outcome) {
+    case RF_OK:
+        r->counts.ok++;
+        r->counts.bytes += res->bytes;
+        if (r->a->verbosity == RINGFETCH_VERBOSE)
+            printf("OK %s -> %s (%" PRIu64 " bytes)\n", res->url, res->path ? res->path : "-",
+                   res->bytes);
+        return;
+    case RF_NOT_FOUND:
+        r->counts.not_found++;
+        break;
+    case RF_ERROR:
+        r->counts.errors++;
+        break;
+    case RF_CANCELLED:
+        r->counts.cancelled++;
+        return;
+    }
+    print_error(r, "%s: %s", res->url, rf_result_message(res, msg, sizeof msg));
+}
+
+static void on_tick(void *ctx, const struct rf_stats *stats)
+{
+    struct run *r = ctx;
+    (void)stats;
+    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+}
+
+int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
+{
+    static struct run r;   /* two path-sized buffers and the line buffer: off the stack */
+    struct rf_options opt;
+    struct rf_stats stats;
+    FILE *list = NULL;
+    int rc, status;
+
+    memset(&r, 0, sizeof r);
+    r.a = a;
+    if (a->list) {
+        list = strcmp(a->list, "-") == 0 ? stdin : fopen(a->list, "r");
+        if (!list) {
+            fprintf(stderr, "ringfetch: cannot open %s: %s\n", a->list, strerror(errno));
+            return 2;
+        }
+    }
+    rc = dirs_make(a->outdir);
+    if (rc < 0) {
+        fprintf(stderr, "ringfetch: cannot create folder %s: %s\n", a->outdir, strerror(-rc));
+        status = 1;
+        goto close_list;
+    }
+    urllist_init(&r.urls, a->urls, a->nurls, list);
+    nameset_init(&r.names);
+
+    rf_options_default(&opt);
+    opt.window = runopts_window("ringfetch", a->window);
+    opt.stop = stop;
+    runopts_timeout(&opt, a->timeout_s);
+    bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
+    if (bar) {
+        opt.tick_ms = RF_TICK_MS;
+        opt.tick = on_tick;
+    }
+
+    double t0 = progress_now();
+    /* With a list the total is unknown until its end: the bar counts up. */
+    progress_start(&r.bar, stderr, bar, a->list ? 0 : a->nurls, t0);
+    memset(&stats, 0, sizeof stats);
+    rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
+    double t1 = progress_now();
+    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    fflush(stdout);
+
+    bool interrupted = rc == -EINTR || (stop && *stop);
+    if (rc < 0 && rc != -EINTR) {
+        if (rc == -EIO && list && ferror(list))
+            fprintf(stderr, "ringfetch: reading %s failed\n", a->list);
+        else
+            fprintf(stderr, "ringfetch: the fetch engine failed: %s\n", strerror(-rc));
+    }
+    if (a->verbosity != RINGFETCH_QUIET)
+        report_summary(stderr, &r.counts, t1 - t0);
+    if (a->stats) {
+        report_stats_json(stdout, &r.counts, t1 - t0, &stats);
+        fflush(stdout);
+    }
+    nameset_free(&r.names);
+
+    if (interrupted)
+        status = SIGSTOP_EXIT_STATUS;
+    else
+        status = rc < 0 || r.counts.errors || r.counts.not_found ? 1 : 0;
+close_list:
+    if (list && list != stdin)
+        fclose(list);
+    return status;
+}

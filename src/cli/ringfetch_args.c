@@ -1,0 +1,179 @@
+/* ringfetch's command line. See ringfetch_args.h. */
+#include "cli/ringfetch_args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringfetch/engine.h"
+#include "tunables.h"
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+/* A printf format: the numbers come from the tunables. */
+static const char help_text[] =
+    RINGFETCH_USAGE
+    "\n"
+    "Fetch http:// URLs in parallel over one io_uring, each into a file named\n"
+    "after the last segment of its path.\n"
+    "\n"
+    "options:\n"
+    "  -m N, --max N         at most N requests in flight, 1..%u (default=%u)\n"
+    "  -o DIR, --output DIR  save the files in DIR, created when missing (default=.)\n"
+    "  -i FILE, --input FILE read more URLs from FILE, '-' for stdin: one per line,\n"
+    "                        blanks around it ignored, empty lines and lines\n"
+    "                        starting with '#' skipped; read as the run goes, so\n"
+    "                        lists of any length are fine\n"
+    "  -q, --quiet           print nothing but errors\n"
+    "  -v, --verbose         one line per URL: 'OK URL -> PATH (N bytes)' on\n"
+    "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
+    "  --timeout S           give up on a URL after S seconds (default: %s)\n"
+    "  --stats               print one JSON object of counters on stdout at the end\n"
+    "  -h, --help            show this help and exit\n"
+    "  --version             show the version and exit\n"
+    "\n"
+    "Output names: the last path segment, percent-decoded ('index.html' for a\n"
+    "path ending in '/'). A URL whose name would be unsafe ('..', '/', control\n"
+    "characters), that is not http://, or that cannot be parsed is an error\n"
+    "for that line and is not fetched. When two URLs of one run have the same\n"
+    "output name, the first one is fetched and every later one is an error\n"
+    "('duplicate output name'), never a silent overwrite. A file appears under\n"
+    "its name only once it is complete.\n"
+    "\n"
+    "Progress: a bar on stderr when it is a terminal (not with -q or -v), and\n"
+    "a summary line on stderr at the end (not with -q). Ctrl-C stops: the\n"
+    "transfers in flight are cancelled, the summary is printed, exit 130.\n"
+    "\n"
+    "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
+    "included), 2 for usage errors, 130 when interrupted.\n";
+
+enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION };
+
+static const struct option long_options[] = {
+    {"max", required_argument, NULL, 'm'},
+    {"output", required_argument, NULL, 'o'},
+    {"input", required_argument, NULL, 'i'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* How --help describes the default of --timeout. */
+static const char *timeout_default(void)
+{
+    static char text[160];
+    if (RF_REQUEST_TIMEOUT_MS == 0)
+        snprintf(text, sizeof text,
+                 "none;\n                        a slow big file is never cut off, but %u s of\n"
+                 "                        silence fails a URL",
+                 (unsigned)(RF_IDLE_TIMEOUT_MS / 1000));
+    else
+        snprintf(text, sizeof text, "%u", (unsigned)(RF_REQUEST_TIMEOUT_MS / 1000));
+    return text;
+}
+
+static int usage_error(FILE *err, const char *fmt, const char *arg)
+{
+    fputs("ringfetch: ", err);
+    fprintf(err, fmt, arg);
+    fputc('\n', err);
+    fputs(RINGFETCH_USAGE, err);
+    fputs("Try 'ringfetch --help' for more information.\n", err);
+    return -EINVAL;
+}
+
+/* getopt said '?'. optopt 0: an unknown or ambiguous long option, the word
+ * just stepped over. optopt of a flag: a value given to its long form
+ * ("--quiet=x"). Else an unknown short option. */
+static int unknown_option(FILE *err, char **argv, int optopt_seen)
+{
+    char shortopt[2] = {(char)optopt_seen, '\0'};
+    if (optopt_seen == 0)
+        return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == optopt_seen && o->has_arg == no_argument)
+            return usage_error(err, "option '--%s' takes no value", o->name);
+    return usage_error(err, "unknown option '-%s'", shortopt);
+}
+
+static const char *option_name(int opt)
+{
+    switch (opt) {
+    case 'm': return "-m";
+    case 'o': return "-o";
+    case 'i': return "-i";
+    case OPT_TIMEOUT: return "--timeout";
+    default: return "an option";
+    }
+}
+
+int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *out, FILE *err)
+{
+    bool quiet = false, verbose = false;
+    int opt;
+
+    memset(a, 0, sizeof *a);
+    a->window = RINGFETCH_DEFAULT_WINDOW;
+    a->outdir = ".";
+
+    optind = 0;   /* glibc: start afresh (tests parse several times) */
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":m:o:i:qvh", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'm': {
+            char *end;
+            errno = 0;
+            long long v = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 1 || v > RF_MAX_WINDOW)
+                return usage_error(err, "-m N must be a whole number from 1 to "
+                                        XSTR(RF_MAX_WINDOW) ", not '%s'", optarg);
+            a->window = (unsigned)v;
+            break;
+        }
+        case 'o': a->outdir = optarg; break;
+        case 'i': a->list = optarg; break;
+        case 'q': quiet = true; break;
+        case 'v': verbose = true; break;
+        case OPT_STATS: a->stats = true; break;
+        case OPT_TIMEOUT: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !(v > 0) || !isfinite(v))
+                return usage_error(err, "--timeout S must be a number of seconds > 0, not '%s'",
+                                   optarg);
+            a->timeout_s = v;
+            break;
+        }
+        case 'h':
+            fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
+                    timeout_default());
+            return RINGFETCH_ARGS_EXIT;
+        case OPT_VERSION:
+            fputs("ringfetch " RF_VERSION "\n", out);
+            return RINGFETCH_ARGS_EXIT;
+        case ':':
+            return usage_error(err, "%s needs a value", option_name(optopt));
+        default:
+            return unknown_option(err, argv, optopt);
+        }
+    }
+    if (quiet && verbose)
+        return usage_error(err, "-q and -v cannot be used together%s", "");
+    a->verbosity = quiet ? RINGFETCH_QUIET : verbose ? RINGFETCH_VERBOSE : RINGFETCH_NORMAL;
+    if (a->outdir[0] == '\0')
+        return usage_error(err, "-o DIR must not be empty%s", "");
+    if (a->list && a->list[0] == '\0')
+        return usage_error(err, "-i FILE must not be empty%s", "");
+    a->urls = argv + optind;
+    a->nurls = (size_t)(argc - optind);
+    if (a->nurls == 0 && !a->list)
+        return usage_error(err, "no URL given (as arguments or with -i FILE)%s", "");
+    return RINGFETCH_ARGS_RUN;
+}

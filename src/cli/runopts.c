@@ -1,0 +1,30 @@
+#include "cli/runopts.h"
+
+#include <stdio.h>
+#include <sys/resource.h>
+
+void runopts_timeout(struct rf_options *opt, double seconds)
+{
+    if (seconds <= 0)
+        return;
+    double ms = seconds * 1000.0;
+    opt->request_timeout_ms = ms >= 4e9 ? 4000000000u : ms < 1 ? 1 : (unsigned)ms;
+    if (opt->connect_timeout_ms > opt->request_timeout_ms)
+        opt->connect_timeout_ms = opt->request_timeout_ms;
+    if (opt->idle_timeout_ms == 0 || opt->idle_timeout_ms > opt->request_timeout_ms)
+        opt->idle_timeout_ms = opt->request_timeout_ms;
+}
+
+unsigned runopts_window(const char *prog, unsigned want)
+{
+    unsigned fit = rf_window_fit(want);
+    if (fit < want) {
+        struct rlimit rl = { 0, 0 };
+        getrlimit(RLIMIT_NOFILE, &rl);
+        fprintf(stderr,
+                "%s: note: %u concurrent requests reduced to %u: the open-file limit is %llu "
+                "(ulimit -n), and each request may hold a socket and a file\n",
+                prog, want, fit, (unsigned long long)rl.rlim_cur);
+    }
+    return fit;
+}

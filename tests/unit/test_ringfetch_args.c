@@ -1,0 +1,250 @@
+/* cli/ringfetch_args.c: ringfetch's command line. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/ringfetch_args.h"
+#include "ringfetch/engine.h"
+#include "tunables.h"
+
+static struct ringfetch_args args;
+static FILE *out, *err;
+static char *out_text, *err_text;
+static size_t out_len, err_len;
+
+static int open_streams(void **state)
+{
+    (void)state;
+    out_text = err_text = NULL;
+    out = open_memstream(&out_text, &out_len);
+    err = open_memstream(&err_text, &err_len);
+    return out && err ? 0 : -1;
+}
+
+static int close_streams(void **state)
+{
+    (void)state;
+    fclose(out);
+    fclose(err);
+    free(out_text);
+    free(err_text);
+    return 0;
+}
+
+static int parse(const char *first, ...)
+{
+    static char *argv[64];
+    int argc = 0;
+    va_list ap;
+    argv[argc++] = "ringfetch";
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    int rc = ringfetch_args_parse(argc, argv, &args, out, err);
+    fflush(out);
+    fflush(err);
+    return rc;
+}
+
+static const char *out_s(void) { return out_text ? out_text : ""; }
+static const char *err_s(void) { return err_text ? err_text : ""; }
+
+/* A usage error: "ringfetch: MESSAGE", the usage line and a hint, on stderr only. */
+static void assert_usage_error(int rc, const char *message)
+{
+    char want[512];
+    snprintf(want, sizeof want, "ringfetch: %s\n%sTry 'ringfetch --help' for more information.\n",
+             message, RINGFETCH_USAGE);
+    assert_int_equal(rc, -EINVAL);
+    assert_string_equal(err_s(), want);
+    assert_string_equal(out_s(), "");
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("http://h/a", NULL), RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.window, RINGFETCH_DEFAULT_WINDOW);
+    assert_string_equal(args.outdir, ".");
+    assert_null(args.list);
+    assert_int_equal(args.verbosity, RINGFETCH_NORMAL);
+    assert_true(args.timeout_s == 0);
+    assert_false(args.stats);
+    assert_int_equal(args.nurls, 1);
+    assert_string_equal(args.urls[0], "http://h/a");
+}
+
+static void test_all_options(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("-m", "100", "-o", "out", "-i", "list.txt", "-v", "--timeout", "1.5",
+                           "--stats", "http://h/a", "http://h/b", NULL),
+                     RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.window, 100);
+    assert_string_equal(args.outdir, "out");
+    assert_string_equal(args.list, "list.txt");
+    assert_int_equal(args.verbosity, RINGFETCH_VERBOSE);
+    assert_float_equal(args.timeout_s, 1.5, 1e-12);
+    assert_true(args.stats);
+    assert_int_equal(args.nurls, 2);
+    assert_string_equal(args.urls[1], "http://h/b");
+}
+
+static void test_urls_and_options_mix(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("http://h/a", "-q", "http://h/b", NULL), RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.verbosity, RINGFETCH_QUIET);
+    assert_int_equal(args.nurls, 2);
+}
+
+static void test_list_alone_needs_no_url_argument(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("-i", "-", NULL), RINGFETCH_ARGS_RUN);
+    assert_string_equal(args.list, "-");
+    assert_int_equal(args.nurls, 0);
+}
+
+static void test_window_bounds_are_accepted(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("-m", "1", "u", NULL), RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.window, 1);
+    assert_int_equal(parse("-m", "10000", "u", NULL), RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.window, RF_MAX_WINDOW);
+}
+
+static void test_window_zero_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-m", "0", "u", NULL),
+                       "-m N must be a whole number from 1 to 10000, not '0'");
+}
+
+static void test_window_above_the_maximum_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-m", "10001", "u", NULL),
+                       "-m N must be a whole number from 1 to 10000, not '10001'");
+}
+
+static void test_window_not_a_number_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-m", "5x", "u", NULL),
+                       "-m N must be a whole number from 1 to 10000, not '5x'");
+}
+
+static void test_timeout_must_be_positive(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--timeout", "0", "u", NULL),
+                       "--timeout S must be a number of seconds > 0, not '0'");
+}
+
+static void test_timeout_must_be_a_number(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--timeout", "x", "u", NULL),
+                       "--timeout S must be a number of seconds > 0, not 'x'");
+}
+
+static void test_quiet_and_verbose_conflict(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-q", "-v", "u", NULL), "-q and -v cannot be used together");
+}
+
+static void test_no_url_at_all_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse(NULL), "no URL given (as arguments or with -i FILE)");
+}
+
+static void test_missing_value_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("u", "-o", NULL), "-o needs a value");
+}
+
+static void test_unknown_option_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-Z", "u", NULL), "unknown option '-Z'");
+}
+
+static void test_unknown_long_option_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--nope", "u", NULL), "unknown option '--nope'");
+}
+
+static void test_value_given_to_a_flag_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--quiet=1", "u", NULL), "option '--quiet' takes no value");
+}
+
+static void test_empty_output_dir_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-o", "", "u", NULL), "-o DIR must not be empty");
+}
+
+static void test_help_documents_duplicates_and_exits_ok(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--help", NULL), RINGFETCH_ARGS_EXIT);
+    const char *t = out_s();
+    assert_memory_equal(t, RINGFETCH_USAGE, strlen(RINGFETCH_USAGE));
+    assert_non_null(strstr(t, "duplicate output name"));
+    assert_non_null(strstr(t, "1..10000 (default=20)"));
+    assert_non_null(strstr(t, "--timeout S           give up on a URL after S seconds (default: "));
+    assert_non_null(strstr(t, "Exit status"));
+    assert_string_equal(err_s(), "");
+}
+
+static void test_version_prints_the_version(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--version", NULL), RINGFETCH_ARGS_EXIT);
+    assert_string_equal(out_s(), "ringfetch " RF_VERSION "\n");
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, open_streams, close_streams)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_defaults),
+        T(test_all_options),
+        T(test_urls_and_options_mix),
+        T(test_list_alone_needs_no_url_argument),
+        T(test_window_bounds_are_accepted),
+        T(test_window_zero_is_a_usage_error),
+        T(test_window_above_the_maximum_is_a_usage_error),
+        T(test_window_not_a_number_is_a_usage_error),
+        T(test_timeout_must_be_positive),
+        T(test_timeout_must_be_a_number),
+        T(test_quiet_and_verbose_conflict),
+        T(test_no_url_at_all_is_a_usage_error),
+        T(test_missing_value_is_a_usage_error),
+        T(test_unknown_option_is_a_usage_error),
+        T(test_unknown_long_option_is_a_usage_error),
+        T(test_value_given_to_a_flag_is_a_usage_error),
+        T(test_empty_output_dir_is_a_usage_error),
+        T(test_help_documents_duplicates_and_exits_ok),
+        T(test_version_prints_the_version),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,216 @@
+/* cli/urllist.c: URLs from the arguments, then the list file, one at a time. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/urllist.h"
+
+static struct urllist list;
+static struct urllist_item it;
+static FILE *f;
+
+static void open_list(const char *text, size_t len)
+{
+    f = fmemopen((void *)text, len, "r");
+    assert_non_null(f);
+}
+
+static void expect(int rc, const char *url, bool from_list, unsigned long index, int problem)
+{
+    assert_int_equal(urllist_next(&list, &it), rc);
+    if (rc != 1)
+        return;
+    assert_string_equal(it.url, url);
+    assert_int_equal(it.from_list, from_list);
+    assert_int_equal(it.index, index);
+    assert_int_equal(it.problem, problem);
+}
+
+static int close_list(void **state)
+{
+    (void)state;
+    if (f)
+        fclose(f);
+    f = NULL;
+    return 0;
+}
+
+static void test_arguments_come_first_then_the_list(void **state)
+{
+    (void)state;
+    char *args[] = {"http://a/1", "http://a/2"};
+    static const char text[] = "http://b/1\nhttp://b/2\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, args, 2, f);
+    expect(1, "http://a/1", false, 1, 0);
+    expect(1, "http://a/2", false, 2, 0);
+    expect(1, "http://b/1", true, 1, 0);
+    expect(1, "http://b/2", true, 2, 0);
+    expect(0, NULL, false, 0, 0);
+    expect(0, NULL, false, 0, 0);
+}
+
+static void test_no_list_ends_after_the_arguments(void **state)
+{
+    (void)state;
+    char *args[] = {"http://a/1"};
+    urllist_init(&list, args, 1, NULL);
+    expect(1, "http://a/1", false, 1, 0);
+    expect(0, NULL, false, 0, 0);
+}
+
+static void test_blank_and_comment_lines_are_skipped_but_counted(void **state)
+{
+    (void)state;
+    static const char text[] = "# header\n\n   \t\n  # indented comment\nhttp://x/a\n\nhttp://x/b\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(1, "http://x/a", true, 5, 0);
+    expect(1, "http://x/b", true, 7, 0);
+    expect(0, NULL, false, 0, 0);
+}
+
+static void test_surrounding_blanks_and_crlf_are_trimmed(void **state)
+{
+    (void)state;
+    static const char text[] = "  \thttp://x/a \t\r\nhttp://x/b\r\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(1, "http://x/a", true, 1, 0);
+    expect(1, "http://x/b", true, 2, 0);
+}
+
+static void test_hash_inside_a_url_is_kept(void **state)
+{
+    (void)state;
+    static const char text[] = "http://x/a#frag\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(1, "http://x/a#frag", true, 1, 0);
+}
+
+static void test_last_line_without_newline_counts(void **state)
+{
+    (void)state;
+    static const char text[] = "http://x/a\nhttp://x/b";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(1, "http://x/a", true, 1, 0);
+    expect(1, "http://x/b", true, 2, 0);
+    expect(0, NULL, false, 0, 0);
+}
+
+static void test_empty_list_gives_nothing(void **state)
+{
+    (void)state;
+    static const char text[] = "\n";
+    open_list(text, 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(0, NULL, false, 0, 0);
+}
+
+static void test_overlong_line_is_flagged_and_the_next_line_is_intact(void **state)
+{
+    (void)state;
+    size_t big = 3 * URLLIST_LINE_MAX;
+    char *text = malloc(big + 32);
+    memcpy(text, "http://x/", 9);
+    memset(text + 9, 'a', big - 9);
+    strcpy(text + big, "\nhttp://x/b\n");
+    open_list(text, strlen(text));
+    urllist_init(&list, NULL, 0, f);
+    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(it.problem, -E2BIG);
+    assert_int_equal(it.index, 1);
+    assert_true(strlen(it.url) <= URLLIST_LINE_MAX);
+    assert_memory_equal(it.url, "http://x/aaa", 12);
+    expect(1, "http://x/b", true, 2, 0);
+    fclose(f);
+    f = NULL;
+    free(text);
+}
+
+static void test_url_of_the_maximum_length_is_fine_one_more_is_too_long(void **state)
+{
+    (void)state;
+    size_t n = RF_URL_MAX_BYTES - 1;
+    char *text = malloc(2 * n + 8);
+    memset(text, 'a', n);
+    text[n] = '\n';
+    memset(text + n + 1, 'b', n + 1);
+    text[2 * n + 2] = '\n';
+    open_list(text, 2 * n + 3);
+    urllist_init(&list, NULL, 0, f);
+    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(it.problem, 0);
+    assert_int_equal(strlen(it.url), n);
+    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(it.problem, -E2BIG);
+    fclose(f);
+    f = NULL;
+    free(text);
+}
+
+static void test_long_argument_is_flagged(void **state)
+{
+    (void)state;
+    char *arg = malloc(RF_URL_MAX_BYTES + 1);
+    memset(arg, 'a', RF_URL_MAX_BYTES);
+    arg[RF_URL_MAX_BYTES] = '\0';
+    char *args[] = {arg};
+    urllist_init(&list, args, 1, NULL);
+    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(it.problem, -E2BIG);
+    free(arg);
+}
+
+static void test_nul_byte_in_a_line_is_flagged(void **state)
+{
+    (void)state;
+    static const char text[] = "http://x/a\0evil\nhttp://x/b\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(it.problem, -EILSEQ);
+    assert_int_equal(it.index, 1);
+    expect(1, "http://x/b", true, 2, 0);
+}
+
+static void test_lines_are_read_lazily(void **state)
+{
+    (void)state;
+    static const char text[] = "http://x/a\nhttp://x/b\nhttp://x/c\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(1, "http://x/a", true, 1, 0);
+    /* Only the first line has been consumed from the stream. */
+    assert_int_equal(ftell(f), 11);
+}
+
+#define T(name) cmocka_unit_test_teardown(name, close_list)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_arguments_come_first_then_the_list),
+        T(test_no_list_ends_after_the_arguments),
+        T(test_blank_and_comment_lines_are_skipped_but_counted),
+        T(test_surrounding_blanks_and_crlf_are_trimmed),
+        T(test_hash_inside_a_url_is_kept),
+        T(test_last_line_without_newline_counts),
+        T(test_empty_list_gives_nothing),
+        T(test_overlong_line_is_flagged_and_the_next_line_is_intact),
+        T(test_url_of_the_maximum_length_is_fine_one_more_is_too_long),
+        T(test_long_argument_is_flagged),
+        T(test_nul_byte_in_a_line_is_flagged),
+        T(test_lines_are_read_lazily),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
