@@ -88,6 +88,10 @@ ASAN_BUILD ?= build-asan
 SAN_ENV := ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=1:strict_string_checks=1 \
            UBSAN_OPTIONS=abort_on_error=1:halt_on_error=1:print_stacktrace=1
 
+# The unit tests' objects are intermediates of a chained pattern rule; without
+# this make deletes them after every link and recompiles them the next time.
+.SECONDARY: $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+
 deps:
 	@scripts/deps.sh
 
@@ -104,3 +108,6 @@ demo: deps
 	@BUILD=$(BUILD) scripts/demo.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Further targets live in mk/*.mk, one file per concern (bench, fuzz, soak...).
+-include $(sort $(wildcard mk/*.mk))

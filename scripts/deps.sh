@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages ringfetch needs, only those that are missing.
+# Quiet when everything is present; apt-get update runs only when something
+# has to be installed; sudo only when not root.
+set -eu
+
+PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev pkg-config gcc make python3 curl"
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=""
+for p in $PKGS; do
+    installed "$p" || missing="$missing $p"
+done
+# Any packaged nginx will do; nginx-light is the smallest.
+if ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
+    missing="$missing nginx-light"
+fi
+
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing:$missing (and no apt-get here: install them by hand)" >&2
+    exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+fi
+echo "deps: installing:$missing"
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,643 @@
+"""Shared helpers for ringfetch's end-to-end tests (python3, stdlib only).
+
+A test script looks like this:
+
+    import os, sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import rftest
+
+    @rftest.test
+    def flags2_downloads_all_flags():
+        with rftest.Nginx(rftest.flags_root()) as ng:
+            r = rftest.run([rftest.bin('flags2'), '-a', '--url', ng.url('/flags')])
+            assert r.rc == 0, r.why()
+
+    if __name__ == '__main__':
+        rftest.main()
+
+main() prints one line per test, `PASS name`, `FAIL name: why` or
+`SKIP name: why`, and exits 1 when any test failed (the protocol tests/run
+counts). Binaries come from $RF_BUILD (default `build`, relative to the repo
+root); shared data from $RF_SHARED (default ../shared). Every server a test
+starts is stopped by its pid, also when the test fails.
+
+`python3 tests/e2e/rftest.py` runs the helpers' own self-test.
+"""
+
+import atexit
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+E2E_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(E2E_DIR))
+
+
+def _repo_path(value):
+    return value if os.path.isabs(value) else os.path.join(REPO, value)
+
+
+BUILD = _repo_path(os.environ.get('RF_BUILD') or 'build')
+SHARED = _repo_path(os.environ.get('RF_SHARED') or os.path.join('..', 'shared'))
+NGINX_TEMPLATE = os.path.join(REPO, 'tests', 'nginx', 'nginx.conf.in')
+
+
+class Skip(Exception):
+    """Raised by a test (through skip()) that cannot run here."""
+
+
+def skip(why):
+    raise Skip(why)
+
+
+# ---------------------------------------------------------------- bookkeeping
+
+_tests = []
+
+
+def test(fn):
+    """Register fn as a test; its name is the test's name."""
+    _tests.append(fn)
+    return fn
+
+
+def main(argv=None):
+    """Run the registered tests (or only those named on the command line)."""
+    names = (sys.argv[1:] if argv is None else argv)
+    chosen = [t for t in _tests if not names or t.__name__ in names]
+    failed = 0
+    for t in chosen:
+        start = time.monotonic()
+        try:
+            t()
+        except Skip as e:
+            print('SKIP %s: %s' % (t.__name__, e), flush=True)
+            continue
+        except AssertionError as e:
+            failed += 1
+            print('FAIL %s: %s' % (t.__name__, _one_line(str(e) or _where(e))), flush=True)
+            continue
+        except Exception as e:
+            failed += 1
+            print('FAIL %s: %s: %s (%s)' % (t.__name__, type(e).__name__,
+                                            _one_line(str(e)), _where(e)), flush=True)
+            continue
+        finally:
+            _cleanup_temp()
+        print('PASS %s (%.2fs)' % (t.__name__, time.monotonic() - start), flush=True)
+    if not chosen:
+        print('FAIL %s: no test selected' % os.path.basename(sys.argv[0]))
+        failed = 1
+    sys.exit(1 if failed else 0)
+
+
+def _one_line(text):
+    return ' | '.join(line for line in text.strip().splitlines() if line)[:2000]
+
+
+def _where(exc):
+    tb = traceback.extract_tb(exc.__traceback__)
+    return 'at %s:%d' % (os.path.basename(tb[-1].filename), tb[-1].lineno) if tb else ''
+
+
+# ----------------------------------------------------------- paths, temp dirs
+
+def bin(name):
+    """Path of a program under test; a missing one fails the test (the build
+    is part of what is tested, so this is not a skip)."""
+    path = os.path.join(BUILD, name)
+    assert os.access(path, os.X_OK), '%s not built (RF_BUILD=%s)' % (path, BUILD)
+    return path
+
+
+_temp_dirs = []          # removed after each test
+_session_dirs = []       # removed at exit (cached corpora)
+
+
+def tempdir(prefix='rftest-', memory=False):
+    """A fresh directory, removed when the current test ends. memory=True puts
+    it on tmpfs when there is one, so disk speed does not skew what is measured."""
+    d = tempfile.mkdtemp(prefix=prefix, dir=_memory_base() if memory else None)
+    _temp_dirs.append(d)
+    return d
+
+
+def session_dir(prefix='rftest-', memory=False):
+    """A fresh directory kept until the test process exits (cached corpora)."""
+    d = tempfile.mkdtemp(prefix=prefix, dir=_memory_base() if memory else None)
+    _session_dirs.append(d)
+    return d
+
+
+def _memory_base():
+    """/dev/shm when it is a writable tmpfs, else None (the default temp dir)."""
+    try:
+        with open('/proc/mounts') as f:
+            mounts = {fields[1]: fields[2] for fields in (line.split() for line in f)}
+    except OSError:
+        return None
+    if mounts.get('/dev/shm') == 'tmpfs' and os.access('/dev/shm', os.W_OK):
+        return '/dev/shm'
+    return None
+
+
+def _cleanup_temp():
+    while _temp_dirs:
+        shutil.rmtree(_temp_dirs.pop(), ignore_errors=True)
+
+
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _session_dirs])
+
+
+def free_port(host='127.0.0.1'):
+    """A TCP port nothing listens on right now (the kernel's choice)."""
+    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(('::1', 0))
+        return True
+    except OSError:
+        return False
+
+
+def wait_port(port, host='127.0.0.1', timeout=5.0, proc=None):
+    """Wait until something accepts on host:port; False on timeout or when
+    proc (a Popen) exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+# ------------------------------------------------------------- running things
+
+class Result(tuple):
+    """(rc, out, err) of a finished child, plus:
+    rss_kib   the child's peak resident set size (KiB, from wait4)
+    elapsed   wall seconds
+    timed_out True when the child was killed at the timeout (rc is then -9)
+    cmd       the command, for messages"""
+
+    def __new__(cls, rc, out, err, rss_kib, elapsed, timed_out, cmd):
+        self = tuple.__new__(cls, (rc, out, err))
+        self.rss_kib, self.elapsed, self.timed_out, self.cmd = rss_kib, elapsed, timed_out, cmd
+        return self
+
+    rc = property(lambda self: self[0])
+    out = property(lambda self: self[1])
+    err = property(lambda self: self[2])
+
+    def why(self):
+        """A short description for assertion messages."""
+        cmd = ' '.join(os.path.basename(c) if i == 0 else c for i, c in enumerate(self.cmd))
+        if len(cmd) > 300:
+            cmd = cmd[:300] + '...'
+        return '%s -> rc=%s%s; stdout: %s; stderr: %s' % (
+            cmd, self.rc, ' (TIMED OUT)' if self.timed_out else '',
+            _tail(self.out), _tail(self.err))
+
+    def stats(self, stream='out'):
+        """The last JSON object printed on a line of its own (--stats)."""
+        for line in reversed(getattr(self, stream).splitlines()):
+            line = line.strip()
+            if line.startswith('{'):
+                return json.loads(line)
+        raise AssertionError('no --stats JSON on std%s: %s' % (stream, self.why()))
+
+
+def _tail(text, lines=6):
+    return _one_line('\n'.join(text.strip().splitlines()[-lines:])) or '(empty)'
+
+
+def run(cmd, timeout=60, input=None, env=None, cwd=None):
+    """Run cmd to completion (killed at timeout seconds) and return a Result.
+    The child is reaped with os.wait4 so its own peak RSS is known, not the
+    maximum over every child this process ever had."""
+    out_f = tempfile.TemporaryFile()
+    err_f = tempfile.TemporaryFile()
+    full_env = dict(os.environ, **env) if env else None
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                            stdout=out_f, stderr=err_f, env=full_env, cwd=cwd)
+    reaped = {}
+
+    def reap():
+        _, status, usage = os.wait4(proc.pid, 0)
+        reaped['status'], reaped['rss'] = status, usage.ru_maxrss
+
+    waiter = threading.Thread(target=reap, daemon=True)
+    waiter.start()
+    if input is not None:
+        try:
+            proc.stdin.write(input.encode() if isinstance(input, str) else input)
+        except BrokenPipeError:
+            pass
+        proc.stdin.close()
+    waiter.join(timeout)
+    timed_out = waiter.is_alive()
+    if timed_out:
+        os.kill(proc.pid, signal.SIGKILL)  # our own child, by pid
+        waiter.join()
+    elapsed = time.monotonic() - start
+    status = reaped['status']
+    rc = os.waitstatus_to_exitcode(status)
+    proc.returncode = rc  # reaped here; stop Popen from waiting again
+    texts = []
+    for f in (out_f, err_f):
+        f.seek(0)
+        texts.append(f.read().decode('utf-8', 'replace'))
+        f.close()
+    return Result(rc, texts[0], texts[1], reaped['rss'], elapsed, timed_out, list(cmd))
+
+
+# ------------------------------------------------------------------- corpora
+
+def make_flags_corpus(dest):
+    """build/mkcorpus flags DEST -> DEST/flags/{cc}/{cc}.gif + metadata.json."""
+    r = run([bin('mkcorpus'), 'flags', dest], timeout=60)
+    assert r.rc == 0, r.why()
+    return dest
+
+
+def make_bulk_corpus(dest, count, size):
+    """build/mkcorpus bulk DEST COUNT BYTES -> DEST/f000000.bin ..."""
+    r = run([bin('mkcorpus'), 'bulk', dest, str(count), str(size)], timeout=300)
+    assert r.rc == 0, r.why()
+    return dest
+
+
+def bulk_name(i):
+    return 'f%06d.bin' % i
+
+
+_flags_root = None
+
+
+def flags_root():
+    """A directory D with D/flags/{cc}/{cc}.gif for the 194 codes: the real
+    flags ($RF_SHARED/data/flags) when present, else a synthetic corpus made
+    once per test process."""
+    global _flags_root
+    if _flags_root is None:
+        real = os.path.join(SHARED, 'data')
+        if os.path.isfile(os.path.join(real, 'flags', 'br', 'br.gif')):
+            _flags_root = real
+        else:
+            _flags_root = make_flags_corpus(session_dir('rftest-flags-'))
+    return _flags_root
+
+
+def flag_codes(root=None):
+    """Sorted lower-case codes served under root/flags."""
+    d = os.path.join(root or flags_root(), 'flags')
+    return sorted(c for c in os.listdir(d) if os.path.isfile(os.path.join(d, c, c + '.gif')))
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            h.update(block)
+    return h.hexdigest()
+
+
+def assert_same_files(pairs):
+    """pairs: iterable of (expected_path, actual_path); compares by SHA-256."""
+    missing, different, n = [], [], 0
+    for want, got in pairs:
+        n += 1
+        if not os.path.isfile(got):
+            missing.append(os.path.basename(got))
+        elif os.path.getsize(want) != os.path.getsize(got) or sha256(want) != sha256(got):
+            different.append(os.path.basename(got))
+    assert not missing and not different, '%d of %d missing (%s), %d differ (%s)' % (
+        len(missing), n, ' '.join(missing[:5]), len(different), ' '.join(different[:5]))
+
+
+def leftovers(directory):
+    """Files in directory (recursively), relative names; [] if it is absent."""
+    found = []
+    for base, _, files in os.walk(directory):
+        found += [os.path.relpath(os.path.join(base, f), directory) for f in files]
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------- nginx
+
+_servers = []
+
+
+def _stop_all():
+    for s in list(_servers):
+        s.stop()
+
+
+atexit.register(_stop_all)
+# A SIGTERM from tests/run's timeout must still stop the servers we started.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def render_nginx_conf(port, root, tmp, big_dir, ipv6=True):
+    with open(NGINX_TEMPLATE) as f:
+        conf = f.read()
+    subst = {
+        '@USER_LINE@': 'user %s;' % _user_name() if os.geteuid() == 0 else '',
+        '@PORT@': str(port),
+        '@LISTEN6@': 'listen [::1]:%d;' % port if ipv6 else '',
+        '@ROOT@': os.path.abspath(root),
+        '@BIG_DIR@': os.path.abspath(big_dir),
+        '@TMP@': tmp,
+    }
+    for k, v in subst.items():
+        conf = conf.replace(k, v)
+    left = re.findall(r'@[A-Z0-9_]+@', conf)
+    assert not left, 'unrendered placeholders in nginx.conf.in: %s' % ' '.join(left)
+    return conf
+
+
+def _user_name():
+    import pwd
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+class Nginx:
+    """nginx serving root on 127.0.0.1:port (and [::1]:port when the host has
+    IPv6 loopback), in the foreground, one worker, as the current user.
+
+        with Nginx(root) as ng:
+            ng.url('/flags')            -> http://127.0.0.1:PORT/flags
+            ng.big_dir                   files here are served under /big/
+    """
+
+    def __init__(self, root, port=None, nginx='nginx'):
+        self.root = root
+        self.port = port or free_port()
+        self.nginx = shutil.which(nginx) or '/usr/sbin/nginx'
+        self.tmp = None
+        self.proc = None
+
+    def url(self, path='', host='127.0.0.1'):
+        return 'http://%s:%d%s' % (host, self.port, path)
+
+    def start(self):
+        if not os.access(self.nginx, os.X_OK):
+            skip('nginx not installed (make deps)')
+        # Something else on the port would answer for us and hide nginx's failure.
+        assert not wait_port(self.port, timeout=0.05), 'port %d already in use' % self.port
+        self.tmp = tempfile.mkdtemp(prefix='rftest-nginx-')
+        _servers.append(self)  # from here on stop() cleans up, whatever fails
+        self.big_dir = os.path.join(self.tmp, 'big')
+        os.mkdir(self.big_dir)
+        conf = os.path.join(self.tmp, 'nginx.conf')
+        with open(conf, 'w') as f:
+            f.write(render_nginx_conf(self.port, self.root, self.tmp, self.big_dir,
+                                      ipv6=have_ipv6_loopback()))
+        self.error_log = os.path.join(self.tmp, 'error.log')
+        # stderr to the same file: a pipe nobody reads could fill and block nginx.
+        with open(self.error_log, 'ab') as log:
+            self.proc = subprocess.Popen(
+                [self.nginx, '-p', self.tmp, '-c', conf, '-e', self.error_log],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+        if not wait_port(self.port, proc=self.proc):
+            why = self._log()
+            self.stop()
+            raise AssertionError('nginx did not start on port %d: %s' % (self.port, why))
+        return self
+
+    def _log(self):
+        try:
+            with open(self.error_log) as f:
+                return _tail(f.read())
+        except OSError:
+            return '(no error log)'
+
+    def stop(self):
+        if self in _servers:
+            _servers.remove(self)
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM to our own master, by pid: fast shutdown
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --------------------------------------------------------------- fake servers
+
+class FakeServer:
+    """A loopback server on a free port, one thread per connection, that plays
+    a scripted (mis)behaviour. Subclass and define handle(conn), or pass
+    handle=fn. Connections still open are closed by stop().
+
+        with FakeServer.truncating(1000) as s:
+            s.url('/x.bin')
+    """
+
+    def __init__(self, handle=None, host='127.0.0.1'):
+        if handle is not None:
+            self.handle = handle
+        self.host = host
+        self.sock = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.conns = []
+        self.stopping = False
+        self.lock = threading.Lock()
+
+    def url(self, path=''):
+        host = '[%s]' % self.host if ':' in self.host else self.host
+        return 'http://%s:%d%s' % (host, self.port, path)
+
+    def start(self):
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+        return self
+
+    def _accept_loop(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.accepted += 1
+                self.conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        try:
+            self.handle(conn)
+        except OSError:
+            pass
+
+    def handle(self, conn):
+        raise NotImplementedError
+
+    def stop(self):
+        self.stopping = True
+        # shutdown() wakes the thread blocked in accept(); close() alone may not.
+        for s in [self.sock] + self.conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # Ready-made behaviours.
+
+    @classmethod
+    def truncating(cls, length, send=None):
+        """Answers 200 with Content-Length: length, sends only `send` body
+        bytes (default half), then closes."""
+        send = length // 2 if send is None else send
+
+        def handle(conn):
+            read_request(conn)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % length + b'x' * send)
+            conn.close()
+        return cls(handle)
+
+    @classmethod
+    def silent(cls):
+        """Accepts, reads, never answers; the connection stays open until stop()."""
+        def handle(conn):
+            while conn.recv(4096):
+                pass
+        return cls(handle)
+
+    @classmethod
+    def canned(cls, response, close=True):
+        """Sends the raw bytes `response` to every request, then closes the
+        connection (close=True) or waits for the next request."""
+        def handle(conn):
+            while read_request(conn):
+                conn.sendall(response)
+                if close:
+                    conn.close()
+                    return
+        return cls(handle)
+
+
+def read_request(conn):
+    """Read one request's head (up to the blank line); b'' at EOF."""
+    data = b''
+    while b'\r\n\r\n' not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return b''
+        data += chunk
+    return data
+
+
+# ------------------------------------------------------------------ self-test
+# Registered only when this file is run itself, not when a test script imports it.
+
+_self = test if __name__ == '__main__' else (lambda fn: fn)
+
+@_self
+def free_port_is_bindable():
+    port = free_port()
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', port))
+
+
+@_self
+def run_reports_exit_status_output_and_rss():
+    r = run([sys.executable, '-c',
+             'import sys; b = bytearray(40 << 20); print("out"); print("err", file=sys.stderr); '
+             'sys.exit(3)'])
+    assert (r.rc, r.out, r.err) == (3, 'out\n', 'err\n'), r.why()
+    assert r.rss_kib > 40 * 1024, 'peak RSS %d KiB, expected > 40 MiB' % r.rss_kib
+    rc, out, err = r
+    assert rc == 3
+
+
+@_self
+def run_kills_a_child_at_the_timeout():
+    r = run(['sleep', '30'], timeout=0.5)
+    assert r.timed_out and r.rc == -signal.SIGKILL and r.elapsed < 5, r.why()
+
+
+@_self
+def run_passes_input_to_stdin():
+    r = run(['cat'], input='hello\n')
+    assert r.out == 'hello\n', r.why()
+
+
+@_self
+def nginx_serves_files_and_stops_by_pid():
+    root = tempdir()
+    with open(os.path.join(root, 'a.txt'), 'w') as f:
+        f.write('hello')
+    with Nginx(root) as ng:
+        with open(os.path.join(ng.big_dir, 'big.bin'), 'wb') as f:
+            f.write(b'B' * 100000)
+        r = run(['curl', '-sf', ng.url('/a.txt'), ng.url('/big/big.bin')], timeout=10)
+        assert r.rc == 0 and r.out == 'hello' + 'B' * 100000, r.why()
+        pid = ng.proc.pid
+    assert wait_port(ng.port, timeout=0.3) is False, 'port still open after stop'
+    try:
+        os.kill(pid, 0)
+        raise AssertionError('nginx pid %d still alive' % pid)
+    except ProcessLookupError:
+        pass
+
+
+@_self
+def fake_servers_truncate_and_stay_silent():
+    with FakeServer.truncating(1000) as s:
+        r = run(['curl', '-s', s.url('/x')], timeout=10)
+        assert r.rc != 0 and len(r.out) == 500, r.why()
+    with FakeServer.silent() as s:
+        r = run(['curl', '-s', '-m', '1', s.url('/x')], timeout=10)
+        assert r.rc == 28 and s.accepted == 1, r.why()  # 28: curl's timeout
+
+
+@_self
+def flags_root_has_194_flags():
+    assert len(flag_codes()) == 194, '%s: %d codes' % (flags_root(), len(flag_codes()))
+
+
+if __name__ == '__main__':
+    main()
