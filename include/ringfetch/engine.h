@@ -23,7 +23,10 @@
  * control to the loop, so the front end may reuse its buffers. */
 struct rf_job {
     const char *url;  /* absolute http:// URL */
-    const char *path; /* destination file; NULL means fetch and discard */
+    const char *path; /* destination file; NULL: no file (see body_max) */
+    size_t body_max;  /* with path NULL: keep up to this many body bytes in memory and
+                         hand them over in rf_result.body (a larger body is an error,
+                         RF_E_TOO_LARGE); 0 = discard the body */
     void *user;       /* handed back untouched in the result */
 };
 
@@ -43,7 +46,8 @@ enum rf_err {
     RF_E_PROTOCOL = -4003,    /* invalid response: detail holds the parser's reason */
     RF_E_TRUNCATED = -4004,   /* connection closed before the body was complete */
     RF_E_BAD_URL = -4005,     /* the URL could not be parsed or is not http:// */
-    RF_E_TOO_LARGE = -4006,   /* response headers over RF_MAX_HEADER_BYTES */
+    RF_E_TOO_LARGE = -4006,   /* response headers over RF_MAX_HEADER_BYTES, or a body
+                                 over rf_job.body_max */
     RF_E_CONNECT_TIMEOUT = -4007, /* no connection within connect_timeout_ms */
     RF_E_TIMEOUT = -4008,     /* request_timeout_ms passed, or idle_timeout_ms without a byte */
     RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
@@ -60,6 +64,10 @@ struct rf_result {
     const char *detail;      /* static or engine-owned text qualifying err; may be NULL */
     const char *host;        /* host part of the URL, for messages; may be NULL */
     uint64_t elapsed_us;     /* from the job's start to its result */
+    const char *body;        /* with rf_job.body_max: the body (valid only during the
+                                callback; NUL-terminated for convenience); NULL when
+                                there was none or no body_max was asked for */
+    size_t body_len;
 };
 
 struct rf_stats {

@@ -38,6 +38,9 @@ struct xfer {
     struct sink sink;
     bool has_sink;
     bool retried;
+    size_t body_max;         /* keep the body in memory up to this size (no path) */
+    char *body;              /* that body, NUL-terminated (owned) */
+    size_t body_len;
     int status;
     int err;
     const char *detail;
@@ -110,6 +113,8 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
         .detail = x->detail,
         .host = x->u.host[0] ? x->u.host : NULL,
         .elapsed_us = (now_ns() - x->start_ns) / 1000,
+        .body = x->body,
+        .body_len = x->body_len,
     };
     if (outcome == RF_NOT_FOUND && !res.err)
         res.err = RF_E_HTTP_STATUS;
@@ -127,7 +132,8 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
     sink_free(&x->sink);
     free(x->url);
     free(x->path);
-    x->url = x->path = NULL;
+    free(x->body);
+    x->url = x->path = x->body = NULL;
     x->state = X_FREE;
     x->gen = (x->gen + 1) & OPS_GEN_MASK;
     x->next = e->free_x;
@@ -201,14 +207,34 @@ static int xfer_on_headers(void *job, const struct resp *r)
     return 0;
 }
 
+/* A small body the front end wants in memory (metadata, not files). */
+static int xfer_keep_body(struct xfer *x, const char *at, size_t len)
+{
+    if (len > x->body_max - x->body_len)
+        return RF_E_TOO_LARGE;
+    char *b = realloc(x->body, x->body_len + len + 1);
+    if (!b)
+        return -ENOMEM;
+    memcpy(b + x->body_len, at, len);
+    x->body = b;
+    x->body_len += len;
+    b[x->body_len] = '\0';
+    return 0;
+}
+
 static int xfer_on_body(void *job, unsigned bid, const char *at, size_t len)
 {
     struct xfer *x = job;
     x->bytes += len;
     if (x->has_sink)
         return sink_add(&x->sink, &x->eng->ring, bid, at, len);
-    if (x->status && (x->status < 200 || x->status > 299) && x->bytes > RF_MAX_DISCARD_BODY_BYTES)
-        return RF_E_HTTP_STATUS;
+    if (x->status && (x->status < 200 || x->status > 299)) {
+        if (x->bytes > RF_MAX_DISCARD_BODY_BYTES)
+            return RF_E_HTTP_STATUS;
+        return 0;
+    }
+    if (x->body_max)
+        return xfer_keep_body(x, at, len);
     return 0;
 }
 
@@ -232,6 +258,9 @@ static void xfer_on_end(void *job, int err, const char *detail, bool retry)
         x->retried = true;
         x->status = 0;
         x->bytes = 0;
+        free(x->body);
+        x->body = NULL;
+        x->body_len = 0;
         x->state = X_WAIT;
         x->prev = e->wait.prev;
         x->next = &e->wait;
@@ -272,6 +301,7 @@ static void engine_start_job(struct engine *e, const struct rf_job *job, uint64_
     x->eng = e;
     x->state = X_WAIT;
     x->user = job->user;
+    x->body_max = job->path ? 0 : job->body_max;
     x->start_ns = now;
     x->deadline_ns = e->opt->request_timeout_ms ? now + (uint64_t)e->opt->request_timeout_ms * 1000000u
                                                 : UINT64_MAX;
