@@ -89,6 +89,14 @@ void rf_options_default(struct rf_options *opt)
 
 /* ---- results ---------------------------------------------------------- */
 
+/* A body worth saving. 206 is a 2xx, but we never send Range: a partial body
+ * saved under the final name would be exactly the truncated file we promise
+ * never to leave. */
+static bool status_is_success(int status)
+{
+    return status >= 200 && status <= 299 && status != 206;
+}
+
 static void xfer_wait_remove(struct xfer *x)
 {
     if (!x->prev)
@@ -155,7 +163,7 @@ static void xfer_conclude(struct xfer *x)
     /* A final status decides the class, whatever happened to the body after it. */
     if (x->status == 404) {
         xfer_deliver(x, RF_NOT_FOUND);
-    } else if (x->status && (x->status < 200 || x->status > 299)) {
+    } else if (x->status && !status_is_success(x->status)) {
         x->err = RF_E_HTTP_STATUS;
         xfer_deliver(x, RF_ERROR);
     } else if (x->err || (x->has_sink && x->sink.err)) {
@@ -189,7 +197,7 @@ static int xfer_on_headers(void *job, const struct resp *r)
 {
     struct xfer *x = job;
     x->status = r->status;
-    if (r->status < 200 || r->status > 299) {
+    if (!status_is_success(r->status)) {
         /* The body of an error is read only to keep the connection; a big
          * one is not worth it. */
         if (r->has_content_length && r->content_length > RF_MAX_DISCARD_BODY_BYTES)
@@ -228,7 +236,7 @@ static int xfer_on_body(void *job, unsigned bid, const char *at, size_t len)
     x->bytes += len;
     if (x->has_sink)
         return sink_add(&x->sink, &x->eng->ring, bid, at, len);
-    if (x->status && (x->status < 200 || x->status > 299)) {
+    if (x->status && !status_is_success(x->status)) {
         if (x->bytes > RF_MAX_DISCARD_BODY_BYTES)
             return RF_E_HTTP_STATUS;
         return 0;
