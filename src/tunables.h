@@ -82,4 +82,8 @@
  * the bytes reach the client first. */
 #define FS_RESET_DELAY_MS            20
 
+/* flags3: the largest metadata.json kept in memory (real ones are ~80 bytes);
+ * a bigger body makes the item an error instead of growing without bound. */
+#define RF_FLAGS3_METADATA_MAX_BYTES 4096
+
 #endif

@@ -4,9 +4,11 @@
  * fixed hash order, interpolated on a table of the real corpus's quantiles.
  * The picture is a flag-like design (stripes or a cross) with 1 pixel in 4
  * replaced by noise, so its LZW stream grows steadily with the pixel count.
- * We search the dimensions (3:2, then the height alone) for the largest image
- * whose GIF fits the size, and fill the last few bytes with a GIF comment
- * extension, which every decoder skips. */
+ * The width comes from an estimate of the bits per pixel; one encoding pass
+ * then measures the stream for every height at once (the rows of a taller
+ * image start with those of a shorter one), the tallest image that fits is
+ * encoded for real, and the last few bytes are a GIF comment extension,
+ * which every decoder skips. */
 #include "tools/corpus.h"
 
 #include <errno.h>

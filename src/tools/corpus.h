@@ -43,8 +43,8 @@ size_t corpus_gif_size(int index);
 
 /* Write the GIF of an index into buf. Returns the number of bytes written
  * (== corpus_gif_size(index)), -EINVAL for a bad index, -ENOSPC if cap is
- * smaller than the size, -ENOMEM. Deterministic; costs a few milliseconds (it searches
- * the image dimensions whose LZW stream fits the size). */
+ * smaller than the size, -ENOMEM. Deterministic; costs about a millisecond
+ * (it encodes twice: once to choose the height, once for real). */
 int corpus_gif(int index, unsigned char *buf, size_t cap);
 
 /* Write the metadata.json of an index into buf, NUL-terminated, in the
