@@ -1,7 +1,12 @@
 #!/bin/bash
-# make demo: serve a synthetic flag corpus with nginx on 127.0.0.1:8001 (the
-# book's LOCAL server) and run `flags2 -a -m 20` against it. nginx runs in the
-# foreground of this script's own child, so we know its pid and stop exactly it.
+# make demo: start our own flagserver with the book's three test servers
+# (LOCAL 8001, DELAY 8002, ERROR 8003) in one process, then run the four
+# flags2 runs of the seed's story, each with its report:
+#   flags2 -a                      LOCAL, with the progress bar (on a terminal)
+#   flags2 -s DELAY -a -m 194      every response 0.5 s late, all in parallel
+#   flags2 -s ERROR -al 100 -m 100 25% errors, 50% delayed
+#   flags2 -s REMOTE -l 5          no network here: fails cleanly, per item
+# The server runs as this script's child, so we know its pid and stop exactly it.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -9,57 +14,62 @@ BUILD=${BUILD:-build}
 PORT=${DEMO_PORT:-8001}
 
 tmp=$(mktemp -d /tmp/ringfetch-demo.XXXXXX)
-nginx_pid=""
+server_pid=""
 cleanup() {
-    if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
-        kill "$nginx_pid"
-        wait "$nginx_pid" 2>/dev/null || true
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
     fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$BUILD/mkcorpus" flags "$tmp/root" >/dev/null
+for p in "$PORT" $((PORT + 1)) $((PORT + 2)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+        echo "demo: port $p is already in use; stop that server or set DEMO_PORT (it uses DEMO_PORT..DEMO_PORT+2)" >&2
+        exit 1
+    fi
+done
 
-# The same template the tests use; localhost may resolve to ::1 first, so
-# listen there too when the machine has IPv6 loopback.
-listen6=""
-if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
-    listen6="listen [::1]:$PORT;"
-fi
-user_line=""
-if [ "$(id -u)" -eq 0 ]; then
-    user_line="user root;"
-fi
-mkdir -p "$tmp/big"
-sed -e "s|@USER_LINE@|$user_line|" -e "s|@TMP@|$tmp|g" -e "s|@PORT@|$PORT|g" \
-    -e "s|@LISTEN6@|$listen6|" -e "s|@ROOT@|$tmp/root|" -e "s|@BIG_DIR@|$tmp/big|" \
-    tests/nginx/nginx.conf.in > "$tmp/nginx.conf"
-
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    echo "demo: port $PORT is already in use; stop that server or set DEMO_PORT" >&2
-    exit 1
-fi
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-"$nginx" -p "$tmp" -c "$tmp/nginx.conf" -e "$tmp/error.log" &
-nginx_pid=$!
+# A fixed seed makes the ERROR run the same every time (the README shows it).
+"$BUILD/flagserver" --presets --port "$PORT" --seed 1 >"$tmp/listening" 2>"$tmp/server.log" &
+server_pid=$!
 for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-    if ! kill -0 "$nginx_pid" 2>/dev/null; then
-        echo "demo: nginx did not start:" >&2
-        cat "$tmp/error.log" >&2
+    [ "$(wc -l <"$tmp/listening")" -ge 3 ] && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "demo: flagserver did not start:" >&2
+        cat "$tmp/server.log" >&2
         exit 1
     fi
     sleep 0.05
 done
+echo "demo: flagserver (pid $server_pid) serves 194 synthetic flags as the book's servers:"
+sed 's/^/demo:   /' "$tmp/listening"
 
-echo "demo: nginx (pid $nginx_pid) serves 194 synthetic flags on http://localhost:$PORT/flags"
-cmd=("$BUILD/flags2" -a -m 20 --dest "$tmp/downloads")
-echo "demo: \$ ${cmd[*]}"
+# With the default ports the labels' own URLs are right; otherwise point them.
+url() {
+    [ "$PORT" = 8001 ] && return 0
+    echo "--url http://localhost:$((PORT + $1))/flags"
+}
+
+run() {
+    echo
+    echo "demo: \$ flags2 $*"
+    status=0
+    "$BUILD/flags2" "$@" --dest "$tmp/downloads" || status=$?
+    echo "demo: exit status $status"
+}
+
+start=$(date +%s%N)
+# shellcheck disable=SC2046 # url prints nothing or two words on purpose
+run -a $(url 0)
+# shellcheck disable=SC2046
+run -s DELAY -a -m 194 $(url 1)
+# shellcheck disable=SC2046
+run -s ERROR -al 100 -m 100 $(url 2)
+run -s REMOTE -l 5
+end=$(date +%s%N)
 echo
-status=0
-"${cmd[@]}" || status=$?
-echo
-echo "demo: $(ls "$tmp/downloads" 2>/dev/null | wc -l) files written (to a temp dir, removed now); flags2 exit status $status"
-exit $status
+ms=$(((end - start) / 1000000))
+printf 'demo: four runs in %d.%02ds; files went to a temp dir, removed now.\n' $((ms / 1000)) $((ms % 1000 / 10))
