@@ -46,8 +46,8 @@ enum rf_err {
     RF_E_PROTOCOL = -4003,    /* invalid response: detail holds the parser's reason */
     RF_E_TRUNCATED = -4004,   /* connection closed before the body was complete */
     RF_E_BAD_URL = -4005,     /* the URL could not be parsed or is not http:// */
-    RF_E_TOO_LARGE = -4006,   /* response headers over RF_MAX_HEADER_BYTES, or a body
-                                 over rf_job.body_max */
+    RF_E_TOO_LARGE = -4006,   /* response headers over RF_MAX_HEADER_BYTES (http_status
+                                 0), or a body over rf_job.body_max (http_status set) */
     RF_E_CONNECT_TIMEOUT = -4007, /* no connection within connect_timeout_ms */
     RF_E_TIMEOUT = -4008,     /* request_timeout_ms passed, or idle_timeout_ms without a byte */
     RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
@@ -85,8 +85,16 @@ struct rf_stats {
     char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
 };
 
-/* Produce the next job into *job. Return 1 when a job was produced, 0 when
- * the list is exhausted, or a negative errno to abort the run. */
+/* next_job's answers besides a negative errno (which aborts the run). */
+enum rf_next {
+    RF_JOB_NONE = 0,  /* the list is exhausted: no job, ever again */
+    RF_JOB_READY = 1, /* *job was filled in */
+    RF_JOB_LATER = 2, /* nothing now; ask again after the next result (a job that
+                         depends on another's result, e.g. flags3's flag after its
+                         metadata). With nothing in flight it means RF_JOB_NONE. */
+};
+
+/* Produce the next job into *job; returns an enum rf_next or a negative errno. */
 typedef int (*rf_next_job_fn)(void *ctx, struct rf_job *job);
 /* Called once per job, in completion order. */
 typedef void (*rf_result_fn)(void *ctx, const struct rf_result *res);

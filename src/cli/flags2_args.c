@@ -25,6 +25,9 @@ static const struct {
 /* "/xx/xx.gif" appended to the base URL, "/xx.gif" to the folder. */
 #define FLAG_URL_SUFFIX_BYTES 10
 #define FLAG_PATH_SUFFIX_BYTES 7
+/* --flags3 asks for "/xx/metadata.json" too; its flags' names are judged
+ * one by one (an over-long one is an error for that code). */
+#define FLAGS3_URL_SUFFIX_BYTES 17
 
 /* A printf format: the timeout default comes from the tunables. */
 static const char help_text[] =
@@ -52,11 +55,19 @@ static const char help_text[] =
     "                        (default=downloads)\n"
     "  --timeout SECONDS     give up on a flag after SECONDS (default: %s)\n"
     "  --stats               print engine statistics as JSON on stderr at the end\n"
+    "  --flags3              flags3: fetch BASE/cc/metadata.json first, then save\n"
+    "                        the flag as DIR/Country-CC.gif (spaces become _;\n"
+    "                        other characters are kept as they are, but a name\n"
+    "                        with '/', '\\', a control character or invalid UTF-8,\n"
+    "                        or that is empty, '.' or '..', is an error for its\n"
+    "                        code); a metadata 404 counts the code as not found,\n"
+    "                        any other metadata failure as an error, and then\n"
+    "                        the flag is not fetched\n"
     "\n"
     "Exit status: 0 when no flag ended in error, 1 when some did, 2 for usage\n"
     "errors, 130 when interrupted.\n";
 
-enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS };
+enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3 };
 
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -70,6 +81,7 @@ static const struct option long_options[] = {
     {"dest", required_argument, NULL, OPT_DEST},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"flags3", no_argument, NULL, OPT_FLAGS3},
     {NULL, 0, NULL, 0},
 };
 
@@ -215,6 +227,7 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
         case 'e': a->every = true; break;
         case 'v': a->verbose = true; break;
         case OPT_STATS: a->stats = true; break;
+        case OPT_FLAGS3: a->flags3 = true; break;
         case 's': server = optarg; break;
         case OPT_URL: url = optarg; break;
         case OPT_DEST: a->dest = optarg; break;
@@ -258,7 +271,8 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
         struct url parsed;
         while (n > 0 && url[n - 1] == '/')
             n--;
-        if (n + FLAG_URL_SUFFIX_BYTES >= RF_URL_MAX_BYTES || n >= sizeof a->url_buf)
+        size_t suffix = a->flags3 ? FLAGS3_URL_SUFFIX_BYTES : FLAG_URL_SUFFIX_BYTES;
+        if (n + suffix >= RF_URL_MAX_BYTES || n >= sizeof a->url_buf)
             return usage_error(out, "--url BASE is too long");
         memcpy(a->url_buf, url, n);
         a->url_buf[n] = '\0';

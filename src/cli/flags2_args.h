@@ -24,6 +24,7 @@
 
 struct flags2_args {
     bool all, every, verbose, stats;
+    bool flags3;            /* --flags3: the metadata-then-flag chain (cli/flags3.h) */
     long long limit;        /* CODES_NO_LIMIT when -l is not given */
     long long max_req;      /* -m */
     const char *label;      /* canonical upper-case server label (static) */

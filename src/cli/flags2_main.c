@@ -3,6 +3,7 @@
 
 #include "cli/flags2.h"
 #include "cli/flags2_args.h"
+#include "cli/flags3.h"
 #include "cli/sigstop.h"
 
 int main(int argc, char **argv)
@@ -15,5 +16,6 @@ int main(int argc, char **argv)
         return 0;
     if (rc < 0)
         return 2;
-    return flags2_run(&args, sigstop_install());
+    volatile sig_atomic_t *stop = sigstop_install();
+    return args.flags3 ? flags3_run(&args, stop) : flags2_run(&args, stop);
 }

@@ -559,15 +559,18 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         while (!e->stopping && !e->exhausted && e->free_x) {
             struct rf_job job = { 0 };
             int r = next_job(ctx, &job);
-            if (r <= 0) {
-                e->exhausted = true;
-                if (r < 0) {
-                    e->fatal = r;
-                    engine_stop_all(e);
-                }
-                break;
+            if (r == RF_JOB_READY) {
+                engine_start_job(e, &job, now);
+                continue;
             }
-            engine_start_job(e, &job, now);
+            if (r == RF_JOB_LATER && e->active > 0)
+                break; /* asked again next time round, after results came in */
+            e->exhausted = true;
+            if (r < 0) {
+                e->fatal = r;
+                engine_stop_all(e);
+            }
+            break;
         }
         engine_assign(e, now);
         if (e->active == 0 && (e->exhausted || e->stopping))

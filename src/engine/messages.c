@@ -75,7 +75,10 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "bad URL");
         break;
     case RF_E_TOO_LARGE:
-        snprintf(buf, size, "invalid response: header section too large");
+        if (res->http_status)
+            snprintf(buf, size, "body larger than this item allows");
+        else
+            snprintf(buf, size, "invalid response: header section too large");
         break;
     case RF_E_CONNECT_TIMEOUT:
         snprintf(buf, size, "timed out connecting to %s", host);

@@ -1,0 +1,307 @@
+/* flags3 over the engine. See flags3.h.
+ *
+ * Chaining: a code's flag can only be asked for once its metadata is in.
+ * next_job hands out waiting flags before new codes; when every code has
+ * started and no flag is waiting yet but metadata is still in flight, it
+ * answers RF_JOB_LATER, and the engine asks again after the next result. */
+#include "cli/flags3.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/dirs.h"
+#include "cli/flagmeta.h"
+#include "cli/outpath.h"
+#include "cli/progress.h"
+#include "cli/report.h"
+#include "cli/runopts.h"
+#include "cli/sigstop.h"
+#include "ringfetch/engine.h"
+#include "tunables.h"
+
+#define MESSAGE_BYTES 512
+#define QUOTE_BYTES 120   /* a country name shown in a message is cut past this */
+
+enum stage { STAGE_METADATA, STAGE_FLAG };
+
+/* One code from its metadata request to its flag's result. */
+struct item {
+    const char *cc;                      /* upper case; lives in *a for the run */
+    enum stage stage;
+    char name[FLAGMETA_NAME_MAX + 1];    /* the flag's file name, once known */
+    struct item *next_free;
+};
+
+struct run {
+    const struct flags2_args *a;
+    size_t next_code;                    /* index of the next code to start */
+    /* A code holds an item from its metadata request to its flag's result:
+     * in flight or waiting in `ready`. Both together never exceed the window
+     * (a metadata result frees its engine slot as its item enters `ready`),
+     * so `window` items are enough and memory is O(window). */
+    struct item *items, *free_items;
+    struct item **ready;                 /* ring buffer: metadata done, flag not started */
+    size_t ready_cap, ready_head, ready_count;
+    size_t meta_inflight;                /* metadata requests handed out, result not in */
+    char url[RF_URL_MAX_BYTES];          /* the engine copies both before the next call */
+    char path[RF_PATH_MAX_BYTES];
+    struct report_counts counts;
+    struct progress bar;
+};
+
+static void lower2(char out[3], const char *cc)
+{
+    out[0] = (char)(cc[0] - 'A' + 'a');
+    out[1] = (char)(cc[1] - 'A' + 'a');
+    out[2] = '\0';
+}
+
+/* Flags first: a code whose metadata is in gets its flag before a new code
+ * starts, so the codes in progress never exceed the window. */
+static int next_job(void *ctx, struct rf_job *job)
+{
+    struct run *r = ctx;
+    char lower[3];
+    struct item *it;
+
+    if (r->ready_count) {
+        it = r->ready[r->ready_head];
+        r->ready_head = (r->ready_head + 1) % r->ready_cap;
+        r->ready_count--;
+        lower2(lower, it->cc);
+        /* Both fit: the URL's length was checked with the arguments, the
+         * path's when the name was made. */
+        snprintf(r->url, sizeof r->url, "%s/%s/%s.gif", r->a->base_url, lower, lower);
+        snprintf(r->path, sizeof r->path, "%s/%s", r->a->dest, it->name);
+        it->stage = STAGE_FLAG;
+        job->url = r->url;
+        job->path = r->path;
+        job->user = it;
+        return 1;
+    }
+    if (r->next_code >= r->a->codes.n)
+        return r->meta_inflight ? RF_JOB_LATER : RF_JOB_NONE;
+    it = r->free_items;
+    if (!it)
+        return -ENOBUFS;   /* cannot happen: see struct run */
+    r->free_items = it->next_free;
+    it->cc = r->a->codes.cc[r->next_code++];
+    it->stage = STAGE_METADATA;
+    it->name[0] = '\0';
+    r->meta_inflight++;
+    lower2(lower, it->cc);
+    snprintf(r->url, sizeof r->url, "%s/%s/metadata.json", r->a->base_url, lower);
+    job->url = r->url;
+    job->path = NULL;
+    job->body_max = RF_FLAGS3_METADATA_MAX_BYTES;
+    job->user = it;
+    return 1;
+}
+
+/* The item's chain is over: count it once, say so with -v, free it. */
+static void settle(struct run *r, struct item *it, enum rf_outcome outcome, const char *msg)
+{
+    switch (outcome) {
+    case RF_OK: r->counts.ok++; break;
+    case RF_NOT_FOUND: r->counts.not_found++; break;
+    case RF_ERROR: r->counts.errors++; break;
+    case RF_CANCELLED: r->counts.cancelled++; break;
+    }
+    if (r->a->verbose)
+        report_flags2_item(stdout, it->cc, outcome, msg);
+    it->next_free = r->free_items;
+    r->free_items = it;
+}
+
+/* A country name for a message: printable ASCII as it is, other bytes
+ * (NUL included: the name has a length) as \xNN, cut with "..." when it
+ * does not fit. outpath_quote would stop at a NUL. */
+static char *quote(char *buf, size_t size, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t need = 0, n = 0;
+
+    for (size_t i = 0; i < len; i++)
+        need += (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? 1 : 4;
+    /* size is QUOTE_BYTES: always room for "..." */
+    size_t room = need < size ? need : size - 4;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = c >= 0x20 && c < 0x7f;
+        if (n + (plain ? 1 : 4) > room)
+            break;
+        if (plain) {
+            buf[n++] = (char)c;
+        } else {
+            buf[n++] = '\\';
+            buf[n++] = 'x';
+            buf[n++] = hex[c >> 4];
+            buf[n++] = hex[c & 15];
+        }
+    }
+    if (need >= size) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The flag's file name from a metadata body, or a message saying why not. */
+static int name_from_metadata(struct run *r, struct item *it, const struct rf_result *res,
+                              char *msg, size_t size)
+{
+    char country[FLAGMETA_NAME_MAX + 1], q[QUOTE_BYTES];
+    size_t len = 0;
+    int n = flagmeta_country(res->body, res->body_len, country, sizeof country, &len);
+    switch (n) {
+    case 0: break;
+    case -ENOENT: snprintf(msg, size, "metadata: no \"country\""); return n;
+    case -EINVAL: snprintf(msg, size, "metadata: \"country\" is not a string"); return n;
+    case -ENAMETOOLONG:
+        snprintf(msg, size, "metadata: country name too long for a file name");
+        return n;
+    case -ENOMEM: snprintf(msg, size, "metadata: out of memory"); return n;
+    default: snprintf(msg, size, "metadata: invalid JSON"); return n;
+    }
+    n = flagmeta_file_name(country, len, it->cc, it->name, sizeof it->name);
+    if (n < 0) {
+        quote(q, sizeof q, country, len);
+        const char *why = n == -ENODATA ? "empty"
+                          : n == -EILSEQ ? "not valid UTF-8"
+                          : n == -EINVAL ? "not a safe file name ('/', '\\', control "
+                                           "character, '.' or '..')"
+                                         : "too long for a file name";
+        snprintf(msg, size, "metadata: country name '%s' is %s", q, why);
+        return n;
+    }
+    if (strlen(r->a->dest) + 1 + (size_t)n >= sizeof r->path) {
+        snprintf(msg, size, "output path too long for '%s'", outpath_quote(q, sizeof q, it->name));
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+static void on_result(void *ctx, const struct rf_result *res)
+{
+    struct run *r = ctx;
+    struct item *it = res->user;
+    char msg[MESSAGE_BYTES] = "", why[MESSAGE_BYTES / 2];
+
+    if (it->stage == STAGE_METADATA) {
+        r->meta_inflight--;
+        if (res->outcome == RF_OK) {
+            if (name_from_metadata(r, it, res, msg, sizeof msg) < 0) {
+                settle(r, it, RF_ERROR, msg);
+                return;
+            }
+            /* Not counted yet: the flag is the rest of this item. */
+            r->ready[(r->ready_head + r->ready_count) % r->ready_cap] = it;
+            r->ready_count++;
+            return;
+        }
+        if (res->outcome == RF_ERROR && res->err == RF_E_TOO_LARGE && res->http_status)
+            snprintf(msg, sizeof msg, "metadata: larger than %d bytes",
+                     RF_FLAGS3_METADATA_MAX_BYTES);
+        else if (res->outcome == RF_ERROR)
+            snprintf(msg, sizeof msg, "metadata: %s", rf_result_message(res, why, sizeof why));
+        settle(r, it, res->outcome, msg);
+        return;
+    }
+    if (res->outcome == RF_OK)
+        r->counts.bytes += res->bytes;
+    if (res->outcome == RF_ERROR)
+        rf_result_message(res, msg, sizeof msg);
+    settle(r, it, res->outcome, msg);
+}
+
+static void on_tick(void *ctx, const struct rf_stats *stats)
+{
+    struct run *r = ctx;
+    (void)stats;
+    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+}
+
+static int run_alloc(struct run *r, unsigned window)
+{
+    r->items = calloc(window, sizeof *r->items);
+    r->ready = calloc(window, sizeof *r->ready);
+    if (!r->items || !r->ready)
+        return -ENOMEM;
+    r->ready_cap = window;
+    for (unsigned i = window; i-- > 0;) {
+        r->items[i].next_free = r->free_items;
+        r->free_items = &r->items[i];
+    }
+    return 0;
+}
+
+int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
+{
+    static struct run r;   /* two URL/path-sized buffers: off the stack */
+    struct rf_options opt;
+    struct rf_stats stats;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    r.a = a;
+    rc = dirs_make(a->dest);
+    if (rc < 0) {
+        fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
+        return 1;
+    }
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
+    if (run_alloc(&r, conns) < 0) {
+        fprintf(stderr, "flags2: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
+    fflush(stdout);   /* the bar goes to stderr: the header must be out before it */
+
+    rf_options_default(&opt);
+    opt.window = conns;
+    opt.stop = stop;
+    runopts_timeout(&opt, a->timeout_s);
+    bool bar = !a->verbose && progress_is_terminal(stderr);
+    if (bar) {
+        opt.tick_ms = RF_TICK_MS;
+        opt.tick = on_tick;
+    }
+
+    double t0 = progress_now();
+    progress_start(&r.bar, stderr, bar, a->codes.n, t0);
+    memset(&stats, 0, sizeof stats);
+    rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
+    bool interrupted = rc == -EINTR || (stop && *stop);
+    /* Flags the engine never got to start: cancelled with Ctrl-C, errors when
+     * the engine failed. Every code is still counted once. */
+    while (r.ready_count) {
+        struct item *it = r.ready[r.ready_head];
+        r.ready_head = (r.ready_head + 1) % r.ready_cap;
+        r.ready_count--;
+        settle(&r, it, interrupted ? RF_CANCELLED : RF_ERROR,
+               "flag not fetched: the engine stopped");
+    }
+    double t1 = progress_now();
+    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    fflush(stdout);
+
+    if (rc < 0 && rc != -EINTR)
+        fprintf(stderr, "flags2: the fetch engine failed: %s\n", strerror(-rc));
+    report_flags2_final(stdout, &r.counts, a->codes.n, t1 - t0, interrupted);
+    fflush(stdout);
+    if (a->stats)
+        report_stats_json(stderr, &r.counts, t1 - t0, &stats);
+
+    if (interrupted)
+        rc = SIGSTOP_EXIT_STATUS;
+    else
+        rc = rc < 0 || r.counts.errors ? 1 : 0;
+out:
+    free(r.items);
+    free(r.ready);
+    return rc;
+}
