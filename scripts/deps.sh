@@ -4,7 +4,8 @@
 # has to be installed; sudo only when not root.
 set -eu
 
-PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev pkg-config gcc make python3 curl"
+# clang and its runtime build the libFuzzer targets (make fuzz, run by CI).
+PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev pkg-config gcc make python3 curl clang libclang-rt-14-dev"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

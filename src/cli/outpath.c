@@ -71,6 +71,10 @@ int outpath_make(const char *dir, const char *url, int problem, struct nameset *
         snprintf(why, why_size, "bad URL '%s': not a valid http:// URL", q);
         return -EINVAL;
     }
+    if (!dir) {
+        path[0] = '\0'; /* --discard: nothing is saved, so no name is needed */
+        return 0;
+    }
     r = url_output_name(&u, name, sizeof name);
     if (r < 0) {
         snprintf(why, why_size,

@@ -8,7 +8,8 @@
 
 #include "cli/nameset.h"
 
-/* Make the destination path of url under dir into path. problem is the
+/* Make the destination path of url under dir into path (with dir NULL,
+ * only check the URL: path is set to "" and no name is claimed). problem is the
  * urllist_item's (0, -E2BIG or -EILSEQ). The name is claimed in seen, so
  * the first URL with a given name wins and every later one is refused.
  * Returns 0, or a negative errno with a sentence (no trailing newline) in why:

@@ -47,11 +47,11 @@ static int next_job(void *ctx, struct rf_job *job)
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
     while ((rc = urllist_next(&r->urls, &it)) == 1) {
-        rc = outpath_make(r->a->outdir, it.url, it.problem, &r->names, r->path,
-                          sizeof r->path, why, sizeof why);
+        rc = outpath_make(r->a->discard ? NULL : r->a->outdir, it.url, it.problem, &r->names,
+                          r->path, sizeof r->path, why, sizeof why);
         if (rc == 0) {
             job->url = it.url;
-            job->path = r->path;
+            job->path = r->a->discard ? NULL : r->path;
             job->user = NULL;
             return 1;
         }
@@ -113,7 +113,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
             return 2;
         }
     }
-    rc = dirs_make(a->outdir);
+    rc = a->discard ? 0 : dirs_make(a->outdir);
     if (rc < 0) {
         fprintf(stderr, "ringfetch: cannot create folder %s: %s\n", a->outdir, strerror(-rc));
         status = 1;

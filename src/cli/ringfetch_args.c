@@ -32,6 +32,8 @@ static const char help_text[] =
     "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
     "  --timeout S           give up on a URL after S seconds (default: %s)\n"
     "  --stats               print one JSON object of counters on stdout at the end\n"
+    "  --discard             fetch and count every URL but save nothing (no -o,\n"
+    "                        no output names): for load tests and soak runs\n"
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
@@ -50,7 +52,7 @@ static const char help_text[] =
     "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
     "included), 2 for usage errors, 130 when interrupted.\n";
 
-enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION };
+enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -60,6 +62,7 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"discard", no_argument, NULL, OPT_DISCARD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -118,6 +121,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
 {
     bool quiet = false, verbose = false;
     int opt;
+    bool outdir_given = false;
 
     memset(a, 0, sizeof *a);
     a->window = RINGFETCH_DEFAULT_WINDOW;
@@ -137,11 +141,12 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             a->window = (unsigned)v;
             break;
         }
-        case 'o': a->outdir = optarg; break;
+        case 'o': a->outdir = optarg; outdir_given = true; break;
         case 'i': a->list = optarg; break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_STATS: a->stats = true; break;
+        case OPT_DISCARD: a->discard = true; break;
         case OPT_TIMEOUT: {
             char *end;
             double v = strtod(optarg, &end);
@@ -166,6 +171,8 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
     }
     if (quiet && verbose)
         return usage_error(err, "-q and -v cannot be used together%s", "");
+    if (a->discard && outdir_given)
+        return usage_error(err, "--discard saves nothing: -o DIR cannot go with it%s", "");
     a->verbosity = quiet ? RINGFETCH_QUIET : verbose ? RINGFETCH_VERBOSE : RINGFETCH_NORMAL;
     if (a->outdir[0] == '\0')
         return usage_error(err, "-o DIR must not be empty%s", "");

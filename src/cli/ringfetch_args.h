@@ -22,6 +22,7 @@ struct ringfetch_args {
     enum ringfetch_verbosity verbosity;
     double timeout_s;           /* --timeout; 0 = the engine's defaults */
     bool stats;
+    bool discard;               /* --discard: fetch and count, save nothing */
     char **urls;                /* the URL arguments */
     size_t nurls;
 };

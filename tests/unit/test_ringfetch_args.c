@@ -165,6 +165,20 @@ static void test_quiet_and_verbose_conflict(void **state)
     assert_usage_error(parse("-q", "-v", "u", NULL), "-q and -v cannot be used together");
 }
 
+static void test_discard_is_parsed(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--discard", "u", NULL), RINGFETCH_ARGS_RUN);
+    assert_true(args.discard);
+}
+
+static void test_discard_with_an_output_dir_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--discard", "-o", "d", "u", NULL),
+                       "--discard saves nothing: -o DIR cannot go with it");
+}
+
 static void test_no_url_at_all_is_a_usage_error(void **state)
 {
     (void)state;
@@ -237,6 +251,8 @@ int main(void)
         T(test_timeout_must_be_positive),
         T(test_timeout_must_be_a_number),
         T(test_quiet_and_verbose_conflict),
+        T(test_discard_is_parsed),
+        T(test_discard_with_an_output_dir_is_a_usage_error),
         T(test_no_url_at_all_is_a_usage_error),
         T(test_missing_value_is_a_usage_error),
         T(test_unknown_option_is_a_usage_error),

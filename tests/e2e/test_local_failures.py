@@ -1,0 +1,505 @@
+"""Failures on our side of the wire (issue 5): a full disk, a low descriptor
+limit, destinations that cannot be written, name collisions, Ctrl-C, and bad
+input from the user. Both front ends.
+
+Tests that mount a tmpfs need root (CAP_SYS_ADMIN); they SKIP elsewhere.
+"""
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rftest  # noqa: E402
+from rftest import FakeServer  # noqa: E402
+
+FLAGS2_USAGE = 'usage: flags2 [-h] [-a] [-e] [-l N] [-m CONCURRENT] [-s LABEL] [-v] [CC ...]'
+RINGFETCH_USAGE = 'usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats] URL...'
+
+
+def ringfetch(*args, timeout=60, env=None):
+    return rftest.run([rftest.bin('ringfetch')] + [str(a) for a in args], timeout=timeout, env=env)
+
+
+def flags2(*args, timeout=60):
+    return rftest.run([rftest.bin('flags2')] + [str(a) for a in args], timeout=timeout)
+
+
+def no_part_files(d):
+    parts = [f for f in rftest.leftovers(d) if f.endswith('.part')]
+    assert not parts, 'temporary files left: %s' % parts[:5]
+
+
+@contextlib.contextmanager
+def tmpfs(size='1m', ro=False):
+    """A fresh tmpfs of `size` mounted on a temp dir (read-only when ro);
+    unmounted when the block ends."""
+    d = tempfile.mkdtemp(prefix='rftest-tmpfs-')
+    opts = 'size=%s%s' % (size, ',ro' if ro else '')
+    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', d],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        os.rmdir(d)
+        rftest.skip('cannot mount a tmpfs here (%s)' % r.stdout.decode().strip())
+    try:
+        yield d
+    finally:
+        subprocess.run(['umount', d])
+        os.rmdir(d)
+
+
+_bulk = {}
+
+
+def bulk(count, size):
+    """A bulk corpus (mkcorpus) made once per process."""
+    key = (count, size)
+    if key not in _bulk:
+        _bulk[key] = rftest.make_bulk_corpus(rftest.session_dir('rftest-bulk-'), count, size)
+    return _bulk[key]
+
+
+def summary_counts(err):
+    """ringfetch's summary line -> dict(files, not_found, cancelled, errors)."""
+    for line in reversed(err.splitlines()):
+        m = re.match(r'^(\d+) files?, .* (\d+) errors? in ', line)
+        if m:
+            nf = re.search(r', (\d+) not found', line)
+            ca = re.search(r', (\d+) cancelled', line)
+            return {'files': int(m.group(1)), 'errors': int(m.group(2)),
+                    'not_found': int(nf.group(1)) if nf else 0,
+                    'cancelled': int(ca.group(1)) if ca else 0}
+    raise AssertionError('no summary line on stderr: %s' % err[-500:])
+
+
+# ---------------------------------------------------------------- disk full
+
+@rftest.test
+def ringfetch_disk_full_fails_items_with_no_space_and_leaves_no_partial_file():
+    root = bulk(16, 200000)
+    with rftest.Nginx(root) as ng, tmpfs('1m') as dest:
+        r = ringfetch('-m', 4, '-o', dest, '--stats', *[ng.url('/' + rftest.bulk_name(i)) for i in range(16)])
+        files = rftest.leftovers(dest)
+        no_part_files(dest)
+        rftest.assert_same_files((os.path.join(root, f), os.path.join(dest, f)) for f in files)
+    assert not r.timed_out and r.rc == 1, r.why()
+    s = r.stats()
+    assert s['files'] == 16 and s['ok'] + s['errors'] == 16, s
+    assert s['errors'] >= 10 and s['ok'] == len(files), 'stats %s, files on disk %s' % (s, files)
+    errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
+    assert len(errs) == s['errors'], errs
+    assert all(l.endswith(': No space left on device') for l in errs), errs
+
+
+@rftest.test
+def flags2_disk_full_fails_items_with_no_space_and_the_run_ends():
+    root = rftest.flags_root()
+    with rftest.Nginx(root) as ng, tmpfs('128k') as dest:
+        r = flags2('-a', '-m', 20, '-v', '--url', ng.url('/flags'), '--dest', dest)
+        files = rftest.leftovers(dest)
+        no_part_files(dest)
+        rftest.assert_same_files((os.path.join(root, 'flags', f[:2], f), os.path.join(dest, f))
+                                 for f in files)
+    out = r.out.splitlines()
+    assert not r.timed_out and r.rc == 1, r.why()
+    errs = [l for l in out if l.startswith('*** Error for ')]
+    assert errs and all(l.endswith(': No space left on device') for l in errs), errs[:5]
+    assert '%d flags downloaded.' % len(files) in out and '%d errors.' % len(errs) in out, r.why()
+    assert len(files) + len(errs) == 194, '%d files + %d errors' % (len(files), len(errs))
+
+
+# --------------------------------------------------------------- fd limit
+
+@rftest.test
+def ringfetch_with_64_descriptors_and_m_200_completes_every_item():
+    root = bulk(300, 1024)
+    with rftest.Nginx(root) as ng:
+        dest = rftest.tempdir()
+        urls = ''.join(ng.url('/' + rftest.bulk_name(i)) + '\n' for i in range(300))
+        lst = os.path.join(dest, '..', os.path.basename(dest) + '.list')
+        with open(lst, 'w') as f:
+            f.write(urls)
+        try:
+            r = rftest.run(['sh', '-c', 'ulimit -n 64 && exec "$@"', 'sh', rftest.bin('ringfetch'),
+                            '-m', '200', '-o', dest, '-i', lst, '--stats'], timeout=60)
+        finally:
+            os.unlink(lst)
+    assert r.rc == 0, r.why()
+    s = r.stats()
+    assert (s['files'], s['ok']) == (300, 300), s
+    assert 1 <= s['window'] < 200, 'window %s under a 64-descriptor limit' % s['window']
+    rftest.assert_same_files((os.path.join(root, rftest.bulk_name(i)), os.path.join(dest, rftest.bulk_name(i)))
+                             for i in range(300))
+
+
+@rftest.test
+def ringfetch_says_when_the_descriptor_limit_shrinks_the_window():
+    # engineering.md 2: concurrency knobs are never silently changed.
+    with FakeServer.canned(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') as srv:
+        dest = rftest.tempdir()
+        r = rftest.run(['sh', '-c', 'ulimit -n 64 && exec "$@"', 'sh', rftest.bin('ringfetch'),
+                        '-m', '200', '-o', dest, srv.url('/a')], timeout=30)
+    assert r.rc == 0, r.why()
+    assert re.search(r'(descriptor|file limit|ulimit|RLIMIT_NOFILE|open files)', r.err, re.I), \
+        'no word about the reduced window on stderr: %s' % r.why()
+
+
+# ------------------------------------------------ destinations that refuse
+
+ONE = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
+
+
+@rftest.test
+def ringfetch_read_only_destination_fails_each_item_with_the_reason():
+    with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
+        r = ringfetch('-o', dest, '--stats', srv.url('/a'), srv.url('/b'))
+        left = rftest.leftovers(dest)
+    assert r.rc == 1, r.why()
+    s = r.stats()
+    assert (s['files'], s['errors']) == (2, 2), s
+    errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
+    assert len(errs) == 2 and all(l.endswith('Read-only file system') for l in errs), r.why()
+    assert left == []
+
+
+@rftest.test
+def flags2_read_only_destination_fails_each_item_with_the_reason():
+    with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
+        r = flags2('-v', 'BR', 'CA', '--url', srv.url('/flags'), '--dest', dest)
+    out = r.out.splitlines()
+    assert r.rc == 1 and '2 errors.' in out, r.why()
+    assert '*** Error for BR: Read-only file system' in out, r.why()
+
+
+@rftest.test
+def ringfetch_destination_under_a_file_is_reported_and_nothing_is_fetched():
+    d = rftest.tempdir()
+    plain = os.path.join(d, 'plain')
+    with open(plain, 'w') as f:
+        f.write('keep me')
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-o', os.path.join(plain, 'sub'), srv.url('/a'))
+        accepted = srv.accepted
+    assert r.rc == 1 and 'cannot create folder' in r.err and 'Not a directory' in r.err, r.why()
+    assert accepted == 0, 'fetched although the destination cannot exist'
+    assert open(plain).read() == 'keep me'
+
+
+@rftest.test
+def ringfetch_destination_that_is_a_file_is_reported_and_left_alone():
+    d = rftest.tempdir()
+    plain = os.path.join(d, 'plain')
+    with open(plain, 'w') as f:
+        f.write('keep me')
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-o', plain, srv.url('/a'))
+    assert r.rc == 1 and 'cannot create folder %s' % plain in r.err, r.why()
+    assert open(plain).read() == 'keep me'
+
+
+@rftest.test
+def flags2_destination_that_is_a_file_is_reported_and_left_alone():
+    d = rftest.tempdir()
+    plain = os.path.join(d, 'plain')
+    with open(plain, 'w') as f:
+        f.write('keep me')
+    with FakeServer.canned(ONE) as srv:
+        r = flags2('BR', '--url', srv.url('/flags'), '--dest', plain)
+    assert r.rc == 1 and 'cannot create folder %s' % plain in r.err, r.why()
+    assert open(plain).read() == 'keep me'
+
+
+# ----------------------------------------------------------- name collisions
+# Decision (documented in tests/corpus/README.md and ringfetch --help): a file
+# already in the destination is overwritten, atomically, once the new body is
+# complete; within one run, a second URL with the same output name is an error.
+
+@rftest.test
+def existing_file_is_replaced_only_by_a_complete_body():
+    dest = rftest.tempdir()
+    with open(os.path.join(dest, 'a'), 'wb') as f:
+        f.write(b'OLD CONTENT')
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-o', dest, srv.url('/a'))
+    assert r.rc == 0, r.why()
+    assert open(os.path.join(dest, 'a'), 'rb').read() == b'hello'
+
+
+@rftest.test
+def existing_file_survives_a_failed_download():
+    dest = rftest.tempdir()
+    with open(os.path.join(dest, 'a'), 'wb') as f:
+        f.write(b'OLD CONTENT')
+    with FakeServer.truncating(1000) as srv:
+        r = ringfetch('-o', dest, srv.url('/a'))
+    assert r.rc == 1, r.why()
+    assert open(os.path.join(dest, 'a'), 'rb').read() == b'OLD CONTENT'
+    assert rftest.leftovers(dest) == ['a']
+
+
+@rftest.test
+def stale_part_file_is_not_left_behind():
+    dest = rftest.tempdir()
+    with open(os.path.join(dest, 'a.part'), 'wb') as f:
+        f.write(b'x' * 100000)
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-o', dest, srv.url('/a'))
+    assert r.rc == 0, r.why()
+    assert rftest.leftovers(dest) == ['a'] and open(os.path.join(dest, 'a'), 'rb').read() == b'hello'
+
+
+@rftest.test
+def directory_in_the_way_of_the_name_is_an_error_and_no_part_is_left():
+    dest = rftest.tempdir()
+    os.mkdir(os.path.join(dest, 'a'))
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-o', dest, '--stats', srv.url('/a'))
+    assert r.rc == 1 and r.stats()['errors'] == 1, r.why()
+    assert 'Is a directory' in r.err, r.why()
+    assert rftest.leftovers(dest) == [] and os.path.isdir(os.path.join(dest, 'a'))
+
+
+@rftest.test
+def same_output_name_twice_in_one_run_is_an_error_not_an_overwrite():
+    dest = rftest.tempdir()
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-o', dest, '--stats', srv.url('/x/a'), srv.url('/y/a'))
+    assert r.rc == 1, r.why()
+    s = r.stats()
+    assert (s['files'], s['ok'], s['errors']) == (2, 1, 1), s
+    assert 'duplicate output name' in r.err, r.why()
+
+
+# ------------------------------------------------------------------- SIGINT
+
+class SlowServer(FakeServer):
+    """Keep-alive; each answer (1000 bytes) comes after `delay` seconds."""
+
+    def __init__(self, delay):
+        super().__init__()
+        self.delay = delay
+
+    def handle(self, conn):
+        buf = b''
+        while True:
+            while b'\r\n\r\n' not in buf:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                buf += chunk
+            _, buf = buf.split(b'\r\n\r\n', 1)
+            time.sleep(self.delay)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n' + b's' * 1000)
+
+
+def interrupt_after(cmd, seconds):
+    """Run cmd, SIGINT it after `seconds`; returns (rc, out, err, seconds from
+    the signal to the exit)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        try:
+            time.sleep(seconds)
+            assert p.poll() is None, 'ended before the interrupt'
+            p.send_signal(signal.SIGINT)
+            t0 = time.monotonic()
+            rc = p.wait(10)
+            took = time.monotonic() - t0
+        finally:
+            if p.poll() is None:
+                p.kill()   # our own child, by pid
+                p.wait()
+        out.seek(0)
+        err.seek(0)
+        return rc, out.read().decode(), err.read().decode(), took
+
+
+@rftest.test
+def ringfetch_sigint_stops_promptly_with_a_partial_report_and_exit_130():
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('ringfetch'), '-m', '4', '-o', dest, '--stats']
+            + [srv.url('/f%03d' % i) for i in range(200)], 1.2)
+    assert rc == 130, 'exit %d; stderr %s' % (rc, err[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    files = rftest.leftovers(dest)
+    no_part_files(dest)
+    s = summary_counts(err)
+    stats = [l for l in out.splitlines() if l.startswith('{')]
+    import json
+    j = json.loads(stats[-1])
+    assert j['ok'] == len(files), 'ok %d but %d files on disk' % (j['ok'], len(files))
+    assert 0 < j['ok'] < 200, j
+    assert s['files'] == j['files'] == j['ok'] + j['errors'] + j['not_found'] + s['cancelled'], (s, j)
+    assert s['cancelled'] >= 1 and s['errors'] == 0, s
+
+
+@rftest.test
+def flags2_sigint_stops_promptly_with_a_partial_report_and_exit_130():
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('flags2'), '-a', '-m', '4', '--url', srv.url('/flags'), '--dest', dest], 1.2)
+    assert rc == 130, 'exit %d; stdout %s' % (rc, out[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    files = rftest.leftovers(dest)
+    no_part_files(dest)
+    lines = out.splitlines()
+    assert '%d flags downloaded.' % len(files) in lines, (files, lines[-5:])
+    m = [re.match(r'\*\*\* Interrupted: (\d+) of 194 codes not done\.$', l) for l in lines]
+    m = [x for x in m if x]
+    assert len(m) == 1, lines[-5:]
+    assert int(m[0].group(1)) == 194 - len(files), (m[0].group(0), len(files))
+    assert 0 < len(files) < 194
+
+
+# ------------------------------------------------------------- usage errors
+
+RINGFETCH_USAGE_ERRORS = [
+    ([], 'no URL given'),
+    (['-m', '0', 'http://h/a'], '-m N must be a whole number from 1 to 10000'),
+    (['-m', '100000', 'http://h/a'], '-m N must be a whole number from 1 to 10000'),
+    (['-m', 'x', 'http://h/a'], "not 'x'"),
+    (['-m', '', 'http://h/a'], '-m N must be a whole number'),
+    (['--timeout', '0', 'http://h/a'], '--timeout S must be a number of seconds > 0'),
+    (['--timeout', 'nan', 'http://h/a'], '--timeout S must be a number of seconds > 0'),
+    (['-q', '-v', 'http://h/a'], '-q and -v cannot be used together'),
+    (['--bogus', 'http://h/a'], "unknown option '--bogus'"),
+    (['-Z', 'http://h/a'], "unknown option '-Z'"),
+    (['--quiet=1', 'http://h/a'], "option '--quiet' takes no value"),
+    (['-o'], '-o needs a value'),
+    (['-i'], '-i needs a value'),
+    (['-o', '', 'http://h/a'], '-o DIR must not be empty'),
+    (['-i', '', 'http://h/a'], '-i FILE must not be empty'),
+]
+
+
+@rftest.test
+def ringfetch_usage_errors_exit_2_with_message_and_usage():
+    bad = []
+    for args, words in RINGFETCH_USAGE_ERRORS:
+        r = ringfetch(*args, timeout=10)
+        if r.rc != 2 or words not in r.err or RINGFETCH_USAGE not in r.err or r.out:
+            bad.append(r.why())
+    assert not bad, ' || '.join(bad)
+
+
+FLAGS2_USAGE_ERRORS = [
+    (['-m', '0'], '*** Usage error: --max_req CONCURRENT must be >= 1'),
+    (['-m', '-3'], '*** Usage error: --max_req CONCURRENT must be >= 1'),
+    (['-l', '0'], '*** Usage error: --limit N must be >= 1'),
+    (['-s', 'NOPE'], '*** Usage error: --server LABEL must be one of DELAY, ERROR, LOCAL, REMOTE'),
+    (['B1'], '*** Usage error: each CC argument must be A to Z or AA to ZZ.'),
+    (['ABC'], '*** Usage error: each CC argument must be A to Z or AA to ZZ.'),
+    (['-m', 'x'], "argument -m/--max_req: invalid int value: 'x'"),
+    (['--bogus'], 'unrecognized arguments: --bogus'),
+    (['-m'], 'argument -m/--max_req: expected one argument'),
+]
+
+
+@rftest.test
+def flags2_usage_errors_exit_2_with_message_and_usage():
+    bad = []
+    for args, words in FLAGS2_USAGE_ERRORS:
+        r = flags2('--dest', rftest.tempdir(), *args, timeout=10)
+        both = r.out + r.err
+        if r.rc != 2 or words not in both or FLAGS2_USAGE not in both:
+            bad.append(r.why())
+    assert not bad, ' || '.join(bad)
+
+
+@rftest.test
+def flags2_m_100000_is_accepted_and_capped_by_the_codes():
+    # Not an error in the spec: connections = min(-m, 1000, number of codes).
+    r = flags2('-m', '100000', '-e', '--url', 'http://127.0.0.1:%d/flags' % rftest.free_port(),
+               '--dest', rftest.tempdir(), timeout=60)
+    assert '676 concurrent connections will be used.' in r.out.splitlines(), r.why()
+    assert r.rc == 1 and '676 errors.' in r.out.splitlines(), r.why()
+
+
+# ------------------------------------------------------------ URL lists
+
+@rftest.test
+def malformed_urls_in_a_list_are_reported_by_line_and_the_rest_proceeds():
+    dest = rftest.tempdir()
+    with FakeServer.canned(ONE, close=False) as srv:
+        lines = [
+            '# a comment',                        # 1
+            srv.url('/good1'),                    # 2
+            'ftp://example.com/x',                # 3
+            'not a url',                          # 4
+            '',                                   # 5
+            srv.url('/..'),                       # 6
+            'http://[::1/x',                      # 7
+            'http://127.0.0.1:99999/x',           # 8
+            srv.url('/%2e%2e'),                   # 9
+            'http://h/' + 'a' * 5000,             # 10
+            '   ' + srv.url('/good2') + '   ',    # 11
+        ]
+        lst = os.path.join(rftest.tempdir(), 'list')
+        with open(lst, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        r = ringfetch('-o', dest, '-i', lst, '--stats')
+    assert r.rc == 1, r.why()
+    errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
+    got = sorted(int(m.group(1)) for m in (re.match(r'ERR line (\d+): bad URL', l) for l in errs) if m)
+    assert got == [3, 4, 6, 7, 8, 9, 10], errs
+    assert sorted(rftest.leftovers(dest)) == ['good1', 'good2'], rftest.leftovers(dest)
+    s = r.stats()
+    assert (s['files'], s['ok'], s['errors']) == (9, 2, 7), s
+
+
+@rftest.test
+def missing_list_file_is_a_usage_error():
+    r = ringfetch('-i', '/nonexistent/list.txt', '-o', rftest.tempdir())
+    assert r.rc == 2 and 'cannot open /nonexistent/list.txt: No such file or directory' in r.err, r.why()
+
+
+@rftest.test
+def empty_list_fetches_nothing_and_succeeds():
+    d = rftest.tempdir()
+    lst = os.path.join(d, 'empty')
+    open(lst, 'w').close()
+    r = ringfetch('-i', lst, '-o', os.path.join(d, 'out'), '--stats')
+    assert r.rc == 0 and r.stats()['files'] == 0, r.why()
+    r = ringfetch('-i', '-', '-o', os.path.join(d, 'out'), '--stats')
+    assert r.rc == 0 and r.stats()['files'] == 0, r.why()
+
+
+@rftest.test
+def ringfetch_unresolvable_host_is_an_error_naming_the_host():
+    dest = rftest.tempdir()
+    r = ringfetch('-o', dest, '--stats', 'http://no-such-host.invalid/a', timeout=60)
+    assert r.rc == 1 and r.stats()['errors'] == 1, r.why()
+    assert 'could not resolve host no-such-host.invalid' in r.err, r.why()
+    assert rftest.leftovers(dest) == []
+
+
+@rftest.test
+def flags2_unresolvable_host_counts_every_code_as_error():
+    dest = rftest.tempdir()
+    r = flags2('-v', 'BR', 'CA', 'DE', '--url', 'http://no-such-host.invalid/flags', '--dest', dest, timeout=60)
+    out = r.out.splitlines()
+    assert r.rc == 1 and '3 errors.' in out, r.why()
+    assert '*** Error for BR: could not resolve host no-such-host.invalid' in out, r.why()
+
+
+@rftest.test
+def refused_port_fails_its_items_and_the_rest_proceeds():
+    dest = rftest.tempdir()
+    dead = 'http://127.0.0.1:%d' % rftest.free_port()
+    with FakeServer.canned(ONE, close=False) as srv:
+        r = ringfetch('-o', dest, '--stats', dead + '/a', srv.url('/b'), dead + '/c', srv.url('/d'))
+    s = r.stats()
+    assert r.rc == 1 and (s['files'], s['ok'], s['errors']) == (4, 2, 2), r.why()
+    assert sorted(rftest.leftovers(dest)) == ['b', 'd']
+    assert r.err.count('Connection refused') == 2, r.why()
+
+
+if __name__ == '__main__':
+    rftest.main()
