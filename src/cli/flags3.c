@@ -261,15 +261,8 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
     fflush(stdout);   /* the bar goes to stderr: the header must be out before it */
 
-    rf_options_default(&opt);
-    opt.window = conns;
-    opt.stop = stop;
-    runopts_timeout(&opt, a->timeout_s);
     bool bar = !a->verbose && progress_is_terminal(stderr);
-    if (bar) {
-        opt.tick_ms = RF_TICK_MS;
-        opt.tick = on_tick;
-    }
+    runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
 
     double t0 = progress_now();
     progress_start(&r.bar, stderr, bar, a->codes.n, t0);

@@ -122,15 +122,8 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     urllist_init(&r.urls, a->urls, a->nurls, list);
     nameset_init(&r.names);
 
-    rf_options_default(&opt);
-    opt.window = runopts_window("ringfetch", a->window);
-    opt.stop = stop;
-    runopts_timeout(&opt, a->timeout_s);
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
-    if (bar) {
-        opt.tick_ms = RF_TICK_MS;
-        opt.tick = on_tick;
-    }
+    runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar, on_tick);
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
+#include "tunables.h"
+
 void runopts_timeout(struct rf_options *opt, double seconds)
 {
     if (seconds <= 0)
@@ -27,4 +29,17 @@ unsigned runopts_window(const char *prog, unsigned want)
                 prog, want, fit, (unsigned long long)rl.rlim_cur);
     }
     return fit;
+}
+
+void runopts_init(struct rf_options *opt, unsigned window, volatile sig_atomic_t *stop,
+                  double timeout_s, bool bar, rf_tick_fn tick)
+{
+    rf_options_default(opt);
+    opt->window = window;
+    opt->stop = stop;
+    runopts_timeout(opt, timeout_s);
+    if (bar) {
+        opt->tick_ms = RF_TICK_MS;
+        opt->tick = tick;
+    }
 }

@@ -257,6 +257,15 @@ static void conn_next_addr(struct conn *c)
     conn_settle(c); /* closes fd; the close completion opens the next socket */
 }
 
+/* socket or connect failed: the origin's next address, or the job fails. */
+static void conn_connect_failed(struct conn *c, int err)
+{
+    if (conn_try_next_addr(c, err))
+        conn_next_addr(c);
+    else
+        conn_fail(c, err);
+}
+
 static void conn_on_recv(struct conn *c, const struct ring_cqe *cqe)
 {
     struct ring *r = c->set->ring;
@@ -327,11 +336,7 @@ void conn_complete(struct conn_set *cs, const struct ring_cqe *cqe)
         if (c->state == CONN_CLOSING)
             break;
         if (res < 0) {
-            if (conn_try_next_addr(c, res)) {
-                conn_next_addr(c);
-                return;
-            }
-            conn_fail(c, res);
+            conn_connect_failed(c, res);
             return;
         }
         c->state = CONN_CONNECT;
@@ -351,11 +356,7 @@ void conn_complete(struct conn_set *cs, const struct ring_cqe *cqe)
         if (c->state == CONN_CLOSING)
             break;
         if (res < 0) {
-            if (conn_try_next_addr(c, res)) {
-                conn_next_addr(c);
-                return;
-            }
-            conn_fail(c, res);
+            conn_connect_failed(c, res);
             return;
         }
         c->origin->pref = (c->origin->pref + c->addr_try) % c->origin->naddrs;

@@ -7,6 +7,7 @@
  * end can say "https is not supported" instead of "bad URL".
  */
 #include "http/url.h"
+#include "util/hexdigit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -197,16 +198,6 @@ int url_host_header(const struct url *u, char *buf, size_t size)
     return url_fit(n, size);
 }
 
-static int url_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 #define URL_NAME_MAX 255 /* NAME_MAX on Linux file systems */
 
@@ -233,9 +224,9 @@ int url_output_name(const struct url *u, char *out, size_t size)
      * is kept as it is (harmless in a file name). */
     for (const char *p = seg; p < end; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '%' && end - p >= 3 && url_hex((unsigned char)p[1]) >= 0 &&
-            url_hex((unsigned char)p[2]) >= 0) {
-            c = (unsigned char)(url_hex((unsigned char)p[1]) * 16 + url_hex((unsigned char)p[2]));
+        if (c == '%' && end - p >= 3 && hexdigit((unsigned char)p[1]) >= 0 &&
+            hexdigit((unsigned char)p[2]) >= 0) {
+            c = (unsigned char)(hexdigit((unsigned char)p[1]) * 16 + hexdigit((unsigned char)p[2]));
             p += 2;
         }
         if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')

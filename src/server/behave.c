@@ -1,5 +1,6 @@
 /* behave: seeded per-request decisions. See behave.h. */
 #include "server/behave.h"
+#include "util/mix64.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,17 +26,7 @@ int fs_fault_parse(const char *name, size_t len)
     return -EINVAL;
 }
 
-#define GOLDEN 0x9e3779b97f4a7c15ULL
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
+#define GOLDEN MIX64_GOLDEN
 
 static uint64_t path_hash(const char *path, size_t len)
 {

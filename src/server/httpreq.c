@@ -1,5 +1,6 @@
 /* httpreq: llhttp in request mode, paused after each request. See httpreq.h. */
 #include "server/httpreq.h"
+#include "util/hexdigit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -104,16 +105,6 @@ bool fs_req_keep_alive(const struct fs_req *r)
     return r->keep_alive;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int fs_req_path(const char *target, char *out, size_t cap)
 {
@@ -132,7 +123,7 @@ int fs_req_path(const char *target, char *out, size_t cap)
     for (; *p && *p != '?' && *p != '#'; p++) {
         char c = *p;
         if (c == '%') {
-            int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+            int hi = hexdigit((unsigned char)p[1]), lo = hi < 0 ? -1 : hexdigit((unsigned char)p[2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return -EINVAL;
             c = (char)(hi << 4 | lo);

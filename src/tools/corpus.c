@@ -10,6 +10,7 @@
  * encoded for real, and the last few bytes are a GIF comment extension,
  * which every decoder skips. */
 #include "tools/corpus.h"
+#include "util/mix64.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -275,18 +276,7 @@ const char *corpus_country(int index)
 
 /* ---- deterministic randomness --------------------------------------------- */
 
-/* The splitmix64 finaliser: a bijection on 64 bits with good avalanche. */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-#define GOLDEN 0x9e3779b97f4a7c15ULL
+#define GOLDEN MIX64_GOLDEN
 
 static uint64_t code_hash(int index)
 {
