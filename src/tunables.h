@@ -37,12 +37,6 @@
 #define RF_URL_MAX_BYTES             4096
 #define RF_PATH_MAX_BYTES            4096
 
-/* A body of known length up to this size is held in its recv buffers and
- * written as one linked open/write/close/rename chain (see sink.h). Keep it
- * well under RF_RECV_BUFS_PER_JOB * RF_RECV_BUF_BYTES so that jobs holding
- * bodies cannot starve the recvs that complete them. */
-#define RF_SINK_CHAIN_MAX_BYTES      65536
-
 /* SQ entries; the CQ is sized from the window (see ring.c). */
 #define RF_RING_SQ_ENTRIES           1024
 

@@ -11,6 +11,9 @@
  *
  * Memory is O(window): jobs are pulled from next_job() only when a slot in
  * the in-flight window is free, so a list of millions of URLs is fine.
+ * At most `window` requests are in flight; a job whose response is in may
+ * still be finishing its file, so up to RF_JOBS_PER_WINDOW * window jobs
+ * can be between next_job() and their result at once.
  */
 #ifndef RINGFETCH_ENGINE_H
 #define RINGFETCH_ENGINE_H
@@ -141,5 +144,8 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size);
 const char *rf_status_reason(int status);
 
 #define RF_VERSION "0.1.0"
+
+/* Jobs pulled but not yet reported, per unit of window (see the top). */
+#define RF_JOBS_PER_WINDOW 2
 
 #endif

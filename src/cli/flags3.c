@@ -38,9 +38,10 @@ struct run {
     const struct flags2_args *a;
     size_t next_code;                    /* index of the next code to start */
     /* A code holds an item from its metadata request to its flag's result:
-     * in flight or waiting in `ready`. Both together never exceed the window
-     * (a metadata result frees its engine slot as its item enters `ready`),
-     * so `window` items are enough and memory is O(window). */
+     * held by the engine or waiting in `ready`. Both together never exceed
+     * the engine's job slots, RF_JOBS_PER_WINDOW * window (a metadata result
+     * frees its slot as its item enters `ready`), so that many items are
+     * enough and memory is O(window). */
     struct item *items, *free_items;
     struct item **ready;                 /* ring buffer: metadata done, flag not started */
     size_t ready_cap, ready_head, ready_count;
@@ -59,7 +60,7 @@ static void lower2(char out[3], const char *cc)
 }
 
 /* Flags first: a code whose metadata is in gets its flag before a new code
- * starts, so the codes in progress never exceed the window. */
+ * starts, so the codes in progress never exceed the engine's job slots. */
 static int next_job(void *ctx, struct rf_job *job)
 {
     struct run *r = ctx;
@@ -253,7 +254,8 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
         return 1;
     }
     unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
-    if (run_alloc(&r, conns) < 0) {
+    /* The engine holds up to RF_JOBS_PER_WINDOW jobs per unit of window. */
+    if (run_alloc(&r, RF_JOBS_PER_WINDOW * conns) < 0) {
         fprintf(stderr, "flags2: out of memory\n");
         rc = 1;
         goto out;

@@ -60,7 +60,10 @@ struct engine {
     struct pool pool;
     struct conn_set cs;
     struct xfer *xfers;
-    unsigned window, active;
+    unsigned window;         /* most requests in flight (X_WAIT + X_ACTIVE) */
+    unsigned nslots;         /* transfer slots: the window, plus as many finishing their file */
+    unsigned active;         /* slots in use */
+    unsigned requests;       /* of those, requests in flight: never above window */
     uint64_t now;            /* loop time, refreshed after every wait */
     uint64_t idle_ns;        /* idle timeout, 0 = none */
     struct xfer *free_x;
@@ -85,6 +88,26 @@ void rf_options_default(struct rf_options *opt)
     opt->idle_timeout_ms = RF_IDLE_TIMEOUT_MS;
     opt->request_timeout_ms = RF_REQUEST_TIMEOUT_MS;
     opt->tick_ms = RF_TICK_MS;
+}
+
+/* Every state change goes through here, so the two counts stay true. A job
+ * counts against the window while its request is in flight (WAIT, ACTIVE);
+ * once the response is in, its file can finish (FINISH) while the window
+ * already carries the next request: at -m 1 the disk work of one file
+ * overlaps the network round trip of the next. */
+static void xfer_set_state(struct xfer *x, enum xfer_state to)
+{
+    struct engine *e = x->eng;
+    bool was_req = x->state == X_WAIT || x->state == X_ACTIVE;
+    bool is_req = to == X_WAIT || to == X_ACTIVE;
+    if (x->state == X_FREE && to != X_FREE)
+        e->active++;
+    if (to == X_FREE && x->state != X_FREE)
+        e->active--;
+    e->requests += (unsigned)is_req - (unsigned)was_req;
+    if (e->requests > e->st->peak_inflight)
+        e->st->peak_inflight = e->requests;
+    x->state = to;
 }
 
 /* ---- results ---------------------------------------------------------- */
@@ -142,18 +165,17 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
     free(x->path);
     free(x->body);
     x->url = x->path = x->body = NULL;
-    x->state = X_FREE;
+    xfer_set_state(x, X_FREE);
     x->gen = (x->gen + 1) & OPS_GEN_MASK;
     x->next = e->free_x;
     e->free_x = x;
-    e->active--;
 }
 
 /* The outcome once nothing of the job is in flight any more. */
 static void xfer_conclude(struct xfer *x)
 {
     if (x->has_sink && x->sink.state != SINK_DONE) {
-        x->state = X_FINISH;
+        xfer_set_state(x, X_FINISH);
         return;
     }
     if (x->eng->stopping && x->err == -ECANCELED) {
@@ -185,7 +207,7 @@ static void xfer_end(struct xfer *x, int err)
         x->conn = NULL;
     }
     xfer_wait_remove(x);
-    x->state = X_FINISH;
+    xfer_set_state(x, X_FINISH);
     if (x->has_sink)
         sink_finish(&x->sink, &x->eng->ring, x->err == 0);
     xfer_conclude(x);
@@ -206,9 +228,7 @@ static int xfer_on_headers(void *job, const struct resp *r)
     }
     if (!x->path)
         return 0;
-    /* The transfer's slot index doubles as its direct-descriptor slot. */
-    int64_t size = r->has_content_length && !r->chunked ? (int64_t)r->content_length : -1;
-    int ret = sink_open(&x->sink, &x->eng->ring, x->path, ops_ud(OP_NONE, x->gen, x->idx), (int)x->idx, size);
+    int ret = sink_open(&x->sink, &x->eng->ring, x->path, ops_ud(OP_NONE, x->gen, x->idx));
     if (ret < 0)
         return ret;
     x->has_sink = true;
@@ -269,7 +289,7 @@ static void xfer_on_end(void *job, int err, const char *detail, bool retry)
         free(x->body);
         x->body = NULL;
         x->body_len = 0;
-        x->state = X_WAIT;
+        xfer_set_state(x, X_WAIT);
         x->prev = e->wait.prev;
         x->next = &e->wait;
         e->wait.prev->next = x;
@@ -307,15 +327,13 @@ static void engine_start_job(struct engine *e, const struct rf_job *job, uint64_
     x->gen = gen;
     x->idx = idx;
     x->eng = e;
-    x->state = X_WAIT;
+    x->state = X_FREE;
+    xfer_set_state(x, X_WAIT);
     x->user = job->user;
     x->body_max = job->path ? 0 : job->body_max;
     x->start_ns = now;
     x->deadline_ns = e->opt->request_timeout_ms ? now + (uint64_t)e->opt->request_timeout_ms * 1000000u
                                                 : UINT64_MAX;
-    e->active++;
-    if (e->active > e->st->peak_inflight)
-        e->st->peak_inflight = e->active;
 
     x->url = dupstr(job->url ? job->url : "");
     x->path = job->path ? dupstr(job->path) : NULL;
@@ -372,7 +390,7 @@ static void engine_assign(struct engine *e, uint64_t now)
             continue;
         }
         memcpy(req, reqbuf, (size_t)len);
-        x->state = X_ACTIVE;
+        xfer_set_state(x, X_ACTIVE);
         x->conn = c;
         x->last_rx_ns = now;
         conn_start(&e->cs, c, x->origin, x, req, (size_t)len, now);
@@ -408,7 +426,7 @@ static void engine_dispatch(struct engine *e, const struct ring_cqe *cqe)
     }
     case OP_FOPEN: case OP_FCLOSE: case OP_FRENAME: case OP_FUNLINK: {
         uint32_t idx = ops_idx(cqe->ud);
-        if (idx >= e->window)
+        if (idx >= e->nslots)
             return;
         struct xfer *x = &e->xfers[idx];
         if (x->gen != ops_gen(cqe->ud) || x->state == X_FREE || !x->has_sink)
@@ -426,7 +444,7 @@ static void engine_dispatch(struct engine *e, const struct ring_cqe *cqe)
 static uint64_t engine_expire(struct engine *e, uint64_t now)
 {
     uint64_t next = conn_expire(&e->cs, now);
-    for (unsigned i = 0; i < e->window; i++) {
+    for (unsigned i = 0; i < e->nslots; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state != X_WAIT && x->state != X_ACTIVE)
             continue;
@@ -444,7 +462,7 @@ static uint64_t engine_expire(struct engine *e, uint64_t now)
 static void engine_stop_all(struct engine *e)
 {
     e->stopping = true;
-    for (unsigned i = 0; i < e->window; i++) {
+    for (unsigned i = 0; i < e->nslots; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_WAIT || x->state == X_ACTIVE)
             xfer_end(x, -ECANCELED);
@@ -453,8 +471,10 @@ static void engine_stop_all(struct engine *e)
 
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Each job may hold a socket and a file, and a closing socket lingers a
- * little; leave room for stdio and friends. */
+/* Each request holds a socket, up to twice the window hold a file (a request
+ * in flight, and one finishing its file), idle and closing sockets linger a
+ * little: four descriptors per unit of window, and room for stdio and
+ * friends. */
 unsigned rf_window_fit(unsigned want)
 {
     if (want < 1)
@@ -464,7 +484,7 @@ unsigned rf_window_fit(unsigned want)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return want;
-    rlim_t need = (rlim_t)want * 3 + 32;
+    rlim_t need = (rlim_t)want * 4 + 32;
     if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
@@ -472,7 +492,7 @@ unsigned rf_window_fit(unsigned want)
     }
     if (rl.rlim_cur >= need || rl.rlim_cur == RLIM_INFINITY)
         return want;
-    unsigned fit = rl.rlim_cur > 40 ? (unsigned)((rl.rlim_cur - 32) / 3) : 1;
+    unsigned fit = rl.rlim_cur > 40 ? (unsigned)((rl.rlim_cur - 32) / 4) : 1;
     return fit < want ? fit : want;
 }
 
@@ -483,7 +503,7 @@ static int engine_setup(struct engine *e)
         nbufs = RF_RECV_BUFS_MIN;
     if (nbufs > RF_RECV_BUFS_MAX)
         nbufs = RF_RECV_BUFS_MAX;
-    int ret = ring_init(&e->ring, e->window * 4, nbufs, RF_RECV_BUF_BYTES, e->window);
+    int ret = ring_init(&e->ring, e->window * 6, nbufs, RF_RECV_BUF_BYTES);
     if (ret < 0)
         return ret;
     ring_describe(&e->ring, e->st->features, sizeof e->st->features);
@@ -492,10 +512,11 @@ static int engine_setup(struct engine *e)
     ret = conn_set_init(&e->cs, &e->ring, &xfer_conn_events, e->window * 2 + 8, e->opt->connect_timeout_ms);
     if (ret < 0)
         return ret;
-    e->xfers = calloc(e->window, sizeof *e->xfers);
+    e->nslots = RF_JOBS_PER_WINDOW * e->window;
+    e->xfers = calloc(e->nslots, sizeof *e->xfers);
     if (!e->xfers)
         return -ENOMEM;
-    for (unsigned i = e->window; i-- > 0;) {
+    for (unsigned i = e->nslots; i-- > 0;) {
         e->xfers[i].idx = i;
         e->xfers[i].next = e->free_x;
         e->free_x = &e->xfers[i];
@@ -556,7 +577,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         uint64_t now = e->now = now_ns();
         if (opt->stop && *opt->stop && !e->stopping)
             engine_stop_all(e);
-        while (!e->stopping && !e->exhausted && e->free_x) {
+        while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window) {
             struct rf_job job = { 0 };
             int r = next_job(ctx, &job);
             if (r == RF_JOB_READY) {
@@ -595,7 +616,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         /* With many jobs in flight, wait for a batch of completions (for at
          * most RF_BATCH_WAIT_US) instead of the first one: one enter then
          * serves many jobs. With few, the first completion wakes us. */
-        unsigned wait_nr = e->active / RF_BATCH_JOBS_PER_CQE;
+        unsigned wait_nr = e->requests / RF_BATCH_JOBS_PER_CQE;
         if (wait_nr > RF_BATCH_MAX_CQES)
             wait_nr = RF_BATCH_MAX_CQES;
         if (wait_nr > 1 && timeout > (int64_t)RF_BATCH_WAIT_US * 1000)

@@ -37,7 +37,7 @@ static unsigned ring_disabled(void)
     static const struct { const char *name; unsigned flag; } names[] = {
         { "defer_taskrun", RING_F_DEFER_TASKRUN }, { "buf_ring", RING_F_BUF_RING },
         { "socket_op", RING_F_SOCKET_OP },         { "cancel_fd", RING_F_CANCEL_FD },
-        { "direct_files", RING_F_DIRECT_FILES },   { "registered_ring_fd", RING_F_REG_RING_FD },
+        { "registered_ring_fd", RING_F_REG_RING_FD },
     };
     const char *v = getenv("RINGFETCH_RING_DISABLE");
     unsigned off = 0;
@@ -141,8 +141,7 @@ static int ring_bufs_setup(struct ring *r, unsigned off)
     return 0;
 }
 
-int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_bytes,
-              unsigned nfiles)
+int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_bytes)
 {
     memset(r, 0, sizeof *r);
     r->impl = calloc(1, sizeof *r->impl);
@@ -172,11 +171,6 @@ int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_by
         r->features |= RING_F_REG_RING_FD;
     if (ret == 0)
         ret = ring_bufs_setup(r, off);
-    /* Direct descriptors let open -> write -> close -> rename go out as one
-     * linked chain (a plain fd is not known until the open completes). */
-    if (ret == 0 && nfiles && !(off & RING_F_DIRECT_FILES) && (r->impl->uring.features & IORING_FEAT_LINKED_FILE) &&
-        io_uring_register_files_sparse(&r->impl->uring, nfiles) == 0)
-        r->features |= RING_F_DIRECT_FILES;
     if (ret < 0)
         ring_exit(r);
     return ret;
@@ -202,11 +196,10 @@ void ring_exit(struct ring *r)
 
 void ring_describe(const struct ring *r, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s%s%s%s%s",
+    snprintf(buf, size, "%s%s%s%s",
              r->features & RING_F_DEFER_TASKRUN ? "defer_taskrun " : "coop_taskrun ",
              r->features & RING_F_BUF_RING ? "buf_ring " : "provide_buffers ",
              r->features & RING_F_SOCKET_OP ? "socket_op cancel_fd " : "socket_syscall ",
-             r->features & RING_F_DIRECT_FILES ? "direct_files " : "",
              r->features & RING_F_REG_RING_FD ? "registered_ring_fd" : "");
 }
 
@@ -297,13 +290,10 @@ static void ring_file_flags(struct io_uring_sqe *sqe, unsigned rf)
         sqe->flags |= IOSQE_IO_LINK;
 }
 
-int ring_openat(struct ring *r, const char *path, int flags, mode_t mode, int slot, unsigned rf, uint64_t ud)
+int ring_openat(struct ring *r, const char *path, int flags, mode_t mode, unsigned rf, uint64_t ud)
 {
     RING_PREP(sqe, r, ud);
-    if (rf & RING_FIXED) /* a direct descriptor is never inherited: O_CLOEXEC is refused */
-        io_uring_prep_openat_direct(sqe, AT_FDCWD, path, flags & ~O_CLOEXEC, mode, (unsigned)slot);
-    else
-        io_uring_prep_openat(sqe, AT_FDCWD, path, flags, mode);
+    io_uring_prep_openat(sqe, AT_FDCWD, path, flags, mode);
     ring_file_flags(sqe, rf);
     return 0;
 }
@@ -312,8 +302,6 @@ int ring_writev(struct ring *r, int fd, const struct iovec *iov, unsigned n, uin
 {
     RING_PREP(sqe, r, ud);
     io_uring_prep_writev(sqe, fd, iov, n, off);
-    if (rf & RING_FIXED)
-        sqe->flags |= IOSQE_FIXED_FILE;
     ring_file_flags(sqe, rf);
     return 0;
 }
@@ -336,10 +324,7 @@ int ring_unlink(struct ring *r, const char *path, uint64_t ud)
 int ring_close(struct ring *r, int fd, unsigned rf, uint64_t ud)
 {
     RING_PREP(sqe, r, ud);
-    if (rf & RING_FIXED)
-        io_uring_prep_close_direct(sqe, (unsigned)fd);
-    else
-        io_uring_prep_close(sqe, fd);
+    io_uring_prep_close(sqe, fd);
     ring_file_flags(sqe, rf);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* The file sink (see sink.h): chain or stream, then rename or unlink. */
+/* The file sink (see sink.h): open, write at offsets, then rename or unlink. */
 #include "engine/sink.h"
 
 #include <errno.h>
@@ -9,7 +9,6 @@
 #include <sys/uio.h>
 
 #include "engine/ops.h"
-#include "tunables.h"
 
 /* Spans of one buffer per writev; more (tiny chunks) start another record. */
 #define SINK_IOV_MAX 8
@@ -27,11 +26,6 @@ struct sink_wop {
 static uint64_t sink_ud(const struct sink *s, enum op_kind k)
 {
     return (uint64_t)k << 56 | s->tag;
-}
-
-static unsigned sink_rf(const struct sink *s)
-{
-    return s->direct ? RING_FIXED : 0;
 }
 
 struct sink *sink_of_wop(const struct sink_wop *wop)
@@ -64,10 +58,10 @@ static void sink_drop_queued(struct sink *s, struct ring *r)
     s->queued_tail = &s->queued;
 }
 
-static int sink_submit(struct sink *s, struct ring *r, struct sink_wop *w, unsigned rf)
+static int sink_submit(struct sink *s, struct ring *r, struct sink_wop *w)
 {
-    int ret = ring_writev(r, s->fd, w->iov + w->first, w->niov - w->first, w->off,
-                          sink_rf(s) | rf, ops_ud_ptr(OP_FWRITE, w));
+    int ret = ring_writev(r, s->fd, w->iov + w->first, w->niov - w->first, w->off, 0,
+                          ops_ud_ptr(OP_FWRITE, w));
     if (ret < 0)
         return ret;
     s->ops++;
@@ -81,7 +75,7 @@ static void sink_submit_queued(struct sink *s, struct ring *r)
         s->queued = w->next;
         if (!s->queued)
             s->queued_tail = &s->queued;
-        if (sink_submit(s, r, w, 0) < 0) {
+        if (sink_submit(s, r, w) < 0) {
             s->err = -EBUSY;
             sink_wop_drop(w, r);
         }
@@ -93,7 +87,7 @@ static void sink_submit_queued(struct sink *s, struct ring *r)
 
 static int sink_submit_open(struct sink *s, struct ring *r)
 {
-    int ret = ring_openat(r, s->part, SINK_OPEN_FLAGS, 0644, s->fd, sink_rf(s), sink_ud(s, OP_FOPEN));
+    int ret = ring_openat(r, s->part, SINK_OPEN_FLAGS, 0644, 0, sink_ud(s, OP_FOPEN));
     if (ret < 0)
         return ret;
     s->ops++;
@@ -101,7 +95,7 @@ static int sink_submit_open(struct sink *s, struct ring *r)
     return 0;
 }
 
-int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag, int slot, int64_t size)
+int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
@@ -117,14 +111,6 @@ int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag, in
     memcpy(s->path, path, n + 1);
     memcpy(s->part, path, n);
     memcpy(s->part + n, ".part", sizeof ".part");
-    if (slot >= 0 && (r->features & RING_F_DIRECT_FILES)) {
-        s->direct = true;
-        s->fd = slot;
-        if (size >= 0 && size <= RF_SINK_CHAIN_MAX_BYTES) {
-            s->state = SINK_BUFFERING;
-            return 0;
-        }
-    }
     int ret = sink_submit_open(s, r);
     if (ret < 0)
         sink_free(s);
@@ -167,58 +153,27 @@ void sink_flush(struct sink *s, struct ring *r)
     s->cur = NULL;
     if (s->err)
         sink_wop_drop(w, r);
-    else if (s->state == SINK_OPEN && sink_submit(s, r, w, 0) == 0)
-        ;
-    else if (s->state == SINK_OPEN)
-        s->err = -EBUSY, sink_wop_drop(w, r);
-    else
-        sink_enqueue(s, w);
+    else if (s->state != SINK_OPEN)
+        sink_enqueue(s, w); /* until the open completes */
+    else if (sink_submit(s, r, w) < 0) {
+        s->err = -EBUSY;
+        sink_wop_drop(w, r);
+    }
 }
 
 /* ---- finishing --------------------------------------------------------------- */
 
-/* The whole small file as one linked chain: open -> writes -> close -> rename. */
-static int sink_submit_chain(struct sink *s, struct ring *r)
-{
-    unsigned n = 3;
-    for (struct sink_wop *w = s->queued; w; w = w->next)
-        n++;
-    if (n > RF_RING_SQ_ENTRIES / 2 || ring_reserve(r, n) < 0)
-        return -EBUSY;
-    /* Every SQE is reserved, so none of these can fail. */
-    ring_openat(r, s->part, SINK_OPEN_FLAGS, 0644, s->fd, RING_FIXED | RING_LINK, sink_ud(s, OP_FOPEN));
-    s->ops++;
-    while (s->queued) {
-        struct sink_wop *w = s->queued;
-        s->queued = w->next;
-        sink_submit(s, r, w, RING_LINK);
-    }
-    s->queued_tail = &s->queued;
-    ring_close(r, s->fd, RING_FIXED | RING_LINK, sink_ud(s, OP_FCLOSE));
-    ring_rename(r, s->part, s->path, 0, sink_ud(s, OP_FRENAME));
-    s->ops += 2;
-    s->state = SINK_CHAIN;
-    return 0;
-}
-
-/* Nothing is in flight (state CHAIN or FINISHING): decide what comes next. */
+/* Nothing is in flight (state FINISHING): done, or clean up. */
 static void sink_settle(struct sink *s, struct ring *r)
 {
     if (s->renamed) {
         s->state = SINK_DONE;
         return;
     }
-    if (!s->err && s->keep && s->opened) {
-        /* The chain broke on a short write: go on unchained from where it stopped. */
-        s->state = SINK_OPEN;
-        sink_submit_queued(s, r);
-        if (s->ops > 0)
-            return;
-    }
     /* Failure or discard: close what is open, remove what was created. */
     sink_drop_queued(s, r);
     s->state = SINK_FINISHING;
-    if (s->opened && ring_close(r, s->fd, sink_rf(s), sink_ud(s, OP_FCLOSE)) == 0)
+    if (s->opened && ring_close(r, s->fd, 0, sink_ud(s, OP_FCLOSE)) == 0)
         s->ops++;
     s->opened = false;
     if (s->created && ring_unlink(r, s->part, sink_ud(s, OP_FUNLINK)) == 0)
@@ -228,7 +183,7 @@ static void sink_settle(struct sink *s, struct ring *r)
         s->state = SINK_DONE;
 }
 
-/* Stream mode: once the body is over and no write is left, close and rename. */
+/* Once the body is over and no write is left, close and rename. */
 static void sink_progress(struct sink *s, struct ring *r)
 {
     if (!s->finishing)
@@ -243,7 +198,7 @@ static void sink_progress(struct sink *s, struct ring *r)
     if (s->keep && !s->err && ring_reserve(r, 2) == 0) {
         /* Close first, then rename: a failed close (lost write-back) must not
          * leave a final name behind. */
-        ring_close(r, s->fd, sink_rf(s) | RING_LINK, sink_ud(s, OP_FCLOSE));
+        ring_close(r, s->fd, RING_LINK, sink_ud(s, OP_FCLOSE));
         ring_rename(r, s->part, s->path, 0, sink_ud(s, OP_FRENAME));
         s->ops += 2;
         return;
@@ -260,21 +215,6 @@ void sink_finish(struct sink *s, struct ring *r, bool keep)
     s->keep = keep && !s->err;
     if (!s->keep)
         sink_drop_queued(s, r);
-    if (s->state == SINK_BUFFERING) {
-        if (!s->keep) {
-            s->state = SINK_DONE; /* nothing was ever created */
-            return;
-        }
-        if (sink_submit_chain(s, r) == 0)
-            return;
-        /* No room for the chain: open the ordinary way, the queue follows. */
-        if (sink_submit_open(s, r) < 0) {
-            s->err = -EBUSY;
-            sink_drop_queued(s, r);
-            s->state = SINK_DONE;
-        }
-        return;
-    }
     sink_progress(s, r);
 }
 
@@ -290,12 +230,6 @@ static enum sink_event sink_fail(struct sink *s, int err)
 
 static enum sink_event sink_on_write(struct sink *s, struct ring *r, int res, struct sink_wop *w)
 {
-    if (res == -ECANCELED && s->state == SINK_CHAIN) {
-        /* An earlier link failed or wrote short; keep the data in case the chain
-         * resumes unchained (see sink_settle). */
-        sink_enqueue(s, w);
-        return SINK_EV_BUSY;
-    }
     if (res <= 0) {
         /* 0 bytes for a non-empty write would otherwise loop for ever. */
         sink_wop_drop(w, r);
@@ -312,11 +246,7 @@ static enum sink_event sink_on_write(struct sink *s, struct ring *r, int res, st
     }
     w->iov[w->first].iov_base = (char *)w->iov[w->first].iov_base + left;
     w->iov[w->first].iov_len -= left;
-    if (s->state == SINK_CHAIN) {
-        sink_enqueue(s, w); /* the chain after it is cancelled; resume later */
-        return SINK_EV_BUSY;
-    }
-    if (sink_submit(s, r, w, 0) < 0) {
+    if (sink_submit(s, r, w) < 0) {
         sink_wop_drop(w, r);
         return sink_fail(s, -EBUSY);
     }
@@ -338,8 +268,7 @@ enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res,
             break;
         }
         s->opened = s->created = true;
-        if (!s->direct)
-            s->fd = res;
+        s->fd = res;
         if (s->state == SINK_OPENING) {
             s->state = SINK_OPEN;
             sink_submit_queued(s, r);
@@ -349,9 +278,7 @@ enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res,
         ev = sink_on_write(s, r, res, w);
         break;
     case OP_FCLOSE:
-        if (res == -ECANCELED)
-            break; /* still open: sink_settle closes it */
-        s->opened = false;
+        s->opened = false; /* the descriptor is gone even when close reports an error */
         if (res < 0)
             ev = sink_fail(s, res);
         break;
@@ -368,7 +295,7 @@ enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res,
     default:
         break;
     }
-    if (s->ops == 0 && (s->state == SINK_CHAIN || s->state == SINK_FINISHING))
+    if (s->ops == 0 && s->state == SINK_FINISHING)
         sink_settle(s, r);
     else
         sink_progress(s, r);

@@ -3,21 +3,17 @@
  * and valid) or closed and unlinked (anything else). A final name is never
  * a truncated file.
  *
- * Two ways to get there:
- * - chain: a small body of known length (<= RF_SINK_CHAIN_MAX_BYTES) is held
- *   in its recv buffers until it is complete, then goes out as one linked
- *   chain open -> write(s) -> close -> rename on a direct descriptor: one
- *   submission, one trip through the kernel's worker for the whole file.
- * - stream: anything else opens at once and writes spans as they arrive, so
- *   a 1 GB body never sits in memory.
+ * The file opens when the response's headers say 2xx, and spans are written
+ * as they arrive (queued until the open completes), so a 1 GB body never
+ * sits in memory. The close and the rename go out linked, in one submission.
  *
  * Body spans point into provided recv buffers; the sink holds a reference on
  * a buffer while a write of it is queued or in flight (one writev per
  * buffer), so no body byte is copied.
  *
  * Ownership: the file is closed only through the ring, and only after every
- * write on it has completed; the owner keeps the sink (and the direct
- * descriptor slot it was given) until sink_complete says SINK_EV_DONE.
+ * write on it has completed; the owner keeps the sink until sink_complete
+ * says SINK_EV_DONE.
  */
 #ifndef RF_SINK_H
 #define RF_SINK_H
@@ -29,10 +25,8 @@
 
 enum sink_state {
     SINK_IDLE,      /* nothing open */
-    SINK_BUFFERING, /* chain planned: collecting spans, nothing submitted */
-    SINK_OPENING,   /* stream: open in flight, spans queue up */
-    SINK_OPEN,      /* stream: writing */
-    SINK_CHAIN,     /* the linked chain is in flight */
+    SINK_OPENING,   /* open in flight, spans queue up */
+    SINK_OPEN,      /* writing */
     SINK_FINISHING, /* close/rename/unlink in flight */
     SINK_DONE,
 };
@@ -48,8 +42,7 @@ struct sink_wop;
 
 struct sink {
     enum sink_state state;
-    int fd;                  /* plain descriptor, or slot when direct */
-    bool direct;             /* fd is a direct-descriptor slot */
+    int fd;
     bool opened;             /* the file is open */
     bool created;            /* NAME.part exists */
     bool renamed;            /* NAME is in place */
@@ -66,10 +59,8 @@ struct sink {
     struct sink_wop **queued_tail;
 };
 
-/* Start a file at path (via path.part). tag is ops_ud(0, gen, idx) of the
- * owner. slot: a direct-descriptor slot the owner reserves for this sink,
- * or -1. size: the body length when known in advance, else -1. */
-int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag, int slot, int64_t size);
+/* Start a file at path (via path.part). tag is ops_ud(0, gen, idx) of the owner. */
+int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag);
 /* Append a body span lying in recv buffer bid. Returns 0 or s->err. */
 int sink_add(struct sink *s, struct ring *r, unsigned bid, const char *at, size_t len);
 /* The current recv buffer is done: submit (or queue) what was collected from it. */
