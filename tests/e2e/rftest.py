@@ -641,3 +641,61 @@ def flags_root_has_194_flags():
 
 if __name__ == '__main__':
     main()
+
+
+class FlagServer:
+    """build/flagserver ARGS on a free loopback port, stopped by pid (SIGTERM,
+    then SIGKILL). Started with -v: .log() is its request log, .requests()
+    maps each path to the fault of its last request ('' for none).
+
+        with rftest.FlagServer('--preset', 'ERROR', '--seed', 7) as fs:
+            run([bin('flags2'), '--url', fs.base, ...])
+    """
+
+    def __init__(self, *args):
+        self.args = [str(a) for a in args]
+        self.proc = None
+
+    def __enter__(self):
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([bin('flagserver')] + self.args + ['--port', '0', '-v'],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self.err)
+        line = self.proc.stdout.readline().decode()
+        m = re.match(r'listening on (\S+):(\d+)', line)
+        if not m:
+            self.stop()
+            raise AssertionError('flagserver did not start: %r %s' % (line, self.log()[-500:]))
+        self.port = int(m.group(2))
+        self.base = self.url('/flags')
+        return self
+
+    def url(self, path):
+        return 'http://127.0.0.1:%d%s' % (self.port, path)
+
+    def log(self):
+        self.err.seek(0)
+        return self.err.read().decode('utf-8', 'replace')
+
+    def requests(self):
+        last = {}
+        for line in self.log().splitlines():
+            m = re.search(r'"GET (\S+) HTTP/1\.[01]" \d+(?: fault=(\w+))?', line)
+            if m:
+                last[m.group(1)] = m.group(2) or ''
+        return last
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)   # our own child, by pid
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+    def __exit__(self, *exc):
+        self.stop()

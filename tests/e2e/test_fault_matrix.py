@@ -12,11 +12,7 @@ message names what happened and every other item must be ok.
 
 import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
@@ -38,50 +34,6 @@ FAULT_WORDS = {
 }
 
 
-class FlagServer:
-    """build/flagserver on a free port, stopped by pid; -v log kept in a file."""
-
-    def __init__(self, *args):
-        self.args = [str(a) for a in args]
-
-    def __enter__(self):
-        self.log = tempfile.NamedTemporaryFile(prefix='rftest-fs-', suffix='.log', delete=False)
-        self.proc = subprocess.Popen([rftest.bin('flagserver'), '--port', '0', '-v'] + self.args,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
-        line = self.proc.stdout.readline().decode()
-        m = re.match(r'listening on (\S+):(\d+)', line)
-        if not m:
-            self.__exit__()
-            raise AssertionError('flagserver did not start: %r' % line)
-        self.port = int(m.group(2))
-        return self
-
-    def url(self, path):
-        return 'http://127.0.0.1:%d%s' % (self.port, path)
-
-    def requests(self):
-        """path -> fault of its last request ('' for none), from the -v log."""
-        last = {}
-        with open(self.log.name, errors='replace') as f:
-            for line in f:
-                m = re.search(r'"GET (\S+) HTTP/1\.[01]" \d+(?: fault=(\w+))?', line)
-                if m:
-                    last[m.group(1)] = m.group(2) or ''
-        return last
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)   # our own child, by pid
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
-        os.unlink(self.log.name)
-
-
 def check_messages(served, errors_by_path, ok_paths, where):
     """Faulted paths are errors naming their fault; all others are ok."""
     bad = []
@@ -101,7 +53,7 @@ def check_messages(served, errors_by_path, ok_paths, where):
 def ringfetch_10000_items_with_mixed_faults_are_all_accounted_for():
     root = rftest.make_bulk_corpus(rftest.tempdir('rftest-fm-root-'), ITEMS, ITEM_BYTES)
     dest = rftest.tempdir('rftest-fm-out-')
-    with FlagServer('--root', root, '--seed', 11, '--fault', ','.join(FAULTS), '--fault-rate', 0.1) as fs:
+    with rftest.FlagServer('--root', root, '--seed', 11, '--fault', ','.join(FAULTS), '--fault-rate', 0.1) as fs:
         lst = os.path.join(rftest.tempdir(), 'list')
         with open(lst, 'w') as f:
             f.writelines(fs.url('/' + rftest.bulk_name(i)) + '\n' for i in range(ITEMS))
@@ -136,7 +88,7 @@ def ringfetch_10000_items_with_mixed_faults_are_all_accounted_for():
 def flags2_all_flags_with_mixed_faults_are_all_accounted_for():
     root = rftest.flags_root()
     dest = rftest.tempdir('rftest-fm-flags-')
-    with FlagServer('--root', root, '--seed', 3, '--fault', ','.join(FAULTS), '--fault-rate', 0.3) as fs:
+    with rftest.FlagServer('--root', root, '--seed', 3, '--fault', ','.join(FAULTS), '--fault-rate', 0.3) as fs:
         r = rftest.run([rftest.bin('flags2'), '-a', '-m', '100', '-v', '--url', fs.url('/flags'),
                         '--dest', dest, '--timeout', str(TIMEOUT_S)], timeout=60)
         served = fs.requests()

@@ -9,10 +9,7 @@ import http.server
 import json
 import os
 import re
-import select
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -23,52 +20,6 @@ TIMEOUT = 60
 
 
 # ------------------------------------------------------------------ helpers
-
-class FlagServer:
-    """build/flagserver ARGS --port 0; .url is its /flags base; .log() its
-    -v request lines (one per request) once stopped."""
-
-    def __init__(self, *args):
-        self.args = list(args) + ['--port', '0']
-        self.proc = None
-
-    def __enter__(self):
-        self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([rftest.bin('flagserver')] + self.args,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self.err)
-        buf, deadline = b'', time.monotonic() + 20
-        while b'\n' not in buf:
-            left = deadline - time.monotonic()
-            ready = select.select([self.proc.stdout], [], [], max(left, 0))[0]
-            chunk = os.read(self.proc.stdout.fileno(), 4096) if ready else b''
-            if not chunk:
-                self.stop()
-                raise AssertionError('flagserver did not start: %r' % buf)
-            buf += chunk
-        m = re.match(rb'listening on (\S+):(\d+)\n', buf)
-        assert m, 'unexpected startup line %r' % buf
-        self.url = 'http://127.0.0.1:%d/flags' % int(m.group(2))
-        return self
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()   # our own child, by pid
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None:
-            self.proc.stdout.close()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log(self):
-        self.err.seek(0)
-        return self.err.read().decode('utf-8', 'replace')
-
 
 def flags3(base, dest, *args):
     r = rftest.run([rftest.bin('flags2'), '--flags3', '--url', base, '--dest', dest]
@@ -203,8 +154,8 @@ def odd_root():
 @rftest.test
 def flags3_saves_every_synthetic_flag_under_its_country_name():
     dest = rftest.tempdir()
-    with FlagServer('--seed', '1') as fs:
-        r = flags3(fs.url, dest, '-a', '-m', '20')
+    with rftest.FlagServer('--seed', '1') as fs:
+        r = flags3(fs.base, dest, '-a', '-m', '20')
     assert r.rc == 0, r.why()
     assert counted(r.out) == (194, 0, 0), r.why()
     want = expected_files(synthetic_root())
@@ -234,8 +185,8 @@ def flags3_saves_the_real_flags_from_nginx_under_their_real_names():
 def flags3_keeps_odd_characters_and_refuses_unsafe_or_broken_metadata():
     root = odd_root()
     dest = rftest.tempdir()
-    with FlagServer('--root', root, '-v') as fs:
-        r = flags3(fs.url, dest, '-v', '-m', '4', *ODD.keys())
+    with rftest.FlagServer('--root', root, '-v') as fs:
+        r = flags3(fs.base, dest, '-v', '-m', '4', *ODD.keys())
     log = fs.log()
     assert r.rc == 1, r.why()
     assert counted(r.out) == (len(ODD_SAVED), len(ODD_NOT_FOUND), len(ODD_ERRORS)), r.why()
@@ -261,8 +212,8 @@ def flags3_keeps_odd_characters_and_refuses_unsafe_or_broken_metadata():
 @rftest.test
 def flags3_metadata_http_errors_are_errors_without_a_flag():
     dest = rftest.tempdir()
-    with FlagServer('--seed', '1', '--error-status', '503', '-v') as fs:
-        r = flags3(fs.url, dest, '-v', 'BR', 'CN', 'US')
+    with rftest.FlagServer('--seed', '1', '--error-status', '503', '-v') as fs:
+        r = flags3(fs.base, dest, '-v', 'BR', 'CN', 'US')
     log = fs.log()
     assert r.rc == 1, r.why()
     assert counted(r.out) == (0, 0, 3), r.why()
@@ -278,8 +229,8 @@ def flags3_metadata_http_errors_are_errors_without_a_flag():
 def flags3_counts_every_code_once_under_random_errors():
     """ERROR preset: errors strike the metadata and the flag requests alike."""
     dest = rftest.tempdir()
-    with FlagServer('--preset', 'ERROR', '--seed', '7') as fs:
-        r = flags3(fs.url, dest, '-a', '-m', '100', '-v')
+    with rftest.FlagServer('--preset', 'ERROR', '--seed', '7') as fs:
+        r = flags3(fs.base, dest, '-a', '-m', '100', '-v')
     assert r.rc == 1, r.why()
     ok, nf, err = counted(r.out)
     assert nf == 0 and ok + err == 194 and err > 0, r.why()
@@ -298,8 +249,8 @@ def flags3_counts_every_code_once_under_random_errors():
 def flags3_keeps_at_most_max_req_requests_in_flight():
     for m in ('1', '3'):
         dest = rftest.tempdir()
-        with FlagServer('--seed', '1') as fs:
-            r = flags3(fs.url, dest, '-a', '-l', '40', '-m', m, '--stats')
+        with rftest.FlagServer('--seed', '1') as fs:
+            r = flags3(fs.base, dest, '-a', '-l', '40', '-m', m, '--stats')
         assert r.rc == 0, r.why()
         st = r.stats('err')
         assert st['peak_inflight'] <= int(m) and st['ok'] == 40, st
@@ -310,8 +261,8 @@ def flags3_keeps_at_most_max_req_requests_in_flight():
 def flags3_top20_default_with_many_connections():
     """-m larger than the codes: every flag of the tail still arrives."""
     dest = rftest.tempdir()
-    with FlagServer('--seed', '1') as fs:
-        r = flags3(fs.url, dest, '-m', '1000')
+    with rftest.FlagServer('--seed', '1') as fs:
+        r = flags3(fs.base, dest, '-m', '1000')
     assert r.rc == 0, r.why()
     assert '20 concurrent connections will be used.' in r.out, r.why()
     assert counted(r.out) == (20, 0, 0), r.why()
