@@ -1,7 +1,8 @@
 /* One HTTP/1.1 response on top of llhttp 8.1 (see response.h).
  *
  * How the pieces fit:
- * - The parser is HTTP_RESPONSE, default (loose) build, no lenient flags.
+ * - The parser is HTTP_RESPONSE, llhttp's strict build (see the Makefile),
+ *   no lenient flags.
  * - on_message_complete of the final response returns HPE_PAUSED, so
  *   llhttp_execute() stops exactly at the end of the message. llhttp 8.1 then
  *   sets error_pos to the first byte after the message (the pause node stores
@@ -12,9 +13,11 @@
  *   want to report is kept in r->error, which always wins over llhttp's.
  * - The header size limit is enforced twice: the span callbacks count the
  *   section as they see it (status + names + values + per-line overhead),
- *   which catches one huge buffer early, and resp_feed checks the raw byte
- *   count while still in the headers, which catches what no callback sees
- *   (long runs of whitespace, leading CRLFs).
+ *   which catches one huge buffer early; each span also checks its end's
+ *   offset from the response's first byte, and resp_feed checks the raw
+ *   byte count while still in the headers: together they catch what no
+ *   callback sees (long runs of whitespace, leading CRLFs) wherever the
+ *   buffers happen to be cut.
  *
  * The struct must not be moved after resp_init: llhttp keeps pointers to
  * r->settings and r (parser.data).
@@ -68,8 +71,13 @@ static int resp_on_message_begin(llhttp_t *p)
 
 static int resp_on_span(llhttp_t *p, const char *at, size_t len)
 {
-    (void)at;
-    return resp_count(resp_of(p), len);
+    struct resp *r = resp_of(p);
+    /* Where this span ends, counted from the response's first byte: catches
+     * what the per-span count cannot see (leading empty lines, whitespace),
+     * whatever the buffer boundaries. */
+    if (r->fed_before + (uint64_t)(at + len - r->cur_buf) > RF_MAX_HEADER_BYTES)
+        return resp_fail(r, RF_E_TOO_LARGE, "response header section too large");
+    return resp_count(r, len);
 }
 
 static int resp_on_header_field_complete(llhttp_t *p)
@@ -185,6 +193,8 @@ int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used)
     if (len == 0)
         return RESP_MORE;
 
+    r->fed_before = r->bytes_fed;
+    r->cur_buf = buf;
     r->bytes_fed += len;
     e = llhttp_execute(&r->parser, buf, len);
     if (r->error != 0)

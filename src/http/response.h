@@ -49,6 +49,8 @@ struct resp {
     int error;               /* at RESP_FAILED: the negative code returned */
     const char *reason;      /* at RESP_FAILED: words for the error (llhttp's reason,
                                 or a static string of ours); NULL otherwise */
+    uint64_t fed_before;     /* private: bytes fed before the current buffer */
+    const char *cur_buf;     /* private: the buffer being fed */
     void *ctx;
     resp_headers_fn on_headers;
     resp_body_fn on_body;

@@ -532,6 +532,30 @@ static void test_endless_whitespace_in_headers_is_too_large(void **state)
     free(in);
 }
 
+/* 80 KiB of empty lines, then a complete small response: too large however
+ * the bytes are cut into buffers (the raw count after a buffer alone missed
+ * it when the response completed in the buffer that crossed the limit). */
+static void test_leading_empty_lines_over_the_limit_are_too_large_at_any_cut(void **state)
+{
+    (void)state;
+    static const char tail[] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx";
+    size_t lead = 80 * 1024, n = lead + sizeof tail - 1;
+    char *in = malloc(n);
+    assert_non_null(in);
+    for (size_t i = 0; i < lead; i += 2)
+        memcpy(in + i, "\r\n", 2);
+    memcpy(in + lead, tail, sizeof tail - 1);
+    static const size_t steps[] = { 65536, 16384, 81920, 100000, 4096 };
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        struct resp r;
+        struct sink s;
+        size_t end;
+        start(&r, &s);
+        assert_int_equal(feed_steps(&r, in, n, steps[k], &end), RF_E_TOO_LARGE);
+    }
+    free(in);
+}
+
 static void test_repeated_interim_responses_count_toward_the_limit(void **state)
 {
     (void)state;
@@ -706,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_header_bytes_counts_the_section),
         cmocka_unit_test(test_many_tiny_headers_are_too_large),
         cmocka_unit_test(test_endless_whitespace_in_headers_is_too_large),
+        cmocka_unit_test(test_leading_empty_lines_over_the_limit_are_too_large_at_any_cut),
         cmocka_unit_test(test_repeated_interim_responses_count_toward_the_limit),
         cmocka_unit_test(test_invalid_status_line_is_protocol_error_with_llhttp_reason),
         cmocka_unit_test(test_bare_lf_header_line_is_protocol_error),
