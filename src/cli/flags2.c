@@ -99,14 +99,19 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     fflush(stdout);
 
     bool interrupted = rc == -EINTR || (stop && *stop);
+    return flags2_finish(a, &r.counts, rc, t1 - t0, interrupted, &stats);
+}
+
+int flags2_finish(const struct flags2_args *a, const struct report_counts *counts, int rc,
+                  double elapsed_s, bool interrupted, const struct rf_stats *stats)
+{
     if (rc < 0 && rc != -EINTR)
         fprintf(stderr, "flags2: the fetch engine failed: %s\n", strerror(-rc));
-    report_flags2_final(stdout, &r.counts, a->codes.n, t1 - t0, interrupted);
+    report_flags2_final(stdout, counts, a->codes.n, elapsed_s, interrupted);
     fflush(stdout);
     if (a->stats)
-        report_stats_json(stderr, &r.counts, t1 - t0, &stats);
-
+        report_stats_json(stderr, counts, elapsed_s, stats);
     if (interrupted)
         return SIGSTOP_EXIT_STATUS;
-    return rc < 0 || r.counts.errors ? 1 : 0;
+    return rc < 0 || counts->errors ? 1 : 0;
 }

@@ -4,7 +4,11 @@
 
 #include <signal.h>
 
+#include <stdbool.h>
+
 #include "cli/flags2_args.h"
+#include "cli/report.h"
+#include "ringfetch/engine.h"
 
 /* Create the destination folder, print the three header lines, fetch every
  * code (the progress bar on stderr when it is a terminal and not verbose;
@@ -13,5 +17,10 @@
  * Returns the exit status: 0 when no item ended in error, 1 when some did
  * (or the engine could not run), 130 when stopped. */
 int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop);
+
+/* The end of a flags2 or flags3 run: says if the engine failed (rc), prints
+ * the report (and --stats), and returns the exit status. */
+int flags2_finish(const struct flags2_args *a, const struct report_counts *counts, int rc,
+                  double elapsed_s, bool interrupted, const struct rf_stats *stats);
 
 #endif

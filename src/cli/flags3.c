@@ -5,6 +5,7 @@
  * started and no flag is waiting yet but metadata is still in flight, it
  * answers RF_JOB_LATER, and the engine asks again after the next result. */
 #include "cli/flags3.h"
+#include "cli/flags2.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -284,17 +285,7 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
     fflush(stdout);
 
-    if (rc < 0 && rc != -EINTR)
-        fprintf(stderr, "flags2: the fetch engine failed: %s\n", strerror(-rc));
-    report_flags2_final(stdout, &r.counts, a->codes.n, t1 - t0, interrupted);
-    fflush(stdout);
-    if (a->stats)
-        report_stats_json(stderr, &r.counts, t1 - t0, &stats);
-
-    if (interrupted)
-        rc = SIGSTOP_EXIT_STATUS;
-    else
-        rc = rc < 0 || r.counts.errors ? 1 : 0;
+    rc = flags2_finish(a, &r.counts, rc, t1 - t0, interrupted, &stats);
 out:
     free(r.items);
     free(r.ready);
