@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,12 @@ void conn_set_free(struct conn_set *cs)
         free(cs->conns[i].req);
     free(cs->conns);
     memset(cs, 0, sizeof *cs);
+}
+
+struct conn *conn_take_idle(struct origin *o)
+{
+    struct pool_link *l = pool_idle_pop(o);
+    return l ? (struct conn *)((char *)l - offsetof(struct conn, idle_link)) : NULL;
 }
 
 struct conn *conn_alloc(struct conn_set *cs)
@@ -122,10 +129,9 @@ void conn_abort(struct conn_set *cs, struct conn *c)
     c->reconnect = false;
     if (c->state == CONN_CLOSING || c->state == CONN_FREE)
         return;
-    if (c->state == CONN_IDLE)
+    if (c->state == CONN_IDLE && c->idle_link.next)
         pool_idle_remove(c->origin, &c->idle_link);
     conn_unstarve(c);
-    c->job = NULL;
     free(c->req);
     c->req = NULL;
     c->state = CONN_CLOSING;
@@ -225,7 +231,6 @@ void conn_start(struct conn_set *cs, struct conn *c, struct origin *o, void *job
     c->req_sent = 0;
     resp_init(&c->resp, c, conn_on_headers, conn_on_body);
     if (c->state == CONN_IDLE) {
-        pool_idle_remove(c->origin, &c->idle_link);
         c->reused = true;
         cs->reused++;
         conn_begin_request(c);

@@ -82,8 +82,10 @@ void conn_set_free(struct conn_set *cs);
 
 /* A free connection slot, or NULL when all are in use. */
 struct conn *conn_alloc(struct conn_set *cs);
+/* An idle connection to o, taken off its idle list, or NULL. */
+struct conn *conn_take_idle(struct origin *o);
 /* Start job on c: a new connection (from conn_alloc) connects to o first;
- * an idle one sends at once. Takes ownership of req (malloc'd). */
+ * an idle one (from conn_take_idle) sends at once. Takes ownership of req (malloc'd). */
 void conn_start(struct conn_set *cs, struct conn *c, struct origin *o, void *job,
                 char *req, size_t req_len, uint64_t now_ns);
 /* Close c without telling its job anything (the caller has dealt with it). */

@@ -120,6 +120,15 @@ static bool status_is_success(int status)
     return status >= 200 && status <= 299 && status != 206;
 }
 
+static void xfer_wait_append(struct xfer *x)
+{
+    struct xfer *head = &x->eng->wait;
+    x->prev = head->prev;
+    x->next = head;
+    head->prev->next = x;
+    head->prev = x;
+}
+
 static void xfer_wait_remove(struct xfer *x)
 {
     if (!x->prev)
@@ -171,13 +180,12 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
     e->free_x = x;
 }
 
-/* The outcome once nothing of the job is in flight any more. */
+/* The outcome, once nothing of the job is in flight any more (state FINISH;
+ * until its file is done, a later file completion calls this again). */
 static void xfer_conclude(struct xfer *x)
 {
-    if (x->has_sink && x->sink.state != SINK_DONE) {
-        xfer_set_state(x, X_FINISH);
+    if (x->has_sink && x->sink.state != SINK_DONE)
         return;
-    }
     if (x->eng->stopping && x->err == -ECANCELED) {
         xfer_deliver(x, RF_CANCELLED);
         return;
@@ -290,10 +298,7 @@ static void xfer_on_end(void *job, int err, const char *detail, bool retry)
         x->body = NULL;
         x->body_len = 0;
         xfer_set_state(x, X_WAIT);
-        x->prev = e->wait.prev;
-        x->next = &e->wait;
-        e->wait.prev->next = x;
-        e->wait.prev = x;
+        xfer_wait_append(x);
         return;
     }
     xfer_end(x, err);
@@ -318,8 +323,9 @@ static char *dupstr(const char *s)
 }
 
 /* Take a job from the front end into a free transfer slot. */
-static void engine_start_job(struct engine *e, const struct rf_job *job, uint64_t now)
+static void engine_start_job(struct engine *e, const struct rf_job *job)
 {
+    uint64_t now = e->now;
     struct xfer *x = e->free_x;
     e->free_x = x->next;
     uint32_t gen = x->gen, idx = x->idx;
@@ -355,45 +361,36 @@ static void engine_start_job(struct engine *e, const struct rf_job *job, uint64_
         xfer_end(x, RF_E_RESOLVE);
         return;
     }
-    x->prev = e->wait.prev;
-    x->next = &e->wait;
-    e->wait.prev->next = x;
-    e->wait.prev = x;
+    xfer_wait_append(x);
 }
 
-/* Give waiting jobs a connection: an idle one to their origin, else a new one. */
-static void engine_assign(struct engine *e, uint64_t now)
+/* Give waiting jobs a connection: an idle one to their origin (not for a
+ * retry, which failed on one), else a new one. */
+static void engine_assign(struct engine *e)
 {
     while (e->wait.next != &e->wait) {
         struct xfer *x = e->wait.next;
-        struct conn *c = NULL;
-        struct pool_link *l = x->retried ? NULL : pool_idle_pop(x->origin);
-        if (l) {
-            c = (struct conn *)((char *)l - offsetof(struct conn, idle_link));
-            pool_idle_push(x->origin, l); /* conn_start takes it off the list itself */
-        } else {
-            c = conn_alloc(&e->cs);
-            if (!c) {
-                /* Every slot is busy; an idle connection elsewhere can make room. */
-                conn_evict_idle(&e->cs);
-                return;
-            }
-        }
         char reqbuf[RF_REQUEST_BUF_BYTES];
         int len = request_build(reqbuf, sizeof reqbuf, &x->u, e->ua);
         char *req = len > 0 ? malloc((size_t)len) : NULL;
-        xfer_wait_remove(x);
         if (!req) {
-            if (!l)
-                conn_abort(&e->cs, c);
+            xfer_wait_remove(x);
             xfer_end(x, len < 0 ? RF_E_BAD_URL : -ENOMEM);
             continue;
         }
         memcpy(req, reqbuf, (size_t)len);
+        struct conn *c = x->retried ? NULL : conn_take_idle(x->origin);
+        if (!c && !(c = conn_alloc(&e->cs))) {
+            /* Every slot is busy; an idle connection elsewhere can make room. */
+            free(req);
+            conn_evict_idle(&e->cs);
+            return;
+        }
+        xfer_wait_remove(x);
         xfer_set_state(x, X_ACTIVE);
         x->conn = c;
-        x->last_rx_ns = now;
-        conn_start(&e->cs, c, x->origin, x, req, (size_t)len, now);
+        x->last_rx_ns = e->now;
+        conn_start(&e->cs, c, x->origin, x, req, (size_t)len, e->now);
     }
 }
 
@@ -581,7 +578,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
             struct rf_job job = { 0 };
             int r = next_job(ctx, &job);
             if (r == RF_JOB_READY) {
-                engine_start_job(e, &job, now);
+                engine_start_job(e, &job);
                 continue;
             }
             if (r == RF_JOB_LATER && e->active > 0)
@@ -593,7 +590,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
             }
             break;
         }
-        engine_assign(e, now);
+        engine_assign(e);
         if (e->active == 0 && (e->exhausted || e->stopping))
             break;
 

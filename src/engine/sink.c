@@ -261,18 +261,14 @@ enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res,
     case OP_FOPEN:
         if (res < 0) {
             ev = sink_fail(s, res);
-            if (s->state == SINK_OPENING) {
-                s->state = SINK_IDLE;
-                sink_drop_queued(s, r);
-            }
+            s->state = SINK_IDLE; /* nothing was created */
+            sink_drop_queued(s, r);
             break;
         }
         s->opened = s->created = true;
         s->fd = res;
-        if (s->state == SINK_OPENING) {
-            s->state = SINK_OPEN;
-            sink_submit_queued(s, r);
-        }
+        s->state = SINK_OPEN;
+        sink_submit_queued(s, r);
         break;
     case OP_FWRITE:
         ev = sink_on_write(s, r, res, w);
