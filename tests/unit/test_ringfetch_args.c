@@ -10,53 +10,41 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "cli/ringfetch_args.h"
 #include "ringfetch/engine.h"
 #include "tunables.h"
 
 static struct ringfetch_args args;
-static FILE *out, *err;
-static char *out_text, *err_text;
-static size_t out_len, err_len;
+static struct capture cap;
 
 static int open_streams(void **state)
 {
     (void)state;
-    out_text = err_text = NULL;
-    out = open_memstream(&out_text, &out_len);
-    err = open_memstream(&err_text, &err_len);
-    return out && err ? 0 : -1;
+    return capture_open(&cap);
 }
 
 static int close_streams(void **state)
 {
     (void)state;
-    fclose(out);
-    fclose(err);
-    free(out_text);
-    free(err_text);
+    capture_close(&cap);
     return 0;
 }
 
+/* Parse "ringfetch" followed by the NULL-terminated arguments. */
 static int parse(const char *first, ...)
 {
     static char *argv[64];
-    int argc = 0;
     va_list ap;
-    argv[argc++] = "ringfetch";
     va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
+    int argc = capture_argv(argv, 64, "ringfetch", first, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    int rc = ringfetch_args_parse(argc, argv, &args, out, err);
-    fflush(out);
-    fflush(err);
-    return rc;
+    return ringfetch_args_parse(argc, argv, &args, cap.out, cap.err);
 }
 
-static const char *out_s(void) { return out_text ? out_text : ""; }
-static const char *err_s(void) { return err_text ? err_text : ""; }
+static const char *out_s(void) { return capture_out(&cap); }
+static const char *err_s(void) { return capture_err(&cap); }
 
 /* A usage error: "ringfetch: MESSAGE", the usage line and a hint, on stderr only. */
 static void assert_usage_error(int rc, const char *message)
