@@ -559,6 +559,20 @@ class FakeServer:
         return cls(handle)
 
 
+def requests(conn):
+    """Each request head (up to and without the blank line) that arrives on a
+    kept-alive connection, pipelined ones included, until EOF."""
+    buf = b''
+    while True:
+        while b'\r\n\r\n' not in buf:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            buf += chunk
+        head, buf = buf.split(b'\r\n\r\n', 1)
+        yield head
+
+
 def read_request(conn):
     """Read one request's head (up to the blank line); b'' at EOF."""
     data = b''

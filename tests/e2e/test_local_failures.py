@@ -285,14 +285,7 @@ class SlowServer(FakeServer):
         self.delay = delay
 
     def handle(self, conn):
-        buf = b''
-        while True:
-            while b'\r\n\r\n' not in buf:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                buf += chunk
-            _, buf = buf.split(b'\r\n\r\n', 1)
+        for _ in rftest.requests(conn):
             time.sleep(self.delay)
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n' + b's' * 1000)
 

@@ -488,15 +488,7 @@ class PathServer(FakeServer):
 
     def handle(self, conn):
         first_conn = self.accepted == 1
-        n = 0
-        buf = b''
-        while True:
-            while b'\r\n\r\n' not in buf:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                buf += chunk
-            head, buf = buf.split(b'\r\n\r\n', 1)
+        for n, head in enumerate(rftest.requests(conn)):
             path = head.split(b' ')[1]
             with self.lock:
                 self.served.append(path)
@@ -509,7 +501,6 @@ class PathServer(FakeServer):
                     conn.sendall(self.answer(path) + self.smuggle)
             else:
                 conn.sendall(self.answer(path))
-            n += 1
 
 
 SMUGGLED = b'HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED'
