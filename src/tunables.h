@@ -34,7 +34,8 @@
  * up to this size; past it the connection is closed instead. */
 #define RF_MAX_DISCARD_BODY_BYTES    65536
 
-/* Request buffer per connection: request line + Host + fixed headers. */
+/* Largest request we build (request line + Host + fixed headers); each
+ * connection keeps a malloc'd copy of just the bytes it sends. */
 #define RF_REQUEST_BUF_BYTES         8192
 #define RF_URL_MAX_BYTES             4096
 #define RF_PATH_MAX_BYTES            4096

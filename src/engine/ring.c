@@ -1,6 +1,7 @@
 /* io_uring behind the ring.h interface: setup with fallbacks, provided
  * buffers, batched submit-and-wait, batched reaping, counters. */
 #include "engine/ring.h"
+#include "tunables.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,7 +156,7 @@ int ring_init(struct ring *r, unsigned inflight, unsigned nbufs, unsigned buf_by
     /* Every op in flight can post a CQE, and a cancel adds one per fd;
      * size the CQ so a full burst never overflows (CQ overflow in tests is
      * a sizing bug, not a load condition). */
-    unsigned sq = 1024;
+    unsigned sq = RF_RING_SQ_ENTRIES;
     unsigned cq = pow2_at_least(2 * inflight + r->nbufs + 2 * sq);
     if (cq > 65536)
         cq = 65536;
