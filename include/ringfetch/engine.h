@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ringfetch/limits.h"
+
 /* One unit of work. The engine copies url and path before next_job returns
  * control to the loop, so the front end may reuse its buffers. */
 struct rf_job {

@@ -10,7 +10,7 @@
 #include "cli/report.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 #define MESSAGE_BYTES 256
 

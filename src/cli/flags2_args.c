@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "http/url.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 /* The servers of the book: flags2_common.py's SERVERS, sorted by label. */
 static const struct {

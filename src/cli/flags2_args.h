@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "cli/codes.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 #define FLAGS2_DEFAULT_CONCUR_REQ 5
 #define FLAGS2_MAX_CONCUR_REQ 1000      /* MAX_CONCUR_REQ of the book */

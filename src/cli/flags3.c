@@ -20,7 +20,8 @@
 #include "cli/runopts.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
+#include "cli/cli_tunables.h"
 
 #define MESSAGE_BYTES 512
 #define QUOTE_BYTES 120   /* a country name shown in a message is cut past this */

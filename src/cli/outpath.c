@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "http/url.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 #define QUOTE_BYTES 200   /* a URL shown in a message is cut past this */
 #define NAME_BYTES 256    /* url_output_name() names are at most 255 bytes */

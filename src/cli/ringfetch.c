@@ -14,7 +14,7 @@
 #include "cli/sigstop.h"
 #include "cli/urllist.h"
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 #define MESSAGE_BYTES 512
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)

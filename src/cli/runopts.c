@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 void runopts_timeout(struct rf_options *opt, double seconds)
 {

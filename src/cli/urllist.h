@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 /* Longest raw line kept: a trimmed URL is at most RF_URL_MAX_BYTES - 1
  * bytes, with room for some blanks around it. */

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "engine/conn.h"
@@ -21,7 +20,7 @@
 #include "engine/sink.h"
 #include "http/request.h"
 #include "http/url.h"
-#include "tunables.h"
+#include "engine/tunables.h"
 
 enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH };
 
@@ -468,31 +467,6 @@ static void engine_stop_all(struct engine *e)
 
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Each request holds a socket, up to twice the window hold a file (a request
- * in flight, and one finishing its file), idle and closing sockets linger a
- * little: four descriptors per unit of window, and room for stdio and
- * friends. */
-unsigned rf_window_fit(unsigned want)
-{
-    if (want < 1)
-        want = 1;
-    if (want > RF_MAX_WINDOW)
-        want = RF_MAX_WINDOW;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return want;
-    rlim_t need = (rlim_t)want * 4 + 32;
-    if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur >= need || rl.rlim_cur == RLIM_INFINITY)
-        return want;
-    unsigned fit = rl.rlim_cur > 40 ? (unsigned)((rl.rlim_cur - 32) / 4) : 1;
-    return fit < want ? fit : want;
-}
-
 static int engine_setup(struct engine *e)
 {
     unsigned nbufs = e->window * RF_RECV_BUFS_PER_JOB;
@@ -500,13 +474,13 @@ static int engine_setup(struct engine *e)
         nbufs = RF_RECV_BUFS_MIN;
     if (nbufs > RF_RECV_BUFS_MAX)
         nbufs = RF_RECV_BUFS_MAX;
-    int ret = ring_init(&e->ring, e->window * 6, nbufs, RF_RECV_BUF_BYTES);
+    int ret = ring_init(&e->ring, e->window * RF_RING_OPS_PER_WINDOW, nbufs, RF_RECV_BUF_BYTES);
     if (ret < 0)
         return ret;
     ring_describe(&e->ring, e->st->features, sizeof e->st->features);
     pool_init(&e->pool);
     /* Twice the window: a slot stays taken while its close drains. */
-    ret = conn_set_init(&e->cs, &e->ring, &xfer_conn_events, e->window * 2 + 8, e->opt->connect_timeout_ms);
+    ret = conn_set_init(&e->cs, &e->ring, &xfer_conn_events, e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE, e->opt->connect_timeout_ms);
     if (ret < 0)
         return ret;
     e->nslots = RF_JOBS_PER_WINDOW * e->window;

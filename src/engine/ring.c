@@ -1,7 +1,7 @@
 /* io_uring behind the ring.h interface: setup with fallbacks, provided
  * buffers, batched submit-and-wait, batched reaping, counters. */
 #include "engine/ring.h"
-#include "tunables.h"
+#include "engine/tunables.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "http/http_tunables.h"
 
 /* Per-line overhead the span callbacks do not see, for a normally formatted
  * section: "HTTP/" SP 3DIGIT SP ... CRLF on the status line, ": " and CRLF

@@ -11,7 +11,7 @@
 #include "server/content.h"
 #include "server/options.h"
 #include "server/server.h"
-#include "tunables.h"
+#include "server/fs_tunables.h"
 
 /* Every connection is a descriptor: lift the soft limit toward the hard one
  * so FS_MAX_CONNS connections fit. */

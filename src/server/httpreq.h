@@ -14,7 +14,7 @@
 
 #include <llhttp.h>
 
-#include "tunables.h"
+#include "server/fs_tunables.h"
 
 enum fs_method { FS_METHOD_GET, FS_METHOD_HEAD, FS_METHOD_OTHER };
 

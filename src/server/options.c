@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tunables.h"
+#include "server/fs_tunables.h"
 
 const char fs_options_usage[] =
     "usage: flagserver [--root DIR] [--port N] [--bind ADDR] [--http10]\n"

@@ -34,7 +34,7 @@
 #include "server/behave.h"
 #include "server/httpreq.h"
 #include "server/reply.h"
-#include "tunables.h"
+#include "server/fs_tunables.h"
 
 /* ---- objects and their operations ---------------------------------------- */
 

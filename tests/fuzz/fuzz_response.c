@@ -22,7 +22,7 @@
 
 #include "http/response.h"
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "http/http_tunables.h"
 
 #define MAX_SPLITS 15
 #define BODY_KEEP 65536 /* body bytes kept for the comparison */

@@ -13,7 +13,8 @@
 
 #include "http/response.h"
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "http/http_tunables.h"
+#include "engine/tunables.h"
 
 struct sink {
     char body[4096];

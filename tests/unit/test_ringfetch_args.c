@@ -14,7 +14,7 @@
 
 #include "cli/ringfetch_args.h"
 #include "ringfetch/engine.h"
-#include "tunables.h"
+#include "ringfetch/limits.h"
 
 static struct ringfetch_args args;
 static struct capture cap;

@@ -1,0 +1,26 @@
+/* The engine's limits and defaults that front ends need to know (help
+ * texts, argument checks, buffer sizes). Units are in the names. */
+#ifndef RINGFETCH_LIMITS_H
+#define RINGFETCH_LIMITS_H
+
+/* In-flight window when the front end gives none (flags2's documented default is 5). */
+#define RF_DEFAULT_WINDOW            5
+/* Upper bound on the window: beyond this the fd limit and the CQ size bite first. */
+#define RF_MAX_WINDOW                10000
+
+/* Default deadlines (rf_options). A connect that takes longer than this is
+ * not going to succeed on any network we serve. */
+#define RF_CONNECT_TIMEOUT_MS        10000
+/* A server that sends nothing for this long fails its job: this, not a
+ * whole-request deadline, is what stops a silent server by default. */
+#define RF_IDLE_TIMEOUT_MS           30000
+/* No whole-request deadline by default: a big file on a slow link is not an error. */
+#define RF_REQUEST_TIMEOUT_MS        0
+/* Progress callbacks: ten a second is smooth for a bar and costs nothing. */
+#define RF_TICK_MS                   100
+
+/* Longest URL and destination path a job may carry (bytes, NUL included). */
+#define RF_URL_MAX_BYTES             4096
+#define RF_PATH_MAX_BYTES            4096
+
+#endif

@@ -1,0 +1,29 @@
+/* flagserver's compile-time sizes, units in the names. */
+#ifndef RF_SERVER_FS_TUNABLES_H
+#define RF_SERVER_FS_TUNABLES_H
+
+/* A request (line + headers + any body) larger than this is refused with 431
+ * and the connection closed: a test server has no use for big requests. */
+#define FS_MAX_REQUEST_BYTES         8192
+/* Longest request target kept; longer ones get 414. */
+#define FS_MAX_URL_BYTES             2048
+/* Per-connection receive buffer; requests stream through it. */
+#define FS_RECV_BUF_BYTES            4096
+/* File bodies (--root) are read and sent in pieces of this size. */
+#define FS_FILE_CHUNK_BYTES          65536
+/* Connections beyond this are accepted and closed at once; it sizes the CQ. */
+#define FS_MAX_CONNS                 8192
+#define FS_LISTEN_BACKLOG            4096
+#define FS_RING_SQ_ENTRIES           1024
+#define FS_REAP_BATCH                256
+/* After a response that ends the connection we stop writing and drain what
+ * the client still sends (so close() does not turn into a RST that could
+ * destroy the response in flight), for at most this long. */
+#define FS_LINGER_MS                 1000
+/* The `drip` fault's default interval between bytes. */
+#define FS_DRIP_INTERVAL_MS          100
+/* The `reset` fault waits this long after its partial body before the RST, so
+ * the bytes reach the client first. */
+#define FS_RESET_DELAY_MS            20
+
+#endif
