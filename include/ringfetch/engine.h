@@ -79,6 +79,8 @@ struct rf_stats {
     uint64_t jobs;           /* results delivered */
     uint64_t ok, not_found, errors, cancelled;
     uint64_t bytes;          /* body bytes of all jobs */
+    uint64_t rx_body_bytes;  /* body bytes received so far, counted as they arrive
+                                (jobs still in flight included): for progress */
     uint64_t enters;         /* io_uring_enter system calls */
     uint64_t sqes;           /* SQEs submitted */
     uint64_t cqes;           /* CQEs reaped */

@@ -261,6 +261,7 @@ static int xfer_on_body(void *job, unsigned bid, const char *at, size_t len)
 {
     struct xfer *x = job;
     x->bytes += len;
+    x->eng->st->rx_body_bytes += len;
     if (x->has_sink)
         return sink_add(&x->sink, &x->eng->ring, bid, at, len);
     if (x->status && !status_is_success(x->status)) {
