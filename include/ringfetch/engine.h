@@ -56,6 +56,7 @@ enum rf_err {
     RF_E_CONNECT_TIMEOUT = -4007, /* no connection within connect_timeout_ms */
     RF_E_TIMEOUT = -4008,     /* request_timeout_ms passed, or idle_timeout_ms without a byte */
     RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
+    RF_E_CODING = -4010,      /* a transfer coding we did not ask for (gzip...): detail names it */
 };
 
 struct rf_result {
@@ -90,15 +91,39 @@ struct rf_stats {
     uint32_t peak_inflight;  /* most jobs in flight at once */
     uint32_t window;         /* the window actually used */
     char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
+    uint64_t files_tmpfile;  /* files created as unnamed O_TMPFILE inodes, then linked */
+    uint64_t files_named;    /* files created under a temporary name, then renamed */
+    const char *failed;      /* when the run could not start or go on: what failed
+                                ("io_uring setup", "memory", "the I/O backend"); else NULL */
 };
 
 /* next_job's answers besides a negative errno (which aborts the run). */
 enum rf_next {
     RF_JOB_NONE = 0,  /* the list is exhausted: no job, ever again */
     RF_JOB_READY = 1, /* *job was filled in */
-    RF_JOB_LATER = 2, /* nothing now; ask again after the next result (a job that
-                         depends on another's result, e.g. flags3's flag after its
-                         metadata). With nothing in flight it means RF_JOB_NONE. */
+    RF_JOB_LATER = 2, /* nothing now; ask again after the next result or input
+                         chunk (a job that depends on another's result, e.g.
+                         flags3's flag after its metadata; a list line still on
+                         its way). Paused inputs are read again. With nothing in
+                         flight and no input left open it means RF_JOB_NONE. */
+};
+
+/* on_data's answers. */
+enum rf_input_answer {
+    RF_INPUT_MORE = 0,  /* read the next chunk at once */
+    RF_INPUT_PAUSE = 1, /* enough buffered: read again when next_job says RF_JOB_LATER */
+};
+
+/* A stream the engine reads for the front end through the same backend as
+ * everything else (a URL list on a pipe, a terminal or a file), so that a
+ * slow source never blocks the transfers in flight. Read from the fd's
+ * current position; the engine never closes it. */
+struct rf_input {
+    int fd;
+    /* A chunk (len > 0), the end (len == 0), or a failure (len = -errno),
+     * after which the input is over. buf is valid during the call only.
+     * Returns an enum rf_input_answer. */
+    int (*on_data)(void *ctx, const char *buf, long len);
 };
 
 /* Produce the next job into *job; returns an enum rf_next or a negative errno. */
@@ -121,14 +146,18 @@ struct rf_options {
     volatile sig_atomic_t *stop;  /* when it becomes non-zero the run ends: jobs in flight are
                                      cancelled (RF_CANCELLED), no further jobs are pulled */
     const char *user_agent;       /* NULL = "ringfetch/VERSION" */
+    const struct rf_input *inputs; /* read while the run goes (see struct rf_input) */
+    unsigned ninputs;
 };
 
 void rf_options_default(struct rf_options *opt);
 
 /* Run every job to completion. Returns 0 when the job list was exhausted and
  * every result delivered, -EINTR when stopped through opt->stop, or another
- * negative errno when the engine could not start (ring setup, memory) or
- * next_job failed; stats is filled in every case. */
+ * negative errno when the engine could not start (ring setup, memory), the
+ * I/O backend failed (stats->failed says which) or next_job failed; stats is
+ * filled in every case. Every job pulled gets exactly one result, whatever
+ * happens. */
 int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
                   rf_result_fn on_result, void *ctx, struct rf_stats *stats);
 

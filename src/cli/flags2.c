@@ -106,7 +106,8 @@ int flags2_finish(const struct flags2_args *a, const struct report_counts *count
                   double elapsed_s, bool interrupted, const struct rf_stats *stats)
 {
     if (rc < 0 && rc != -EINTR)
-        fprintf(stderr, "flags2: the fetch engine failed: %s\n", strerror(-rc));
+        fprintf(stderr, "flags2: %s failed: %s\n", stats->failed ? stats->failed : "the fetch engine",
+                strerror(-rc));
     report_flags2_final(stdout, counts, a->codes.n, elapsed_s, interrupted);
     fflush(stdout);
     if (a->stats)

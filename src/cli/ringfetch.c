@@ -139,7 +139,8 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
         if (rc == -EIO && list && ferror(list))
             fprintf(stderr, "ringfetch: reading %s failed\n", a->list);
         else
-            fprintf(stderr, "ringfetch: the fetch engine failed: %s\n", strerror(-rc));
+            fprintf(stderr, "ringfetch: %s failed: %s\n", stats.failed ? stats.failed : "the fetch engine",
+                    strerror(-rc));
     }
     if (a->verbosity != RINGFETCH_QUIET)
         report_summary(stderr, &r.counts, t1 - t0);

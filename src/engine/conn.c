@@ -7,43 +7,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops.h"
+#include "io/ud.h"
 #include "ringfetch/engine.h"
 
-static uint64_t conn_ud(const struct conn *c, enum op_kind k)
+#define CONN_OF(ptr, member) ((struct conn *)((char *)(ptr) - offsetof(struct conn, member)))
+
+static void conn_on_open(void *owner);
+static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t len);
+static void conn_on_sent(void *owner);
+static void conn_on_end(void *owner, int err, bool opened);
+static void conn_on_closed(void *owner);
+static void conn_connect_expired(struct tmr *t, uint64_t now);
+
+static const struct tp_events conn_tp_events = {
+    .on_open = conn_on_open,
+    .on_data = conn_on_data,
+    .on_sent = conn_on_sent,
+    .on_end = conn_on_end,
+    .on_closed = conn_on_closed,
+};
+
+/* ---- lists ----------------------------------------------------------------- */
+
+static void link_push(struct pool_link *head, struct pool_link *l)
 {
-    return ops_ud(k, c->gen, c->idx);
+    l->next = head->next;
+    l->prev = head;
+    head->next->prev = l;
+    head->next = l;
 }
 
-static int conn_on_headers(void *ctx, const struct resp *r)
+static void link_remove(struct pool_link *l)
 {
-    struct conn *c = ctx;
-    return c->set->ev->on_headers(c->job, r);
+    if (!l->next)
+        return;
+    l->prev->next = l->next;
+    l->next->prev = l->prev;
+    l->prev = l->next = NULL;
 }
 
-static int conn_on_body(void *ctx, const char *at, size_t len)
+static void conn_unidle(struct conn *c)
 {
-    struct conn *c = ctx;
-    return c->set->ev->on_body(c->job, (unsigned)c->cur_bid, at, len);
+    if (c->idle_link.next)
+        pool_idle_remove(c->origin, &c->idle_link);
+    link_remove(&c->lru_link);
 }
 
-int conn_set_init(struct conn_set *cs, struct ring *r, const struct conn_events *ev,
-                  uint32_t n, unsigned connect_timeout_ms)
+/* ---- slots ------------------------------------------------------------------- */
+
+int conn_set_init(struct conn_set *cs, struct be *be, struct tmr_heap *timers, uint32_t n,
+                  unsigned connect_timeout_ms)
 {
     memset(cs, 0, sizeof *cs);
     cs->conns = calloc(n, sizeof *cs->conns);
     if (!cs->conns)
         return -ENOMEM;
-    cs->ring = r;
-    cs->ev = ev;
+    cs->be = be;
+    cs->tps.be = be;
+    cs->timers = timers;
     cs->n = n;
     cs->connect_timeout_ms = connect_timeout_ms;
+    cs->lru.prev = cs->lru.next = &cs->lru;
     for (uint32_t i = n; i-- > 0;) {
         struct conn *c = &cs->conns[i];
         c->idx = i;
-        c->fd = -1;
         c->set = cs;
-        c->next_starved = cs->free_list;
+        tmr_init(&c->connect_tmr, conn_connect_expired);
+        c->next_free = cs->free_list;
         cs->free_list = c;
     }
     return 0;
@@ -51,16 +81,12 @@ int conn_set_init(struct conn_set *cs, struct ring *r, const struct conn_events 
 
 void conn_set_free(struct conn_set *cs)
 {
-    for (uint32_t i = 0; i < cs->n; i++)
-        free(cs->conns[i].req);
+    for (uint32_t i = 0; i < cs->n; i++) {
+        free(cs->conns[i].out[0].p);
+        free(cs->conns[i].out[1].p);
+    }
     free(cs->conns);
     memset(cs, 0, sizeof *cs);
-}
-
-struct conn *conn_take_idle(struct origin *o)
-{
-    struct pool_link *l = pool_idle_pop(o);
-    return l ? (struct conn *)((char *)l - offsetof(struct conn, idle_link)) : NULL;
 }
 
 struct conn *conn_alloc(struct conn_set *cs)
@@ -68,13 +94,19 @@ struct conn *conn_alloc(struct conn_set *cs)
     struct conn *c = cs->free_list;
     if (!c)
         return NULL;
-    cs->free_list = c->next_starved;
-    c->next_starved = NULL;
-    c->gen = (c->gen + 1) & OPS_GEN_MASK;
-    c->fd = -1;
-    c->ops = 0;
-    c->send_busy = c->recv_busy = c->starved = c->reused = c->reconnect = false;
-    c->job = NULL;
+    cs->free_list = c->next_free;
+    c->next_free = NULL;
+    c->gen = ud_gen_next(c->gen);
+    tp_plain_init(&c->tcp, &cs->tps, &conn_tp_events, c, ud_pack(0, c->gen, c->idx));
+    c->tp = &c->tcp;
+    c->state = CONN_FREE;
+    c->origin = NULL;
+    c->addr_try = 0;
+    c->reconnect = c->served = false;
+    c->head = c->tail = c->unsent = NULL;
+    c->depth = 0;
+    c->out[0].len = c->out[1].len = 0;
+    c->wire = 0;
     cs->active++;
     return c;
 }
@@ -82,167 +114,260 @@ struct conn *conn_alloc(struct conn_set *cs)
 static void conn_free_slot(struct conn *c)
 {
     struct conn_set *cs = c->set;
-    assert(c->ops == 0);
-    free(c->req);
-    c->req = NULL;
+    assert(c->tp->state == TP_FREE && c->head == NULL);
+    tmr_cancel(cs->timers, &c->connect_tmr);
     c->state = CONN_FREE;
-    c->fd = -1;
-    c->gen = (c->gen + 1) & OPS_GEN_MASK;
-    c->next_starved = cs->free_list;
+    c->gen = ud_gen_next(c->gen);
+    c->next_free = cs->free_list;
     cs->free_list = c;
     cs->active--;
 }
 
-static void conn_unstarve(struct conn *c)
+struct conn *conn_take_idle(struct origin *o)
 {
-    if (!c->starved)
-        return;
-    for (struct conn **p = &c->set->starved; *p; p = &(*p)->next_starved)
-        if (*p == c) {
-            *p = c->next_starved;
-            break;
-        }
-    c->next_starved = NULL;
-    c->starved = false;
+    struct pool_link *l = pool_idle_pop(o);
+    if (!l)
+        return NULL;
+    struct conn *c = CONN_OF(l, idle_link);
+    link_remove(&c->lru_link);
+    return c;
 }
 
-/* Called whenever an op of a CLOSING connection ends: close the descriptor
- * once nothing is in flight on it, free the slot once that close is done. */
-static void conn_settle(struct conn *c)
+/* ---- ending exchanges and closing --------------------------------------------- */
+
+static struct xchg *conn_pop(struct conn *c)
 {
-    if (c->state != CONN_CLOSING || c->ops > 0)
-        return;
-    if (c->fd < 0) {
-        conn_free_slot(c);
-        return;
+    struct xchg *x = c->head;
+    if (!x)
+        return NULL;
+    c->head = x->next;
+    if (!c->head)
+        c->tail = NULL;
+    if (c->unsent == x)
+        c->unsent = x->next;
+    c->depth--;
+    x->next = NULL;
+    return x;
+}
+
+/* End every exchange still queued: the first with err and detail (and
+ * resend_ok as given), the others as never answered. */
+static void conn_end_all(struct conn *c, int err, const char *detail, bool head_resend_ok)
+{
+    bool first = true;
+    struct xchg *x;
+    while ((x = conn_pop(c)) != NULL) {
+        xchg_end(x, first ? err : RF_E_EMPTY_REPLY, first ? detail : NULL, first ? head_resend_ok : true);
+        first = false;
     }
-    if (ring_close(c->set->ring, c->fd, 0, conn_ud(c, OP_CLOSE)) == 0)
-        c->ops++;
-    c->fd = -1; /* the number may be reused by the kernel from now on */
-    if (c->ops == 0)
-        conn_free_slot(c);
 }
 
-void conn_abort(struct conn_set *cs, struct conn *c)
+/* Close the connection (its exchanges have been dealt with). */
+static void conn_close(struct conn *c)
 {
-    c->job = NULL;
-    c->reconnect = false;
-    if (c->state == CONN_CLOSING || c->state == CONN_FREE)
-        return;
-    if (c->state == CONN_IDLE && c->idle_link.next)
-        pool_idle_remove(c->origin, &c->idle_link);
-    conn_unstarve(c);
-    free(c->req);
-    c->req = NULL;
+    struct conn_set *cs = c->set;
+    assert(c->head == NULL);
+    conn_unidle(c);
+    tmr_cancel(cs->timers, &c->connect_tmr);
+    bool was_closing = c->state == CONN_CLOSING || c->reconnect;
     c->state = CONN_CLOSING;
-    if (c->fd >= 0 && c->ops > 0) {
-        /* Never close with ops in flight: cancel them, close when the last one is back. */
-        if (ring_cancel_fd(cs->ring, c->fd, conn_ud(c, OP_CANCEL)) == 0)
-            c->ops++;
+    c->reconnect = false;
+    if (c->tp->state == TP_FREE) {
+        conn_free_slot(c);
         return;
     }
-    conn_settle(c);
+    if (!was_closing && c->tp->state != TP_CLOSING)
+        tp_close(c->tp);
 }
 
-static void conn_arm_recv(struct conn *c);
-
-/* The job failed on this connection: detach it, close, tell the job. */
-static void conn_fail(struct conn *c, int err)
+/* The failure that ended the stream, for the exchange being answered:
+ * may its request be sent again? Only if the connection had already
+ * served a response (so this is how a server's close of an idle
+ * keep-alive connection shows) and not one byte of an answer came. */
+static bool conn_resend_ok(const struct conn *c, int err)
 {
-    void *job = c->job;
-    bool retry = c->reused && c->resp.bytes_fed == 0 &&
-                 (err == -ECONNRESET || err == -EPIPE || err == RF_E_EMPTY_REPLY);
-    const char *detail = c->resp.state == RESP_FAILED ? c->resp.reason : NULL;
-    conn_abort(c->set, c);
-    if (job)
-        c->set->ev->on_end(job, err, detail, retry);
+    const struct xchg *x = c->head;
+    return x && c->served && x->resp.bytes_fed == 0 &&
+           (err == -ECONNRESET || err == -EPIPE || err == RF_E_EMPTY_REPLY);
 }
 
-static void conn_end(struct conn *c, bool keep)
+/* ---- sending ------------------------------------------------------------------- */
+
+static int conn_out_append(struct conn_out *o, const char *p, size_t n)
 {
-    void *job = c->job;
-    c->job = NULL;
-    free(c->req);
-    c->req = NULL;
-    if (keep) {
-        c->state = CONN_IDLE;
-        pool_idle_push(c->origin, &c->idle_link);
-        /* Watch the idle connection: anything arriving now (the server's
-         * close, or bytes nobody asked for) makes it unfit for reuse, and
-         * would otherwise be read as the answer to the next request. The
-         * same recv then serves that next request. */
-        if (!c->recv_busy)
-            conn_arm_recv(c);
-    } else {
-        conn_abort(c->set, c);
+    if (o->len + n > o->cap) {
+        size_t cap = o->cap ? o->cap : 512;
+        while (cap < o->len + n)
+            cap *= 2;
+        char *q = realloc(o->p, cap);
+        if (!q)
+            return -ENOMEM;
+        o->p = q;
+        o->cap = cap;
     }
-    c->set->ev->on_end(job, 0, NULL, false);
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
+    return 0;
 }
 
-static void conn_arm_recv(struct conn *c)
+/* Put what is queued on the wire, if the stream is open and idle. */
+static void conn_flush(struct conn *c)
 {
-    if (ring_recv(c->set->ring, c->fd, conn_ud(c, OP_RECV)) < 0) {
-        conn_fail(c, -EBUSY);
+    struct conn_out *next = &c->out[c->wire ^ 1];
+    if (c->tp->state != TP_OPEN || c->tp->send_busy || next->len == 0)
+        return;
+    c->out[c->wire].len = 0;
+    c->wire ^= 1;
+    tp_send(c->tp, next->p, next->len);
+}
+
+static void conn_enqueue(struct conn *c, struct xchg *x)
+{
+    x->next = NULL;
+    x->sent = false;
+    if (c->tail)
+        c->tail->next = x;
+    else
+        c->head = x;
+    c->tail = x;
+    if (!c->unsent)
+        c->unsent = x;
+    c->depth++;
+    if (conn_out_append(&c->out[c->wire ^ 1], x->req, x->req_len) < 0) {
+        conn_end_all(c, -ENOMEM, NULL, false);
+        conn_close(c);
         return;
     }
-    c->ops++;
-    c->recv_busy = true;
+    conn_flush(c);
 }
 
-static void conn_arm_send(struct conn *c)
-{
-    if (ring_send(c->set->ring, c->fd, c->req + c->req_sent, c->req_len - c->req_sent,
-                  conn_ud(c, OP_SEND)) < 0) {
-        conn_fail(c, -EBUSY);
-        return;
-    }
-    c->ops++;
-    c->send_busy = true;
-}
+/* ---- starting -------------------------------------------------------------------- */
 
-/* Send the request and arm the recv in the same batch: one enter for both. */
-static void conn_begin_request(struct conn *c)
-{
-    c->state = CONN_ACTIVE;
-    conn_arm_send(c);
-    if (c->state == CONN_ACTIVE && !c->recv_busy) /* a reused one is already watching */
-        conn_arm_recv(c);
-}
-
-static void conn_open_socket(struct conn *c)
+static void conn_open_addr(struct conn *c)
 {
     struct origin *o = c->origin;
-    const struct sockaddr_storage *sa = &o->addrs[(o->pref + c->addr_try) % o->naddrs];
-    c->state = CONN_SOCKET;
-    if (ring_socket(c->set->ring, sa->ss_family, SOCK_STREAM, conn_ud(c, OP_SOCKET)) < 0) {
-        conn_fail(c, -EBUSY);
-        return;
-    }
-    c->ops++;
+    unsigned ai = (o->pref + c->addr_try) % o->naddrs;
+    c->set->connects++;
+    tp_connect(c->tp, (const struct sockaddr *)&o->addrs[ai], o->addrlens[ai]);
 }
 
-void conn_start(struct conn_set *cs, struct conn *c, struct origin *o, void *job,
-                char *req, size_t req_len, uint64_t now_ns)
+void conn_connect(struct conn *c, struct origin *o, struct xchg *x, uint64_t now_ns)
 {
-    c->job = job;
-    free(c->req);
-    c->req = req;
-    c->req_len = req_len;
-    c->req_sent = 0;
-    resp_init(&c->resp, c, conn_on_headers, conn_on_body);
-    if (c->state == CONN_IDLE) {
-        c->reused = true;
-        cs->reused++;
-        conn_begin_request(c);
-        return;
-    }
     assert(c->state == CONN_FREE);
     c->origin = o;
-    c->reused = false;
     c->addr_try = 0;
+    c->state = CONN_CONNECTING;
     /* One deadline for the whole connect, whichever addresses it tries. */
-    c->connect_deadline_ns = now_ns + (uint64_t)cs->connect_timeout_ms * 1000000u;
-    conn_open_socket(c);
+    tmr_arm(c->set->timers, &c->connect_tmr, now_ns + (uint64_t)c->set->connect_timeout_ms * 1000000u);
+    conn_enqueue(c, x);
+    if (c->state == CONN_CONNECTING)
+        conn_open_addr(c);
+}
+
+void conn_push(struct conn *c, struct xchg *x)
+{
+    if (c->state == CONN_IDLE) {
+        conn_unidle(c);
+        c->state = CONN_ACTIVE;
+    }
+    assert(c->state == CONN_ACTIVE);
+    c->set->reused++;
+    conn_enqueue(c, x);
+}
+
+void conn_drop(struct conn *c, struct xchg *x)
+{
+    struct xchg **p = &c->head, *prev = NULL;
+    while (*p && *p != x) {
+        prev = *p;
+        p = &(*p)->next;
+    }
+    if (!*p)
+        return;
+    *p = x->next;
+    if (c->tail == x)
+        c->tail = prev;
+    if (c->unsent == x)
+        c->unsent = x->next;
+    c->depth--;
+    x->next = NULL;
+    /* The stream is out of step with the exchanges now: nothing more can
+     * be read or sent on it safely. */
+    conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
+    conn_close(c);
+}
+
+/* ---- transport events ------------------------------------------------------------- */
+
+static void conn_on_open(void *owner)
+{
+    struct conn *c = owner;
+    struct origin *o = c->origin;
+    o->pref = (o->pref + c->addr_try) % o->naddrs;
+    c->addr_try = 0;
+    tmr_cancel(c->set->timers, &c->connect_tmr);
+    c->state = CONN_ACTIVE;
+    conn_flush(c);
+}
+
+static void conn_on_sent(void *owner)
+{
+    struct conn *c = owner;
+    /* Every exchange whose bytes were in the buffer just sent is on the wire. */
+    size_t sent = c->out[c->wire].len;
+    c->out[c->wire].len = 0;
+    while (c->unsent && sent >= c->unsent->req_len) {
+        sent -= c->unsent->req_len;
+        c->unsent->sent = true;
+        c->unsent = c->unsent->next;
+    }
+    conn_flush(c);
+}
+
+/* Bytes from the server: they answer the oldest exchange, then the next. */
+static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t len)
+{
+    struct conn *c = owner;
+    if (c->state != CONN_ACTIVE || !c->head) {
+        /* An idle connection spoke (bytes nobody asked for): never reuse it. */
+        conn_close(c);
+        return;
+    }
+    while (len > 0) {
+        struct xchg *x = c->head;
+        if (!x) {
+            /* Bytes after the last response would be an unrequested one. */
+            conn_close(c);
+            return;
+        }
+        size_t used = 0;
+        enum resp_rc rc = xchg_feed(x, buf, at, len, &used);
+        if (c->head != x)
+            return; /* the owner gave up on x from a callback (conn_drop) */
+        if (rc == RESP_MORE)
+            return;
+        if (rc == RESP_ERROR) {
+            conn_end_all(c, x->resp.error, x->resp.reason, false);
+            conn_close(c);
+            return;
+        }
+        at += used;
+        len -= used;
+        c->served = true;
+        bool keep = xchg_keep_alive(x) && x->sent;
+        conn_pop(c);
+        xchg_end(x, 0, NULL, false);
+        if (!keep) {
+            conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
+            conn_close(c);
+            return;
+        }
+    }
+    if (!c->head && c->state == CONN_ACTIVE) {
+        c->state = CONN_IDLE;
+        pool_idle_push(c->origin, &c->idle_link);
+        link_push(&c->set->lru, &c->lru_link);
+    }
 }
 
 /* Errors after which the origin's next address is worth a try. */
@@ -254,197 +379,102 @@ static bool conn_try_next_addr(const struct conn *c, int err)
            err == -EADDRNOTAVAIL || err == -EAFNOSUPPORT || err == -ETIMEDOUT;
 }
 
-static void conn_next_addr(struct conn *c)
+static void conn_on_end(void *owner, int err, bool opened)
 {
-    c->addr_try++;
-    c->reconnect = true;
-    c->state = CONN_CLOSING;
-    conn_settle(c); /* closes fd; the close completion opens the next socket */
+    struct conn *c = owner;
+    if (c->state == CONN_IDLE) {
+        /* The server closed (or reset) a kept-alive connection: retire it. */
+        conn_close(c);
+        return;
+    }
+    if (c->state == CONN_CLOSING)
+        return;
+    if (!opened && c->state == CONN_CONNECTING && conn_try_next_addr(c, err)) {
+        c->addr_try++;
+        c->reconnect = true;
+        tp_close(c->tp); /* its on_closed opens the next address */
+        return;
+    }
+    if (err == 0 && c->head) {
+        /* The peer's EOF: the end of a body delimited by the close, or a
+         * response cut short. */
+        struct xchg *x = c->head;
+        if (xchg_eof(x) == RESP_DONE) {
+            c->served = true;
+            conn_pop(c);
+            xchg_end(x, 0, NULL, false);
+            conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
+        } else {
+            int e = x->resp.error;
+            conn_end_all(c, e, x->resp.reason, conn_resend_ok(c, e));
+        }
+    } else {
+        conn_end_all(c, err, NULL, conn_resend_ok(c, err));
+    }
+    conn_close(c);
 }
 
-/* socket or connect failed: the origin's next address, or the job fails. */
-static void conn_connect_failed(struct conn *c, int err)
+static void conn_on_closed(void *owner)
 {
-    if (conn_try_next_addr(c, err))
-        conn_next_addr(c);
-    else
-        conn_fail(c, err);
+    struct conn *c = owner;
+    if (c->reconnect) {
+        c->reconnect = false;
+        if (c->head) {
+            conn_open_addr(c);
+            return;
+        }
+    }
+    if (c->head)
+        conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
+    conn_free_slot(c);
 }
 
-static void conn_on_recv(struct conn *c, const struct ring_cqe *cqe)
+static void conn_connect_expired(struct tmr *t, uint64_t now)
 {
-    struct ring *r = c->set->ring;
-    if (c->state != CONN_ACTIVE || !c->job) {
-        if (cqe->bid >= 0)
-            ring_buf_release(r, (unsigned)cqe->bid);
-        /* An idle connection spoke (or closed, or failed): never reuse it. */
-        if (c->state == CONN_IDLE)
-            conn_abort(c->set, c);
+    struct conn *c = CONN_OF(t, connect_tmr);
+    (void)now;
+    if (c->state != CONN_CONNECTING)
+        return;
+    conn_end_all(c, RF_E_CONNECT_TIMEOUT, NULL, false);
+    if (c->reconnect) {
+        /* The transport is closing already; its on_closed frees the slot. */
+        c->reconnect = false;
+        c->state = CONN_CLOSING;
         return;
     }
-    if (cqe->res == -ENOBUFS) {
-        /* Not a dead connection: every buffer is lent out. Re-arm when one is back. */
-        c->set->enobufs++;
-        c->starved = true;
-        c->next_starved = c->set->starved;
-        c->set->starved = c;
-        return;
-    }
-    if (cqe->res < 0) {
-        if (cqe->bid >= 0)
-            ring_buf_release(r, (unsigned)cqe->bid);
-        conn_fail(c, cqe->res);
-        return;
-    }
-    if (cqe->res == 0) {
-        int rc = resp_eof(&c->resp);
-        if (rc == RESP_DONE)
-            conn_end(c, false);
-        else
-            conn_fail(c, rc);
-        return;
-    }
-    size_t used = 0;
-    c->cur_bid = cqe->bid;
-    int rc = resp_feed(&c->resp, ring_buf(r, (unsigned)cqe->bid), (size_t)cqe->res, &used);
-    if (c->job)
-        c->set->ev->on_buffer_end(c->job);
-    ring_buf_release(r, (unsigned)cqe->bid);
-    if (rc == RESP_MORE)
-        conn_arm_recv(c);
-    else if (rc == RESP_DONE)
-        /* Bytes after the response would be an unrequested second response:
-         * never reuse a connection that sent them. */
-        conn_end(c, c->resp.keep_alive && used == (size_t)cqe->res && !c->send_busy);
-    else
-        conn_fail(c, rc);
+    conn_close(c);
 }
 
-void conn_complete(struct conn_set *cs, const struct ring_cqe *cqe)
+/* ---- completions and housekeeping ------------------------------------------------------ */
+
+void conn_complete(struct conn_set *cs, const struct be_cqe *cqe)
 {
-    uint32_t idx = ops_idx(cqe->ud);
-    if (idx >= cs->n)
-        return;
-    struct conn *c = &cs->conns[idx];
-    if (ops_gen(cqe->ud) != c->gen || c->state == CONN_FREE) {
+    uint32_t idx = ud_idx(cqe->ud);
+    struct conn *c = idx < cs->n ? &cs->conns[idx] : NULL;
+    if (!c || ud_gen(cqe->ud) != c->gen || c->state == CONN_FREE) {
         /* A completion from an earlier life of the slot: drop it, but give its buffer back. */
-        if (cqe->bid >= 0)
-            ring_buf_release(cs->ring, (unsigned)cqe->bid);
+        if (cqe->buf)
+            lbuf_put(cqe->buf);
         return;
     }
-    c->ops--;
-    int res = cqe->res;
-    switch (ops_kind(cqe->ud)) {
-    case OP_SOCKET:
-        if (res >= 0)
-            c->fd = res;
-        if (c->state == CONN_CLOSING)
-            break;
-        if (res < 0) {
-            conn_connect_failed(c, res);
-            return;
-        }
-        c->state = CONN_CONNECT;
-        {
-            struct origin *o = c->origin;
-            unsigned ai = (o->pref + c->addr_try) % o->naddrs;
-            if (ring_connect(cs->ring, c->fd, (const struct sockaddr *)&o->addrs[ai], o->addrlens[ai],
-                             conn_ud(c, OP_CONNECT)) < 0) {
-                conn_fail(c, -EBUSY);
-                return;
-            }
-            c->ops++;
-            cs->connects++;
-        }
-        return;
-    case OP_CONNECT:
-        if (c->state == CONN_CLOSING)
-            break;
-        if (res < 0) {
-            conn_connect_failed(c, res);
-            return;
-        }
-        c->origin->pref = (c->origin->pref + c->addr_try) % c->origin->naddrs;
-        c->addr_try = 0;
-        conn_begin_request(c);
-        return;
-    case OP_SEND:
-        c->send_busy = false;
-        if (c->state != CONN_ACTIVE || !c->job)
-            break;
-        if (res < 0) {
-            conn_fail(c, res);
-            return;
-        }
-        /* A short send is a success: send the rest. */
-        c->req_sent += (size_t)res;
-        if (c->req_sent < c->req_len)
-            conn_arm_send(c);
-        return;
-    case OP_RECV:
-        c->recv_busy = false;
-        conn_on_recv(c, cqe);
-        break;
-    case OP_CANCEL:
-        break;
-    case OP_CLOSE:
-        if (c->reconnect && c->job && c->ops == 0) {
-            c->reconnect = false;
-            c->fd = -1;
-            conn_open_socket(c);
-            return;
-        }
-        if (c->ops == 0) {
-            conn_free_slot(c);
-            return;
-        }
-        return;
-    default:
-        break;
-    }
-    conn_settle(c);
+    tp_complete(c->tp, cqe);
 }
 
 void conn_feed_starved(struct conn_set *cs)
 {
-    while (cs->starved && cs->ring->bufs_free > 0) {
-        struct conn *c = cs->starved;
-        cs->starved = c->next_starved;
-        c->next_starved = NULL;
-        c->starved = false;
-        if (c->state == CONN_ACTIVE && c->job)
-            conn_arm_recv(c);
-    }
-}
-
-uint64_t conn_expire(struct conn_set *cs, uint64_t now_ns)
-{
-    uint64_t next = UINT64_MAX;
-    for (uint32_t i = 0; i < cs->n; i++) {
-        struct conn *c = &cs->conns[i];
-        if ((c->state != CONN_SOCKET && c->state != CONN_CONNECT && !(c->state == CONN_CLOSING && c->reconnect)) || !c->job)
-            continue;
-        if (c->connect_deadline_ns <= now_ns)
-            conn_fail(c, RF_E_CONNECT_TIMEOUT);
-        else if (c->connect_deadline_ns < next)
-            next = c->connect_deadline_ns;
-    }
-    return next;
+    tp_feed_starved(&cs->tps);
 }
 
 bool conn_evict_idle(struct conn_set *cs)
 {
-    for (uint32_t i = 0; i < cs->n; i++)
-        if (cs->conns[i].state == CONN_IDLE) {
-            conn_abort(cs, &cs->conns[i]);
-            return true;
-        }
-    return false;
+    if (cs->lru.prev == &cs->lru)
+        return false;
+    conn_close(CONN_OF(cs->lru.prev, lru_link));
+    return true;
 }
 
 void conn_close_idle(struct conn_set *cs)
 {
-    for (uint32_t i = 0; i < cs->n; i++)
-        if (cs->conns[i].state == CONN_IDLE)
-            conn_abort(cs, &cs->conns[i]);
+    while (conn_evict_idle(cs))
+        ;
 }

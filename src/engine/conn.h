@@ -1,103 +1,101 @@
-/* One connection's life, as an explicit state machine:
+/* A connection to one origin: a transport (the byte stream) and a FIFO of
+ * HTTP exchanges (one in flight today; more with pipelining).
  *
- *   FREE -> SOCKET -> CONNECT -> ACTIVE -> IDLE -> ACTIVE ... (keep-alive)
- *                        |          |        |
- *                        +----------+--------+--> CLOSING -> FREE
+ *   FREE ──> CONNECTING ──> ACTIVE <──> IDLE      (keep-alive)
+ *                │             │          │
+ *                └─────────────┴──────────┴──> CLOSING ──> FREE
  *
- * ACTIVE carries one job: its request is sent while a recv is already
- * armed, received bytes go through the response parser, and body spans go
- * to the owner's callbacks. IDLE keeps a recv armed as a watch: whatever
- * arrives on an idle connection (a close, or bytes nobody asked for) ends
- * it, so such bytes can never be taken for the next request's answer. A connection is only closed (through the ring)
- * once no op of it is in flight; ops counts them, and each completion is
- * checked against the slot's generation.
+ * CONNECTING may go round several times: a refused or unreachable address
+ * closes the transport and tries the origin's next one, all under one
+ * connect deadline. ACTIVE has at least one exchange: requests are sent in
+ * order, received bytes go to the oldest exchange's parser, and when its
+ * response is complete the next one takes the bytes that follow. With no
+ * exchange left the connection goes IDLE if every response said
+ * keep-alive; an idle connection is still watched (the transport keeps a
+ * receive armed), and whatever arrives on it (a close, unrequested bytes)
+ * closes it.
  *
- * A connection never decides a job's fate on its own: it reports the end
- * of the response (or the error) through conn_events.on_end and detaches.
+ * A connection never decides a job's fate: each exchange is ended exactly
+ * once through xchg_end (complete, or failed with the cause) and detached.
+ * The memory of a FREE slot is never freed during a run, so a completion
+ * for it is checked against the slot's generation and dropped when stale.
  */
-#ifndef RF_CONN_H
-#define RF_CONN_H
+#ifndef RF_ENGINE_CONN_H
+#define RF_ENGINE_CONN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/exchange.h"
 #include "engine/pool.h"
-#include "engine/ring.h"
-#include "http/response.h"
+#include "engine/transport.h"
+#include "io/backend.h"
+#include "io/timer.h"
 
-enum conn_state { CONN_FREE, CONN_SOCKET, CONN_CONNECT, CONN_ACTIVE, CONN_IDLE, CONN_CLOSING };
+enum conn_state { CONN_FREE, CONN_CONNECTING, CONN_ACTIVE, CONN_IDLE, CONN_CLOSING };
 
-/* Callbacks into the job that owns the connection's current response. */
-struct conn_events {
-    int (*on_headers)(void *job, const struct resp *r);
-    int (*on_body)(void *job, unsigned bid, const char *at, size_t len);
-    /* Every span of one recv buffer has been delivered. */
-    void (*on_buffer_end)(void *job);
-    /* The response ended: err 0 (complete) or negative. retry: the request
-     * failed on a reused connection before any byte came back, which is how
-     * a server's close of an idle keep-alive connection shows; the job may
-     * be sent again on a new connection. detail: static words qualifying
-     * err (the parser's reason), or NULL. The connection is detached. */
-    void (*on_end)(void *job, int err, const char *detail, bool retry);
+/* Outgoing request bytes: one buffer on the wire, one filling behind it. */
+struct conn_out {
+    char *p;
+    size_t len, cap;
 };
 
 struct conn {
     enum conn_state state;
-    uint32_t gen;
-    uint32_t idx;
-    int fd;
-    unsigned ops;              /* ops in flight */
-    bool send_busy, recv_busy; /* which of them */
-    bool starved;              /* recv found no buffer; re-armed when one is back */
-    bool reused;               /* the current request is not the first on this connection */
-    unsigned addr_try;         /* addresses of the origin tried for this connect */
+    uint32_t gen, idx;
+    struct tp tcp;             /* the socket */
+    struct tp *tp;             /* the stream the exchanges use: &tcp, or a wrapper */
     struct origin *origin;
-    struct pool_link idle_link;
-    struct conn *next_starved;
-    uint64_t connect_deadline_ns;
-    void *job;                 /* current job, NULL when none */
-    int cur_bid;               /* buffer being fed, for on_body */
-    char *req;                 /* request bytes (owned) */
-    size_t req_len, req_sent;
+    unsigned addr_try;         /* addresses of the origin tried for this connect */
     bool reconnect;            /* closing only to try the origin's next address */
+    bool served;               /* a response has completed on it */
+    struct xchg *head, *tail;  /* exchanges, oldest (being answered) first */
+    unsigned depth;            /* how many */
+    struct xchg *unsent;       /* first exchange whose request is not on the wire yet */
+    struct conn_out out[2];    /* out[wire] is being sent */
+    unsigned wire;
+    struct tmr connect_tmr;
+    struct pool_link idle_link; /* the origin's idle list */
+    struct pool_link lru_link;  /* every idle connection, oldest last */
+    struct conn *next_free;
     struct conn_set *set;
-    struct resp resp;
 };
 
 struct conn_set {
-    struct ring *ring;
-    const struct conn_events *ev;
+    struct be *be;
+    struct tp_set tps;
+    struct tmr_heap *timers;
     struct conn *conns;
     uint32_t n;
-    struct conn *free_list;    /* through next_starved, reused as a free link */
-    struct conn *starved;      /* waiting for a recv buffer */
-    uint32_t active;           /* conns not FREE */
+    struct conn *free_list;
+    struct pool_link lru;      /* idle connections, most recently used first */
+    uint32_t active;           /* slots not FREE */
     unsigned connect_timeout_ms;
-    uint64_t connects, reused, enobufs;
+    uint64_t connects, reused;
 };
 
-int conn_set_init(struct conn_set *cs, struct ring *r, const struct conn_events *ev,
-                  uint32_t n, unsigned connect_timeout_ms);
+/* n slots; the timers heap must have room for n more timers. */
+int conn_set_init(struct conn_set *cs, struct be *be, struct tmr_heap *timers, uint32_t n,
+                  unsigned connect_timeout_ms);
 void conn_set_free(struct conn_set *cs);
 
-/* A free connection slot, or NULL when all are in use. */
+/* A free slot (FREE, to be started with conn_connect), or NULL. */
 struct conn *conn_alloc(struct conn_set *cs);
-/* An idle connection to o, taken off its idle list, or NULL. */
+/* An idle connection to o, taken off the idle lists, or NULL. */
 struct conn *conn_take_idle(struct origin *o);
-/* Start job on c: a new connection (from conn_alloc) connects to o first;
- * an idle one (from conn_take_idle) sends at once. Takes ownership of req (malloc'd). */
-void conn_start(struct conn_set *cs, struct conn *c, struct origin *o, void *job,
-                char *req, size_t req_len, uint64_t now_ns);
-/* Close c without telling its job anything (the caller has dealt with it). */
-void conn_abort(struct conn_set *cs, struct conn *c);
-/* A completion for a connection op. */
-void conn_complete(struct conn_set *cs, const struct ring_cqe *cqe);
-/* Re-arm connections whose recv found the buffer ring empty. */
+/* Open a new connection to o (a slot from conn_alloc) carrying x. */
+void conn_connect(struct conn *c, struct origin *o, struct xchg *x, uint64_t now_ns);
+/* Queue x on an open connection (one from conn_take_idle). */
+void conn_push(struct conn *c, struct xchg *x);
+/* The owner of x gives up on it (deadline, disk failure, stop): x is
+ * detached without a callback; the connection closes (its stream is out of
+ * step now), ending any other exchange on it with resend_ok. */
+void conn_drop(struct conn *c, struct xchg *x);
+/* A completion for one of the connections' ops (OP_TP_* kinds). */
+void conn_complete(struct conn_set *cs, const struct be_cqe *cqe);
+/* Re-arm receives that found no buffer. */
 void conn_feed_starved(struct conn_set *cs);
-/* Fail connects whose deadline passed; returns the nearest connect
- * deadline still pending (UINT64_MAX when none). */
-uint64_t conn_expire(struct conn_set *cs, uint64_t now_ns);
-/* Close one idle connection (any origin) to free a slot; false if none. */
+/* Close the least recently used idle connection to free a slot; false if none. */
 bool conn_evict_idle(struct conn_set *cs);
 /* Close every idle connection (end of run). */
 void conn_close_idle(struct conn_set *cs);

@@ -1,8 +1,9 @@
-/* The engine: pulls jobs while the window has room, hands each to a
- * connection of its origin, streams bodies into file sinks, and reports
- * one result per job. This file is glue; the pieces are ring (io_uring),
- * pool (origins), conn (a connection's life), sink (a file) and the http
- * layer (url, request, response). */
+/* The engine: pulls jobs while the window has room, puts each job's
+ * exchange on a connection of its origin, hands the response's body to a
+ * consumer, asks the policy what to do when the exchange ends, and reports
+ * one result per job. The pieces: io/ (backend, timers), transport and
+ * conn (connections), exchange (HTTP), sink and body (where bodies go),
+ * policy (what next), pool (origins), input (the front end's list). */
 #include "ringfetch/engine.h"
 
 #include <errno.h>
@@ -11,73 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-#include "engine/conn.h"
-#include "engine/ops.h"
-#include "engine/pool.h"
-#include "engine/ring.h"
-#include "engine/sink.h"
-#include "http/request.h"
-#include "http/url.h"
+#include "engine/job.h"
+#include "engine/opkind.h"
 #include "engine/tunables.h"
+#include "http/request.h"
+#include "io/ud.h"
 
-enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH };
-
-/* One job in flight: from the pull to its result. */
-struct xfer {
-    enum xfer_state state;
-    uint32_t gen, idx;
-    struct engine *eng;
-    char *url, *path;        /* owned copies */
-    void *user;
-    struct url u;
-    struct origin *origin;
-    struct conn *conn;       /* while ACTIVE */
-    struct sink sink;
-    bool has_sink;
-    bool retried;
-    size_t body_max;         /* keep the body in memory up to this size (no path) */
-    char *body;              /* that body, NUL-terminated (owned) */
-    size_t body_len;
-    int status;
-    int err;
-    const char *detail;
-    uint64_t bytes;
-    uint64_t start_ns, deadline_ns;
-    uint64_t last_rx_ns;     /* last time the server sent anything (or the job got its connection) */
-    struct xfer *prev, *next; /* wait queue, or free list (next only) */
-};
-
-struct engine {
-    const struct rf_options *opt;
-    rf_next_job_fn next_job;
-    rf_result_fn on_result;
-    void *ctx;
-    struct rf_stats *st;
-    struct ring ring;
-    struct pool pool;
-    struct conn_set cs;
-    struct xfer *xfers;
-    unsigned window;         /* most requests in flight (X_WAIT + X_ACTIVE) */
-    unsigned nslots;         /* transfer slots: the window, plus as many finishing their file */
-    unsigned active;         /* slots in use */
-    unsigned requests;       /* of those, requests in flight: never above window */
-    uint64_t now;            /* loop time, refreshed after every wait */
-    uint64_t idle_ns;        /* idle timeout, 0 = none */
-    struct xfer *free_x;
-    struct xfer wait;        /* wait-queue head (circular) */
-    bool exhausted, stopping;
-    int fatal;               /* next_job's error, reported at the end */
-    char ua[64];
-};
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#define XFER_OF(ptr, member) ((struct xfer *)((char *)(ptr) - offsetof(struct xfer, member)))
 
 void rf_options_default(struct rf_options *opt)
 {
@@ -109,16 +52,6 @@ static void xfer_set_state(struct xfer *x, enum xfer_state to)
     x->state = to;
 }
 
-/* ---- results ---------------------------------------------------------- */
-
-/* A body worth saving. 206 is a 2xx, but we never send Range: a partial body
- * saved under the final name would be exactly the truncated file we promise
- * never to leave. */
-static bool status_is_success(int status)
-{
-    return status >= 200 && status <= 299 && status != 206;
-}
-
 static void xfer_wait_append(struct xfer *x)
 {
     struct xfer *head = &x->eng->wait;
@@ -137,7 +70,9 @@ static void xfer_wait_remove(struct xfer *x)
     x->prev = x->next = NULL;
 }
 
-static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
+/* ---- results ------------------------------------------------------------- */
+
+static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
 {
     struct engine *e = x->eng;
     struct rf_stats *st = e->st;
@@ -146,17 +81,15 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
         .url = x->url,
         .path = x->path,
         .outcome = outcome,
-        .err = outcome == RF_OK ? 0 : x->err,
+        .err = outcome == RF_OK ? 0 : err,
         .http_status = x->status,
         .bytes = x->bytes,
         .detail = x->detail,
         .host = x->u.host[0] ? x->u.host : NULL,
-        .elapsed_us = (now_ns() - x->start_ns) / 1000,
+        .elapsed_us = (tmr_now_ns() - x->start_ns) / 1000,
         .body = x->body,
         .body_len = x->body_len,
     };
-    if (outcome == RF_NOT_FOUND && !res.err)
-        res.err = RF_E_HTTP_STATUS;
     st->jobs++;
     st->bytes += x->bytes;
     switch (outcome) {
@@ -168,150 +101,158 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome)
     e->on_result(e->ctx, &res);
 
     xfer_wait_remove(x);
-    sink_free(&x->sink);
+    tmr_cancel(&e->timers, &x->deadline_tmr);
+    tmr_cancel(&e->timers, &x->idle_tmr);
+    xchg_free(&x->xchg);
+    if (x->has_sink)
+        sink_free(&x->sink);
     free(x->url);
     free(x->path);
     free(x->body);
     x->url = x->path = x->body = NULL;
     xfer_set_state(x, X_FREE);
-    x->gen = (x->gen + 1) & OPS_GEN_MASK;
+    x->gen = ud_gen_next(x->gen);
     x->next = e->free_x;
     e->free_x = x;
 }
 
-/* The outcome, once nothing of the job is in flight any more (state FINISH;
- * until its file is done, a later file completion calls this again). */
+/* The body consumer is done with everything: report what the policy said,
+ * unless putting the file in place failed. */
 static void xfer_conclude(struct xfer *x)
 {
-    if (x->has_sink && x->sink.state != SINK_DONE)
+    if (x->cons && !x->cons->settled(x))
         return;
-    if (x->eng->stopping && x->err == -ECANCELED) {
-        xfer_deliver(x, RF_CANCELLED);
-        return;
+    enum rf_outcome outcome = x->verdict.outcome;
+    int err = x->verdict.err;
+    if (outcome == RF_OK && x->has_sink && x->sink.err) {
+        outcome = RF_ERROR;
+        err = x->sink.err;
     }
-    /* A final status decides the class, whatever happened to the body after it. */
-    if (x->status == 404) {
-        xfer_deliver(x, RF_NOT_FOUND);
-    } else if (x->status && !status_is_success(x->status)) {
-        x->err = RF_E_HTTP_STATUS;
-        xfer_deliver(x, RF_ERROR);
-    } else if (x->err || (x->has_sink && x->sink.err)) {
-        if (!x->err)
-            x->err = x->sink.err;
-        xfer_deliver(x, RF_ERROR);
-    } else {
-        xfer_deliver(x, RF_OK);
-    }
+    xfer_deliver(x, outcome, err);
 }
 
-/* End the job with err (0 = response complete): finish its file, then conclude. */
-static void xfer_end(struct xfer *x, int err)
+/* The exchange is over (err 0: the response is complete), and detached
+ * from its connection: ask the policy what next. */
+static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
 {
-    if (err && !x->err)
-        x->err = err;
-    if (x->conn) {
-        conn_abort(&x->eng->cs, x->conn);
-        x->conn = NULL;
-    }
-    xfer_wait_remove(x);
-    xfer_set_state(x, X_FINISH);
-    if (x->has_sink)
-        sink_finish(&x->sink, &x->eng->ring, x->err == 0);
-    xfer_conclude(x);
-}
-
-/* ---- connection callbacks ---------------------------------------------- */
-
-static int xfer_on_headers(void *job, const struct resp *r)
-{
-    struct xfer *x = job;
-    x->status = r->status;
-    if (!status_is_success(r->status)) {
-        /* The body of an error is read only to keep the connection; a big
-         * one is not worth it. */
-        if (r->has_content_length && r->content_length > RF_MAX_DISCARD_BODY_BYTES)
-            return RF_E_HTTP_STATUS;
-        return 0;
-    }
-    if (!x->path)
-        return 0;
-    int ret = sink_open(&x->sink, &x->eng->ring, x->path, ops_ud(OP_NONE, x->gen, x->idx));
-    if (ret < 0)
-        return ret;
-    x->has_sink = true;
-    return 0;
-}
-
-/* A small body the front end wants in memory (metadata, not files). */
-static int xfer_keep_body(struct xfer *x, const char *at, size_t len)
-{
-    if (len > x->body_max - x->body_len)
-        return RF_E_TOO_LARGE;
-    char *b = realloc(x->body, x->body_len + len + 1);
-    if (!b)
-        return -ENOMEM;
-    memcpy(b + x->body_len, at, len);
-    x->body = b;
-    x->body_len += len;
-    b[x->body_len] = '\0';
-    return 0;
-}
-
-static int xfer_on_body(void *job, unsigned bid, const char *at, size_t len)
-{
-    struct xfer *x = job;
-    x->bytes += len;
-    x->eng->st->rx_body_bytes += len;
-    if (x->has_sink)
-        return sink_add(&x->sink, &x->eng->ring, bid, at, len);
-    if (x->status && !status_is_success(x->status)) {
-        if (x->bytes > RF_MAX_DISCARD_BODY_BYTES)
-            return RF_E_HTTP_STATUS;
-        return 0;
-    }
-    if (x->body_max)
-        return xfer_keep_body(x, at, len);
-    return 0;
-}
-
-static void xfer_on_buffer_end(void *job)
-{
-    struct xfer *x = job;
-    x->last_rx_ns = x->eng->now;
-    if (x->has_sink)
-        sink_flush(&x->sink, &x->eng->ring);
-}
-
-static void xfer_on_end(void *job, int err, const char *detail, bool retry)
-{
-    struct xfer *x = job;
-    if (detail && !x->detail)
-        x->detail = detail;
     struct engine *e = x->eng;
     x->conn = NULL;
-    if (retry && !x->retried && !x->has_sink && !e->stopping) {
+    if (err && !x->err)
+        x->err = err;
+    tmr_cancel(&e->timers, &x->idle_tmr);
+    struct policy_facts f = {
+        .status = x->status,
+        .err = x->err,
+        .resend_ok = resend_ok,
+        .sends = x->sends,
+        .kept = x->cons != NULL && x->cons != &body_error,
+        .stopping = e->stopping,
+    };
+    policy_decide(&f, &x->verdict);
+    if (x->verdict.action == POLICY_RESEND) {
         /* The server had closed the kept-alive connection: send again on a new one. */
-        x->retried = true;
         x->status = 0;
+        x->err = 0;
+        x->detail = NULL;
+        x->cons = NULL;
         x->bytes = 0;
-        free(x->body);
-        x->body = NULL;
-        x->body_len = 0;
         xfer_set_state(x, X_WAIT);
         xfer_wait_append(x);
         return;
     }
-    xfer_end(x, err);
+    xfer_wait_remove(x);
+    xfer_set_state(x, X_FINISH);
+    if (x->cons)
+        x->cons->finish(x, x->verdict.outcome == RF_OK);
+    xfer_conclude(x);
 }
 
-static const struct conn_events xfer_conn_events = {
+/* The engine ends the job (deadline, stop, a failed file, a bad URL): take
+ * its exchange off its connection first. */
+static void xfer_end(struct xfer *x, int err)
+{
+    if (x->conn) {
+        struct conn *c = x->conn;
+        x->conn = NULL;
+        conn_drop(c, &x->xchg);
+    }
+    xfer_exchange_over(x, err, false);
+}
+
+/* ---- the exchange's events ------------------------------------------------ */
+
+static int xfer_on_headers(void *owner, const struct resp *r)
+{
+    struct xfer *x = owner;
+    x->status = r->status;
+    x->cons = body_choose(x, r->status);
+    return x->cons->begin(x, r);
+}
+
+static int xfer_on_body(void *owner, struct lbuf *buf, const char *at, size_t len)
+{
+    struct xfer *x = owner;
+    x->bytes += len;
+    x->eng->st->rx_body_bytes += len;
+    return x->cons->data(x, buf, at, len);
+}
+
+static void xfer_on_buffer_end(void *owner)
+{
+    struct xfer *x = owner;
+    x->last_rx_ns = x->eng->now;
+    if (x->cons)
+        x->cons->flush(x);
+}
+
+static void xfer_on_end(void *owner, int err, const char *detail, bool resend_ok)
+{
+    struct xfer *x = owner;
+    if (detail && !x->detail) {
+        if (err == RF_E_CODING) {
+            /* The coding's name lives in the parser, which the next exchange reuses. */
+            snprintf(x->detail_buf, sizeof x->detail_buf, "%s", x->xchg.resp.bad_coding);
+            detail = x->detail_buf;
+        }
+        x->detail = detail;
+    }
+    xfer_exchange_over(x, err, resend_ok);
+}
+
+static const struct xchg_events xfer_xchg_events = {
     .on_headers = xfer_on_headers,
     .on_body = xfer_on_body,
     .on_buffer_end = xfer_on_buffer_end,
     .on_end = xfer_on_end,
 };
 
-/* ---- starting jobs ----------------------------------------------------- */
+/* ---- deadlines -------------------------------------------------------------- */
+
+static void xfer_deadline_expired(struct tmr *t, uint64_t now)
+{
+    struct xfer *x = XFER_OF(t, deadline_tmr);
+    (void)now;
+    if (x->state == X_WAIT || x->state == X_ACTIVE)
+        xfer_end(x, RF_E_TIMEOUT);
+}
+
+/* Silence: armed at the first deadline and moved only when it fires, so a
+ * received buffer costs a store, not a heap operation. */
+static void xfer_idle_expired(struct tmr *t, uint64_t now)
+{
+    struct xfer *x = XFER_OF(t, idle_tmr);
+    struct engine *e = x->eng;
+    if (x->state != X_ACTIVE)
+        return;
+    uint64_t due = x->last_rx_ns + e->idle_ns;
+    if (due > now) {
+        tmr_arm(&e->timers, &x->idle_tmr, due);
+        return;
+    }
+    xfer_end(x, RF_E_TIMEOUT);
+}
+
+/* ---- starting jobs -------------------------------------------------------------- */
 
 static char *dupstr(const char *s)
 {
@@ -322,10 +263,16 @@ static char *dupstr(const char *s)
     return d;
 }
 
-/* Take a job from the front end into a free transfer slot. */
+/* A job that cannot start: it still gets its one result. */
+static void xfer_refuse(struct xfer *x, int err, const char *detail)
+{
+    x->detail = detail;
+    xfer_exchange_over(x, err, false);
+}
+
+/* Take a job from the front end into a free slot. */
 static void engine_start_job(struct engine *e, const struct rf_job *job)
 {
-    uint64_t now = e->now;
     struct xfer *x = e->free_x;
     e->free_x = x->next;
     uint32_t gen = x->gen, idx = x->idx;
@@ -334,38 +281,39 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     x->idx = idx;
     x->eng = e;
     x->state = X_FREE;
+    tmr_init(&x->deadline_tmr, xfer_deadline_expired);
+    tmr_init(&x->idle_tmr, xfer_idle_expired);
     xfer_set_state(x, X_WAIT);
     x->user = job->user;
     x->body_max = job->path ? 0 : job->body_max;
-    x->start_ns = now;
-    x->deadline_ns = e->opt->request_timeout_ms ? now + (uint64_t)e->opt->request_timeout_ms * 1000000u
-                                                : UINT64_MAX;
+    x->start_ns = e->now;
+    if (e->opt->request_timeout_ms)
+        tmr_arm(&e->timers, &x->deadline_tmr, e->now + (uint64_t)e->opt->request_timeout_ms * 1000000u);
 
     x->url = dupstr(job->url ? job->url : "");
     x->path = job->path ? dupstr(job->path) : NULL;
     if (!x->url || (job->path && !x->path)) {
-        xfer_end(x, -ENOMEM);
+        xfer_refuse(x, -ENOMEM, NULL);
         return;
     }
     if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
-        xfer_end(x, RF_E_BAD_URL);
+        xfer_refuse(x, RF_E_BAD_URL, NULL);
         return;
     }
     int ret = pool_origin(&e->pool, &x->u, &x->origin);
     if (ret < 0) {
-        xfer_end(x, ret);
+        xfer_refuse(x, ret, NULL);
         return;
     }
     if (x->origin->gai_err) {
-        x->detail = gai_strerror(x->origin->gai_err);
-        xfer_end(x, RF_E_RESOLVE);
+        xfer_refuse(x, RF_E_RESOLVE, gai_strerror(x->origin->gai_err));
         return;
     }
     xfer_wait_append(x);
 }
 
 /* Give waiting jobs a connection: an idle one to their origin (not for a
- * retry, which failed on one), else a new one. */
+ * resend, which failed on one), else a new one. */
 static void engine_assign(struct engine *e)
 {
     while (e->wait.next != &e->wait) {
@@ -375,11 +323,12 @@ static void engine_assign(struct engine *e)
         char *req = len > 0 ? malloc((size_t)len) : NULL;
         if (!req) {
             xfer_wait_remove(x);
-            xfer_end(x, len < 0 ? RF_E_BAD_URL : -ENOMEM);
+            xfer_refuse(x, len < 0 ? RF_E_BAD_URL : -ENOMEM, NULL);
             continue;
         }
         memcpy(req, reqbuf, (size_t)len);
-        struct conn *c = x->retried ? NULL : conn_take_idle(x->origin);
+        struct conn *c = x->sends ? NULL : conn_take_idle(x->origin);
+        bool fresh = c == NULL;
         if (!c && !(c = conn_alloc(&e->cs))) {
             /* Every slot is busy; an idle connection elsewhere can make room. */
             free(req);
@@ -388,13 +337,23 @@ static void engine_assign(struct engine *e)
         }
         xfer_wait_remove(x);
         xfer_set_state(x, X_ACTIVE);
+        xchg_free(&x->xchg);
+        xchg_init(&x->xchg, x, &xfer_xchg_events, req, (size_t)len);
         x->conn = c;
+        x->sends++;
         x->last_rx_ns = e->now;
-        conn_start(&e->cs, c, x->origin, x, req, (size_t)len, e->now);
+        if (e->idle_ns)
+            tmr_arm(&e->timers, &x->idle_tmr, e->now + e->idle_ns);
+        /* Either call may end the exchange before it returns (nothing could be
+         * queued): x is not touched after it. */
+        if (fresh)
+            conn_connect(c, x->origin, &x->xchg, e->now);
+        else
+            conn_push(c, &x->xchg);
     }
 }
 
-/* ---- completions -------------------------------------------------------- */
+/* ---- completions --------------------------------------------------------------- */
 
 static void engine_file_event(struct xfer *x, enum sink_event ev)
 {
@@ -407,58 +366,63 @@ static void engine_file_event(struct xfer *x, enum sink_event ev)
         xfer_conclude(x);
 }
 
-static void engine_dispatch(struct engine *e, const struct ring_cqe *cqe)
+static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
 {
-    enum op_kind kind = ops_kind(cqe->ud);
-    switch (kind) {
-    case OP_SOCKET: case OP_CONNECT: case OP_SEND: case OP_RECV: case OP_CANCEL: case OP_CLOSE:
+    unsigned kind = ud_kind(cqe->ud);
+    switch ((enum op_kind)kind) {
+    case OP_TP_SOCKET: case OP_TP_CONNECT: case OP_TP_SEND: case OP_TP_RECV:
+    case OP_TP_CANCEL: case OP_TP_CLOSE:
         conn_complete(&e->cs, cqe);
         return;
-    case OP_FWRITE: {
-        struct sink_wop *w = ops_ptr(cqe->ud);
-        struct sink *s = sink_of_wop(w);
-        struct xfer *x = (struct xfer *)((char *)s - offsetof(struct xfer, sink));
-        engine_file_event(x, sink_complete(s, &e->ring, kind, cqe->res, w));
+    case OP_F_WRITE: {
+        struct sink *s;
+        enum sink_event ev = sink_complete_write(&e->sinks, cqe, &s);
+        if (s)
+            engine_file_event(XFER_OF(s, sink), ev);
         return;
     }
-    case OP_FOPEN: case OP_FCLOSE: case OP_FRENAME: case OP_FUNLINK: {
-        uint32_t idx = ops_idx(cqe->ud);
+    case OP_F_OPEN: case OP_F_LINK: case OP_F_CLOSE: case OP_F_RENAME: case OP_F_UNLINK: {
+        uint32_t idx = ud_idx(cqe->ud);
         if (idx >= e->nslots)
             return;
         struct xfer *x = &e->xfers[idx];
-        if (x->gen != ops_gen(cqe->ud) || x->state == X_FREE || !x->has_sink)
+        if (x->gen != ud_gen(cqe->ud) || x->state == X_FREE || !x->has_sink)
             return;
-        engine_file_event(x, sink_complete(&x->sink, &e->ring, kind, cqe->res, NULL));
+        engine_file_event(x, sink_complete(&x->sink, kind, cqe->res));
         return;
     }
+    case OP_IN_READ: case OP_IN_CANCEL:
+        engine_input_complete(e, cqe);
+        return;
     default:
+        if (cqe->buf)
+            lbuf_put(cqe->buf);
         return;
     }
 }
 
-/* ---- deadlines and stopping ---------------------------------------------- */
-
-static uint64_t engine_expire(struct engine *e, uint64_t now)
+static void engine_reap(struct engine *e)
 {
-    uint64_t next = conn_expire(&e->cs, now);
-    for (unsigned i = 0; i < e->nslots; i++) {
-        struct xfer *x = &e->xfers[i];
-        if (x->state != X_WAIT && x->state != X_ACTIVE)
-            continue;
-        uint64_t deadline = x->deadline_ns;
-        if (x->state == X_ACTIVE && e->idle_ns && x->last_rx_ns + e->idle_ns < deadline)
-            deadline = x->last_rx_ns + e->idle_ns;
-        if (deadline <= now)
-            xfer_end(x, RF_E_TIMEOUT);
-        else if (deadline < next)
-            next = deadline;
+    struct be_cqe batch[RF_REAP_BATCH];
+    unsigned n;
+    /* Take the whole batch off the CQ first, then dispatch: handlers submit
+     * new operations, and each re-checks its slot's state since an earlier
+     * completion in the same batch may have closed it. */
+    while ((n = be_reap(e->be, batch, RF_REAP_BATCH)) > 0) {
+        for (unsigned i = 0; i < n; i++)
+            engine_dispatch(e, &batch[i]);
+        if (n < RF_REAP_BATCH)
+            break;
     }
-    return next;
+    conn_feed_starved(&e->cs);
 }
+
+/* ---- stopping and failing ---------------------------------------------------------- */
 
 static void engine_stop_all(struct engine *e)
 {
     e->stopping = true;
+    engine_inputs_stop(e);
     for (unsigned i = 0; i < e->nslots; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_WAIT || x->state == X_ACTIVE)
@@ -466,25 +430,69 @@ static void engine_stop_all(struct engine *e)
     }
 }
 
-/* ---- the loop ------------------------------------------------------------- */
+/* The backend failed: nothing more can be submitted or will complete. Free
+ * what the jobs hold, tear the backend down (the kernel lets go of every
+ * buffer and descriptor then), close what is left synchronously, and give
+ * every job its one result. */
+static void engine_fail_all(struct engine *e, int err)
+{
+    e->dead = true;
+    e->st->failed = "the I/O backend";
+    for (unsigned i = 0; i < e->nslots; i++) {
+        struct xfer *x = &e->xfers[i];
+        if (x->state != X_FREE && x->cons)
+            x->cons->abandon(x);
+    }
+    be_destroy(e->be);
+    e->be = NULL;
+    for (uint32_t i = 0; i < e->cs.n; i++) {
+        struct conn *c = &e->cs.conns[i];
+        if (c->state != CONN_FREE && c->tcp.fd >= 0)
+            close(c->tcp.fd);
+    }
+    for (unsigned i = 0; i < e->nslots; i++) {
+        struct xfer *x = &e->xfers[i];
+        if (x->state == X_FREE)
+            continue;
+        x->conn = NULL;
+        x->err = err;
+        x->detail = "the I/O backend failed";
+        xfer_wait_remove(x);
+        xfer_deliver(x, RF_ERROR, err);
+    }
+}
+
+/* ---- setup and the loop ------------------------------------------------------------- */
+
+static void engine_on_tick(struct tmr *t, uint64_t now)
+{
+    struct engine *e = (struct engine *)((char *)t - offsetof(struct engine, tick_tmr));
+    struct rf_stats *st = e->st;
+    st->enters = e->be->n.enters;
+    st->sqes = e->be->n.sqes;
+    st->cqes = e->be->n.cqes;
+    st->enobufs = e->be->n.enobufs;
+    st->connects = e->cs.connects;
+    st->reused = e->cs.reused;
+    e->opt->tick(e->ctx, st);
+    tmr_arm(&e->timers, &e->tick_tmr, now + (uint64_t)e->opt->tick_ms * 1000000u);
+}
 
 static int engine_setup(struct engine *e)
 {
-    unsigned nbufs = e->window * RF_RECV_BUFS_PER_JOB;
-    if (nbufs < RF_RECV_BUFS_MIN)
-        nbufs = RF_RECV_BUFS_MIN;
-    if (nbufs > RF_RECV_BUFS_MAX)
-        nbufs = RF_RECV_BUFS_MAX;
-    int ret = ring_init(&e->ring, e->window * RF_RING_OPS_PER_WINDOW, nbufs, RF_RECV_BUF_BYTES);
-    if (ret < 0)
-        return ret;
-    ring_describe(&e->ring, e->st->features, sizeof e->st->features);
-    pool_init(&e->pool);
-    /* Twice the window: a slot stays taken while its close drains. */
-    ret = conn_set_init(&e->cs, &e->ring, &xfer_conn_events, e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE, e->opt->connect_timeout_ms);
-    if (ret < 0)
-        return ret;
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
+    uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE;
+    /* A timer per connection, two per job, and the tick. */
+    int ret = tmr_heap_init(&e->timers, nconns + 2 * e->nslots + 1);
+    if (ret < 0)
+        return ret;
+    pool_init(&e->pool);
+    if ((ret = sink_env_init(&e->sinks, e->be)) < 0)
+        return ret;
+    if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms)) < 0)
+        return ret;
+    if ((ret = engine_inputs_init(e)) < 0)
+        return ret;
     e->xfers = calloc(e->nslots, sizeof *e->xfers);
     if (!e->xfers)
         return -ENOMEM;
@@ -494,126 +502,163 @@ static int engine_setup(struct engine *e)
         e->free_x = &e->xfers[i];
     }
     e->wait.next = e->wait.prev = &e->wait;
+    tmr_init(&e->tick_tmr, engine_on_tick);
     return 0;
-}
-
-static void engine_reap(struct engine *e)
-{
-    struct ring_cqe batch[RF_REAP_BATCH];
-    unsigned n;
-    /* Take the whole batch off the CQ first, then dispatch: handlers submit
-     * new SQEs, and each re-checks its slot's state since an earlier
-     * completion in the same batch may have closed it. */
-    while ((n = ring_reap(&e->ring, batch, RF_REAP_BATCH)) > 0) {
-        for (unsigned i = 0; i < n; i++)
-            engine_dispatch(e, &batch[i]);
-        if (n < RF_REAP_BATCH)
-            break;
-    }
-    conn_feed_starved(&e->cs);
 }
 
 static void engine_copy_counters(struct engine *e)
 {
-    e->st->enters = e->ring.enters;
-    e->st->sqes = e->ring.sqes;
-    e->st->cqes = e->ring.cqes;
-    e->st->enobufs = e->cs.enobufs;
-    e->st->connects = e->cs.connects;
-    e->st->reused = e->cs.reused;
+    struct rf_stats *st = e->st;
+    st->connects = e->cs.connects;
+    st->reused = e->cs.reused;
+    st->files_tmpfile = e->sinks.created_tmpfile;
+    st->files_named = e->sinks.created_named;
+    if (!e->be)
+        return;
+    st->enters = e->be->n.enters;
+    st->sqes = e->be->n.sqes;
+    st->cqes = e->be->n.cqes;
+    st->enobufs = e->be->n.enobufs;
 }
 
-int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
-                  rf_result_fn on_result, void *ctx, struct rf_stats *stats)
+/* Pull jobs while the window has room. */
+static void engine_pull(struct engine *e)
+{
+    while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window) {
+        struct rf_job job = { 0 };
+        int r = e->next_job(e->ctx, &job);
+        if (r == RF_JOB_READY) {
+            engine_start_job(e, &job);
+            continue;
+        }
+        if (r == RF_JOB_LATER) {
+            /* The front end ran dry: whatever input it paused is wanted now. */
+            engine_inputs_arm(e, true);
+            if (e->active > 0 || e->inputs_busy > 0)
+                break; /* asked again after the next result or input */
+        }
+        e->exhausted = true;
+        if (r < 0) {
+            e->fatal = r;
+            engine_stop_all(e);
+        }
+        break;
+    }
+}
+
+/* How long to wait, and for how many completions. */
+static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr)
+{
+    uint64_t next = tmr_next(&e->timers);
+    /* Never sleep for ever: a second at most, so a missed wake-up costs little. */
+    int64_t timeout = 1000000000;
+    if (next != UINT64_MAX)
+        timeout = next > e->now ? (int64_t)(next - e->now) : 0;
+    if (timeout > 1000000000)
+        timeout = 1000000000;
+    /* With many jobs in flight, wait for a batch of completions (for at
+     * most RF_BATCH_WAIT_US) instead of the first one: one enter then
+     * serves many jobs. With few, the first completion wakes us. */
+    unsigned n = e->requests / RF_BATCH_JOBS_PER_CQE;
+    if (n > RF_BATCH_MAX_CQES)
+        n = RF_BATCH_MAX_CQES;
+    if (n > 1 && timeout > (int64_t)RF_BATCH_WAIT_US * 1000)
+        timeout = (int64_t)RF_BATCH_WAIT_US * 1000;
+    *wait_nr = n ? n : 1;
+    return timeout;
+}
+
+int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt, rf_next_job_fn next_job,
+                    rf_result_fn on_result, void *ctx, struct rf_stats *stats)
 {
     struct engine eng, *e = &eng;
     memset(e, 0, sizeof *e);
     memset(stats, 0, sizeof *stats);
+    stats->window = window;
     e->opt = opt;
     e->next_job = next_job;
     e->on_result = on_result;
     e->ctx = ctx;
     e->st = stats;
-    e->window = rf_window_fit(opt->window);
-    stats->window = e->window;
+    e->be = be;
+    e->window = stats->window;
     snprintf(e->ua, sizeof e->ua, "%s", opt->user_agent ? opt->user_agent : "ringfetch/" RF_VERSION);
+    be_describe(be, stats->features, sizeof stats->features);
 
     int ret = engine_setup(e);
-    if (ret < 0)
+    if (ret < 0) {
+        stats->failed = "memory";
         goto out;
-
-    uint64_t tick_ns = (uint64_t)opt->tick_ms * 1000000u;
-    uint64_t next_tick = now_ns() + tick_ns;
+    }
     e->idle_ns = (uint64_t)opt->idle_timeout_ms * 1000000u;
+    e->now = tmr_now_ns();
+    if (opt->tick && opt->tick_ms)
+        tmr_arm(&e->timers, &e->tick_tmr, e->now + (uint64_t)opt->tick_ms * 1000000u);
+    engine_inputs_arm(e, false);
     for (;;) {
-        uint64_t now = e->now = now_ns();
+        e->now = tmr_now_ns();
         if (opt->stop && *opt->stop && !e->stopping)
             engine_stop_all(e);
-        while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window) {
-            struct rf_job job = { 0 };
-            int r = next_job(ctx, &job);
-            if (r == RF_JOB_READY) {
-                engine_start_job(e, &job);
-                continue;
-            }
-            if (r == RF_JOB_LATER && e->active > 0)
-                break; /* asked again next time round, after results came in */
-            e->exhausted = true;
-            if (r < 0) {
-                e->fatal = r;
-                engine_stop_all(e);
-            }
-            break;
-        }
+        engine_pull(e);
         engine_assign(e);
-        if (e->active == 0 && (e->exhausted || e->stopping))
+        if (e->active == 0 && e->inputs_busy == 0 && (e->exhausted || e->stopping))
             break;
 
-        uint64_t next = engine_expire(e, now);
-        if (opt->tick && tick_ns) {
-            if (now >= next_tick) {
-                engine_copy_counters(e);
-                opt->tick(ctx, stats);
-                next_tick = now + tick_ns;
-            }
-            if (next_tick < next)
-                next = next_tick;
-        }
-        /* Never sleep for ever: a second at most, so a missed wake-up costs little. */
-        int64_t timeout = 1000000000;
-        if (next != UINT64_MAX)
-            timeout = next > now ? (int64_t)(next - now) : 0;
-        if (timeout > 1000000000)
-            timeout = 1000000000;
-        /* With many jobs in flight, wait for a batch of completions (for at
-         * most RF_BATCH_WAIT_US) instead of the first one: one enter then
-         * serves many jobs. With few, the first completion wakes us. */
-        unsigned wait_nr = e->requests / RF_BATCH_JOBS_PER_CQE;
-        if (wait_nr > RF_BATCH_MAX_CQES)
-            wait_nr = RF_BATCH_MAX_CQES;
-        if (wait_nr > 1 && timeout > (int64_t)RF_BATCH_WAIT_US * 1000)
-            timeout = (int64_t)RF_BATCH_WAIT_US * 1000;
-        ret = ring_wait(&e->ring, wait_nr ? wait_nr : 1, timeout);
-        if (ret < 0 && ret != -ETIME && ret != -EINTR)
+        unsigned wait_nr;
+        int64_t timeout = engine_wait_plan(e, &wait_nr);
+        ret = be_wait(e->be, wait_nr, timeout);
+        if (ret < 0 && ret != -ETIME && ret != -EINTR) {
+            engine_fail_all(e, ret);
             goto out;
-        e->now = now_ns();
+        }
+        e->now = tmr_now_ns();
         engine_reap(e);
+        tmr_run(&e->timers, e->now);
     }
 
-    /* Close idle connections and let every close complete before the ring goes. */
+    /* Close idle connections and let every close complete before the backend goes. */
     conn_close_idle(&e->cs);
-    for (int spins = 0; e->cs.active > 0 && spins < 1000; spins++) {
-        ring_wait(&e->ring, 1, 10000000);
+    for (int spins = 0; (e->cs.active > 0 || e->inputs_busy > 0) && spins < 1000; spins++) {
+        be_wait(e->be, 1, 10000000);
         engine_reap(e);
     }
     ret = e->fatal ? e->fatal : e->stopping ? -EINTR : 0;
 out:
     engine_copy_counters(e);
-    if (ring_cq_overflowed(&e->ring))
-        fprintf(stderr, "ringfetch: internal: CQ overflowed (ring too small)\n");
+    if (e->be && be_overflowed(e->be))
+        fprintf(stderr, "ringfetch: internal: completion queue overflowed (sized too small)\n");
     conn_set_free(&e->cs);
     pool_free(&e->pool);
+    engine_inputs_free(e);
+    if (e->be)
+        be_destroy(e->be);
+    sink_env_free(&e->sinks);
+    tmr_heap_free(&e->timers);
     free(e->xfers);
-    ring_exit(&e->ring);
     return ret;
+}
+
+int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
+                  rf_result_fn on_result, void *ctx, struct rf_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    unsigned window = rf_window_fit(opt->window);
+    stats->window = window;
+    unsigned nbufs = window * RF_RECV_BUFS_PER_JOB;
+    if (nbufs < RF_RECV_BUFS_MIN)
+        nbufs = RF_RECV_BUFS_MIN;
+    if (nbufs > RF_RECV_BUFS_MAX)
+        nbufs = RF_RECV_BUFS_MAX;
+    struct be_config cfg = {
+        .inflight = window * RF_RING_OPS_PER_WINDOW,
+        .nbufs = nbufs,
+        .buf_bytes = RF_RECV_BUF_BYTES,
+    };
+    struct be *be;
+    int ret = be_uring_create(&be, &cfg);
+    if (ret < 0) {
+        stats->failed = "io_uring setup";
+        return ret;
+    }
+    return engine_run_with(be, window, opt, next_job, on_result, ctx, stats);
 }

@@ -74,6 +74,11 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
     case RF_E_BAD_URL:
         snprintf(buf, size, "bad URL");
         break;
+    case RF_E_CODING:
+        /* We send no TE header: chunked is the only coding a server may use. */
+        snprintf(buf, size, "invalid response: unsupported transfer coding '%s' (not requested)",
+                 res->detail ? res->detail : "?");
+        break;
     case RF_E_TOO_LARGE:
         if (res->http_status)
             snprintf(buf, size, "body larger than this item allows");

@@ -1,4 +1,10 @@
-/* The file sink (see sink.h): open, write at offsets, then rename or unlink. */
+/* The file sink (see sink.h): open, write at offsets, then put the file in
+ * place (link or rename) or discard it.
+ *
+ * Finishing is driven by sink_step(), called whenever nothing of the sink
+ * is in flight: it looks at what is true now (open? linked? a temporary
+ * exists?) and submits the next operation, so completions may come back in
+ * any order the kernel likes. */
 #include "engine/sink.h"
 
 #include <errno.h>
@@ -7,17 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
-#include "engine/ops.h"
+#include "engine/opkind.h"
+#include "io/ud.h"
+#include "util/mix64.h"
 
 /* Spans of one buffer per writev; more (tiny chunks) start another record. */
 #define SINK_IOV_MAX 8
-#define SINK_OPEN_FLAGS (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+/* Temporary names drawn before giving up on EEXIST (another process racing
+ * us with the same pid is the only way to get there more than once). */
+#define SINK_NAME_TRIES 8
+#define SINK_MODE 0644
 
 struct sink_wop {
+    uint32_t gen, idx;    /* slot in env->wops; ud carries both */
+    bool busy;
     struct sink *sink;
     struct sink_wop *next;
-    unsigned bid;
+    struct lbuf *buf;
     unsigned niov, first; /* iov[first..niov) still to write */
     uint64_t off;         /* file offset of iov[first] */
     struct iovec iov[SINK_IOV_MAX];
@@ -25,20 +39,93 @@ struct sink_wop {
 
 static uint64_t sink_ud(const struct sink *s, enum op_kind k)
 {
-    return (uint64_t)k << 56 | s->tag;
+    return s->ud | (uint64_t)k << 56;
 }
 
-struct sink *sink_of_wop(const struct sink_wop *wop)
+/* ---- the environment --------------------------------------------------------- */
+
+int sink_env_init(struct sink_env *env, struct be *be)
 {
-    return wop->sink;
+    memset(env, 0, sizeof *env);
+    env->be = be;
+    env->pid = (unsigned)getpid();
+    const char *off = getenv("RINGFETCH_SINK_DISABLE");
+    /* linkat of an O_TMPFILE inode goes through /proc/self/fd (AT_EMPTY_PATH
+     * would need CAP_DAC_READ_SEARCH). */
+    env->tmpfile_ok = !(off && strstr(off, "tmpfile")) && access("/proc/self/fd", X_OK) == 0;
+    return 0;
 }
 
-/* ---- write records ------------------------------------------------------- */
-
-static void sink_wop_drop(struct sink_wop *w, struct ring *r)
+void sink_env_free(struct sink_env *env)
 {
-    ring_buf_release(r, w->bid);
-    free(w);
+    for (uint32_t i = 0; i < env->nwops; i++)
+        free(env->wops[i]);
+    free(env->wops);
+    env->wops = NULL;
+    env->nwops = env->cap_wops = 0;
+    env->free_wops = NULL;
+}
+
+static uint64_t sink_dir_hash(const char *dir)
+{
+    uint64_t h = MIX64_GOLDEN;
+    for (const char *p = dir; *p; p++)
+        h = mix64(h ^ (unsigned char)*p);
+    return h | 1;
+}
+
+static bool sink_dir_refuses_tmpfile(const struct sink_env *env, const char *dir)
+{
+    uint64_t h = sink_dir_hash(dir);
+    for (size_t i = 0; i < sizeof env->no_tmpfile / sizeof env->no_tmpfile[0]; i++)
+        if (env->no_tmpfile[i] == h)
+            return true;
+    return false;
+}
+
+static void sink_dir_note_no_tmpfile(struct sink_env *env, const char *dir)
+{
+    size_t n = sizeof env->no_tmpfile / sizeof env->no_tmpfile[0];
+    env->no_tmpfile[env->no_tmpfile_next++ % n] = sink_dir_hash(dir);
+}
+
+/* ---- write records ------------------------------------------------------------- */
+
+static struct sink_wop *sink_wop_get(struct sink_env *env)
+{
+    struct sink_wop *w = env->free_wops;
+    if (w) {
+        env->free_wops = w->next;
+    } else {
+        if (env->nwops == env->cap_wops) {
+            uint32_t cap = env->cap_wops ? 2 * env->cap_wops : 64;
+            struct sink_wop **n = realloc(env->wops, cap * sizeof *n);
+            if (!n)
+                return NULL;
+            env->wops = n;
+            env->cap_wops = cap;
+        }
+        w = calloc(1, sizeof *w);
+        if (!w)
+            return NULL;
+        w->idx = env->nwops;
+        env->wops[env->nwops++] = w;
+    }
+    w->busy = true;
+    w->next = NULL;
+    w->niov = w->first = 0;
+    return w;
+}
+
+static void sink_wop_drop(struct sink_env *env, struct sink_wop *w)
+{
+    lbuf_put(w->buf);
+    w->buf = NULL;
+    w->busy = false;
+    w->sink = NULL;
+    w->gen = ud_gen_next(w->gen);
+    w->next = env->free_wops;
+    env->free_wops = w;
 }
 
 static void sink_enqueue(struct sink *s, struct sink_wop *w)
@@ -48,46 +135,70 @@ static void sink_enqueue(struct sink *s, struct sink_wop *w)
     s->queued_tail = &w->next;
 }
 
-static void sink_drop_queued(struct sink *s, struct ring *r)
+static void sink_drop_queued(struct sink *s)
 {
     while (s->queued) {
         struct sink_wop *w = s->queued;
         s->queued = w->next;
-        sink_wop_drop(w, r);
+        sink_wop_drop(s->env, w);
     }
     s->queued_tail = &s->queued;
 }
 
-static int sink_submit(struct sink *s, struct ring *r, struct sink_wop *w)
+static int sink_submit(struct sink *s, struct sink_wop *w)
 {
-    int ret = ring_writev(r, s->fd, w->iov + w->first, w->niov - w->first, w->off, 0,
-                          ops_ud_ptr(OP_FWRITE, w));
+    int ret = be_writev(s->env->be, s->fd, w->iov + w->first, w->niov - w->first, w->off,
+                        ud_pack(OP_F_WRITE, w->gen, w->idx));
     if (ret < 0)
         return ret;
     s->ops++;
     return 0;
 }
 
-static void sink_submit_queued(struct sink *s, struct ring *r)
+static void sink_submit_queued(struct sink *s)
 {
     while (s->queued && !s->err) {
         struct sink_wop *w = s->queued;
         s->queued = w->next;
         if (!s->queued)
             s->queued_tail = &s->queued;
-        if (sink_submit(s, r, w) < 0) {
+        if (sink_submit(s, w) < 0) {
             s->err = -EBUSY;
-            sink_wop_drop(w, r);
+            sink_wop_drop(s->env, w);
         }
     }
-    sink_drop_queued(s, r);
+    sink_drop_queued(s);
 }
 
-/* ---- opening ------------------------------------------------------------- */
+/* ---- opening ---------------------------------------------------------------------- */
 
-static int sink_submit_open(struct sink *s, struct ring *r)
+/* A fresh temporary name in the final name's directory. */
+static int sink_new_tmp(struct sink *s)
 {
-    int ret = ring_openat(r, s->part, SINK_OPEN_FLAGS, 0644, 0, sink_ud(s, OP_FOPEN));
+    struct sink_env *env = s->env;
+    size_t n = strlen(s->dir) + 48;
+    char *t = s->tmp ? s->tmp : malloc(n);
+    if (!t)
+        return -ENOMEM;
+    snprintf(t, n, "%s/.rf-%u-%u.tmp", s->dir, env->pid, ++env->seq);
+    s->tmp = t;
+    s->name_tries++;
+    return 0;
+}
+
+static int sink_submit_open(struct sink *s)
+{
+    struct sink_env *env = s->env;
+    int ret;
+    if (s->way == SINK_WAY_TMPFILE) {
+        ret = be_openat(env->be, AT_FDCWD, s->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, SINK_MODE,
+                        sink_ud(s, OP_F_OPEN));
+    } else {
+        if ((ret = sink_new_tmp(s)) < 0)
+            return ret;
+        ret = be_openat(env->be, AT_FDCWD, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        SINK_MODE, sink_ud(s, OP_F_OPEN));
+    }
     if (ret < 0)
         return ret;
     s->ops++;
@@ -95,47 +206,57 @@ static int sink_submit_open(struct sink *s, struct ring *r)
     return 0;
 }
 
-int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag)
+int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
-    s->tag = tag & ((1ull << 56) - 1);
+    s->env = env;
+    s->ud = ud & ~((uint64_t)0xff << 56);
     s->queued_tail = &s->queued;
     size_t n = strlen(path);
+    const char *slash = strrchr(path, '/');
+    size_t dn = slash ? (size_t)(slash - path) : 0;
     s->path = malloc(n + 1);
-    s->part = malloc(n + sizeof ".part");
-    if (!s->path || !s->part) {
+    s->dir = malloc(dn + 2);
+    if (!s->path || !s->dir) {
         sink_free(s);
         return -ENOMEM;
     }
     memcpy(s->path, path, n + 1);
-    memcpy(s->part, path, n);
-    memcpy(s->part + n, ".part", sizeof ".part");
-    int ret = sink_submit_open(s, r);
+    if (!slash) {
+        strcpy(s->dir, ".");
+    } else if (dn == 0) {
+        strcpy(s->dir, "/");
+    } else {
+        memcpy(s->dir, path, dn);
+        s->dir[dn] = '\0';
+    }
+    s->way = env->tmpfile_ok && !sink_dir_refuses_tmpfile(env, s->dir) ? SINK_WAY_TMPFILE : SINK_WAY_NAMED;
+    int ret = sink_submit_open(s);
     if (ret < 0)
         sink_free(s);
     return ret;
 }
 
-/* ---- spans ----------------------------------------------------------------- */
+/* ---- spans ------------------------------------------------------------------------ */
 
-int sink_add(struct sink *s, struct ring *r, unsigned bid, const char *at, size_t len)
+int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len)
 {
     if (s->err)
         return s->err;
     struct sink_wop *w = s->cur;
-    if (w && (w->bid != bid || w->niov == SINK_IOV_MAX)) {
-        sink_flush(s, r);
+    if (w && (w->buf != buf || w->niov == SINK_IOV_MAX)) {
+        sink_flush(s);
         w = NULL;
     }
     if (!w) {
-        w = calloc(1, sizeof *w);
+        w = sink_wop_get(s->env);
         if (!w)
             return s->err = -ENOMEM;
         w->sink = s;
-        w->bid = bid;
+        w->buf = buf;
         w->off = s->off;
-        ring_buf_hold(r, bid);
+        lbuf_hold(buf);
         s->cur = w;
     }
     w->iov[w->niov].iov_base = (void *)at;
@@ -145,80 +266,136 @@ int sink_add(struct sink *s, struct ring *r, unsigned bid, const char *at, size_
     return 0;
 }
 
-void sink_flush(struct sink *s, struct ring *r)
+void sink_flush(struct sink *s)
 {
     struct sink_wop *w = s->cur;
     if (!w)
         return;
     s->cur = NULL;
     if (s->err)
-        sink_wop_drop(w, r);
+        sink_wop_drop(s->env, w);
     else if (s->state != SINK_OPEN)
         sink_enqueue(s, w); /* until the open completes */
-    else if (sink_submit(s, r, w) < 0) {
+    else if (sink_submit(s, w) < 0) {
         s->err = -EBUSY;
-        sink_wop_drop(w, r);
+        sink_wop_drop(s->env, w);
     }
 }
 
-/* ---- finishing --------------------------------------------------------------- */
+/* ---- finishing ----------------------------------------------------------------------- */
 
-/* Nothing is in flight (state FINISHING): done, or clean up. */
-static void sink_settle(struct sink *s, struct ring *r)
+static bool sink_submitted(struct sink *s, int ret, unsigned ops)
 {
-    if (s->renamed) {
-        s->state = SINK_DONE;
-        return;
+    if (ret < 0) {
+        if (!s->err)
+            s->err = ret;
+        return false;
     }
-    /* Failure or discard: close what is open, remove what was created. */
-    sink_drop_queued(s, r);
-    s->state = SINK_FINISHING;
-    if (s->opened && ring_close(r, s->fd, 0, sink_ud(s, OP_FCLOSE)) == 0)
-        s->ops++;
-    s->opened = false;
-    if (s->created && ring_unlink(r, s->part, sink_ud(s, OP_FUNLINK)) == 0)
-        s->ops++;
-    s->created = false;
-    if (s->ops == 0)
-        s->state = SINK_DONE;
+    s->ops += ops;
+    return true;
 }
 
-/* Once the body is over and no write is left, close and rename. */
-static void sink_progress(struct sink *s, struct ring *r)
+/* Keep: put the complete file in place. Returns true when an op went out. */
+static bool sink_step_keep(struct sink *s)
 {
-    if (!s->finishing)
-        return;
-    if (s->state == SINK_IDLE) {
-        s->state = SINK_DONE;
-        return;
-    }
-    if (s->state != SINK_OPEN || s->ops > 0 || s->queued)
-        return;
-    s->state = SINK_FINISHING;
-    if (s->keep && !s->err && ring_reserve(r, 2) == 0) {
+    struct be *be = s->env->be;
+    if (s->way == SINK_WAY_NAMED) {
         /* Close first, then rename: a failed close (lost write-back) must not
          * leave a final name behind. */
-        ring_close(r, s->fd, RING_LINK, sink_ud(s, OP_FCLOSE));
-        ring_rename(r, s->part, s->path, 0, sink_ud(s, OP_FRENAME));
-        s->ops += 2;
-        return;
+        if (s->opened)
+            return sink_submitted(s, be_commit_rename(be, s->fd, s->tmp, s->path, sink_ud(s, OP_F_CLOSE),
+                                                      sink_ud(s, OP_F_RENAME)), 2);
+        return false;
     }
-    if (!s->err && s->keep)
-        s->err = -EBUSY;
-    sink_settle(s, r);
+    if (s->opened && !s->final_linked && !s->tmp_exists) {
+        /* Link the inode at its name (or, when that name is taken, at a
+         * temporary one); the close waits for the link's result, since a
+         * failed link must keep the descriptor, and with it the body (see
+         * be_linkat: a link chain would not hold the close back). */
+        if (s->link_eexist && (!s->tmp || s->link_to_tmp)) {
+            int ret = sink_new_tmp(s);
+            if (ret < 0)
+                return sink_submitted(s, ret, 0);
+        }
+        s->link_to_tmp = s->link_eexist;
+        snprintf(s->proc, sizeof s->proc, "/proc/self/fd/%d", s->fd);
+        return sink_submitted(s, be_linkat(be, AT_FDCWD, s->proc, AT_FDCWD, s->link_to_tmp ? s->tmp : s->path,
+                                           AT_SYMLINK_FOLLOW, sink_ud(s, OP_F_LINK)), 1);
+    }
+    if (s->opened)
+        return sink_submitted(s, be_close(be, s->fd, sink_ud(s, OP_F_CLOSE)), 1);
+    if (s->tmp_exists && !s->renamed)
+        return sink_submitted(s, be_rename(be, s->tmp, s->path, sink_ud(s, OP_F_RENAME)), 1);
+    return false;
 }
 
-void sink_finish(struct sink *s, struct ring *r, bool keep)
+/* Discard (or clean up after a failure): close, remove what we made. */
+static bool sink_step_discard(struct sink *s)
 {
-    sink_flush(s, r);
+    struct be *be = s->env->be;
+    if (s->opened) {
+        if (be_close(be, s->fd, sink_ud(s, OP_F_CLOSE)) == 0) {
+            s->ops++;
+            return true;
+        }
+        close(s->fd); /* nothing is in flight on it */
+        s->opened = false;
+    }
+    if (s->tmp_exists) {
+        s->tmp_exists = false;
+        if (be_unlink(be, s->tmp, sink_ud(s, OP_F_UNLINK)) == 0) {
+            s->ops++;
+            return true;
+        }
+        unlink(s->tmp);
+    }
+    if (s->final_linked && s->err) {
+        /* The inode was linked, then its close failed: the name must go. */
+        s->final_linked = false;
+        if (be_unlink(be, s->path, sink_ud(s, OP_F_UNLINK)) == 0) {
+            s->ops++;
+            return true;
+        }
+        unlink(s->path);
+    }
+    return false;
+}
+
+/* Nothing in flight: submit the next step of finishing, or be done. */
+static void sink_step(struct sink *s)
+{
+    if (!s->finishing || s->ops > 0 || s->queued)
+        return;
+    if (s->state == SINK_IDLE || s->state == SINK_DONE) {
+        s->state = SINK_DONE;
+        return;
+    }
+    s->state = SINK_FINISHING;
+    if (s->keep && !s->err && sink_step_keep(s))
+        return;
+    if (s->keep && !s->err) {
+        if (!s->opened && (s->final_linked || s->renamed)) {
+            s->state = SINK_DONE;
+            return;
+        }
+        s->err = -EIO; /* cannot happen: a kept file always ends linked or renamed */
+    }
+    if (sink_step_discard(s))
+        return;
+    s->state = SINK_DONE;
+}
+
+void sink_finish(struct sink *s, bool keep)
+{
+    sink_flush(s);
     s->finishing = true;
     s->keep = keep && !s->err;
     if (!s->keep)
-        sink_drop_queued(s, r);
-    sink_progress(s, r);
+        sink_drop_queued(s);
+    sink_step(s);
 }
 
-/* ---- completions --------------------------------------------------------------- */
+/* ---- completions ------------------------------------------------------------------------ */
 
 static enum sink_event sink_fail(struct sink *s, int err)
 {
@@ -228,11 +405,44 @@ static enum sink_event sink_fail(struct sink *s, int err)
     return SINK_EV_FAILED;
 }
 
-static enum sink_event sink_on_write(struct sink *s, struct ring *r, int res, struct sink_wop *w)
+/* O_TMPFILE refused here: this file system (or kernel) cannot do it. */
+static bool sink_tmpfile_refused(int res)
+{
+    return res == -EOPNOTSUPP || res == -EISDIR || res == -EINVAL;
+}
+
+static enum sink_event sink_on_open(struct sink *s, int res)
+{
+    if (res >= 0) {
+        s->fd = res;
+        s->opened = true;
+        s->tmp_exists = s->way == SINK_WAY_NAMED;
+        s->state = SINK_OPEN;
+        sink_submit_queued(s);
+        return SINK_EV_BUSY;
+    }
+    s->state = SINK_IDLE;
+    if (!s->finishing || s->keep) {
+        int ret = 1;
+        if (s->way == SINK_WAY_TMPFILE && sink_tmpfile_refused(res)) {
+            sink_dir_note_no_tmpfile(s->env, s->dir);
+            s->way = SINK_WAY_NAMED;
+            ret = sink_submit_open(s);
+        } else if (s->way == SINK_WAY_NAMED && res == -EEXIST && s->name_tries < SINK_NAME_TRIES) {
+            ret = sink_submit_open(s);
+        }
+        if (ret == 0)
+            return SINK_EV_BUSY;
+    }
+    sink_drop_queued(s);
+    return sink_fail(s, res);
+}
+
+static enum sink_event sink_on_write(struct sink *s, int res, struct sink_wop *w)
 {
     if (res <= 0) {
         /* 0 bytes for a non-empty write would otherwise loop for ever. */
-        sink_wop_drop(w, r);
+        sink_wop_drop(s->env, w);
         return sink_fail(s, res < 0 ? res : -EIO);
     }
     /* A short write is a success: the rest goes again at its offset. */
@@ -241,68 +451,125 @@ static enum sink_event sink_on_write(struct sink *s, struct ring *r, int res, st
     while (w->first < w->niov && left >= w->iov[w->first].iov_len)
         left -= w->iov[w->first++].iov_len;
     if (w->first == w->niov || s->err) {
-        sink_wop_drop(w, r);
+        sink_wop_drop(s->env, w);
         return SINK_EV_BUSY;
     }
     w->iov[w->first].iov_base = (char *)w->iov[w->first].iov_base + left;
     w->iov[w->first].iov_len -= left;
-    if (sink_submit(s, r, w) < 0) {
-        sink_wop_drop(w, r);
+    if (sink_submit(s, w) < 0) {
+        sink_wop_drop(s->env, w);
         return sink_fail(s, -EBUSY);
     }
     return SINK_EV_BUSY;
 }
 
-enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res, struct sink_wop *w)
+/* After a completion: with nothing in flight, take the next finishing
+ * step; say DONE once everything is over. */
+static enum sink_event sink_after(struct sink *s, enum sink_event ev)
+{
+    if (s->ops == 0 && s->finishing && s->state != SINK_DONE)
+        sink_step(s);
+    if (s->state != SINK_DONE)
+        return ev;
+    if (!s->err) {
+        if (s->way == SINK_WAY_TMPFILE)
+            s->env->created_tmpfile++;
+        else
+            s->env->created_named++;
+    }
+    return SINK_EV_DONE;
+}
+
+enum sink_event sink_complete(struct sink *s, unsigned kind, int res)
 {
     enum sink_event ev = SINK_EV_BUSY;
     s->ops--;
-    switch (kind) {
-    case OP_FOPEN:
-        if (res < 0) {
-            ev = sink_fail(s, res);
-            s->state = SINK_IDLE; /* nothing was created */
-            sink_drop_queued(s, r);
-            break;
-        }
-        s->opened = s->created = true;
-        s->fd = res;
-        s->state = SINK_OPEN;
-        sink_submit_queued(s, r);
+    switch ((enum op_kind)kind) {
+    case OP_F_OPEN:
+        ev = sink_on_open(s, res);
         break;
-    case OP_FWRITE:
-        ev = sink_on_write(s, r, res, w);
-        break;
-    case OP_FCLOSE:
-        s->opened = false; /* the descriptor is gone even when close reports an error */
-        if (res < 0)
-            ev = sink_fail(s, res);
-        break;
-    case OP_FRENAME:
+    case OP_F_LINK:
         if (res == 0) {
-            s->renamed = true;
-            s->created = false;
+            if (s->link_to_tmp)
+                s->tmp_exists = true;
+            else
+                s->final_linked = true;
+        } else if (res == -EEXIST) {
+            /* NAME is taken (by an old file or a link): link at a temporary
+             * name and rename over it; a taken temporary name draws another. */
+            if (s->link_to_tmp && s->name_tries >= SINK_NAME_TRIES)
+                ev = sink_fail(s, res);
+            s->link_eexist = true;
         } else if (res != -ECANCELED) {
             ev = sink_fail(s, res);
         }
         break;
-    case OP_FUNLINK:
-        break; /* best effort: nothing more can be done about a .part that stays */
+    case OP_F_CLOSE:
+        s->opened = false; /* the descriptor is gone even when close reports an error */
+        if (res < 0)
+            ev = sink_fail(s, res);
+        break;
+    case OP_F_RENAME:
+        if (res == 0) {
+            s->renamed = true;
+            s->tmp_exists = false;
+            s->env->replaced += s->way == SINK_WAY_TMPFILE;
+        } else if (res != -ECANCELED) {
+            ev = sink_fail(s, res);
+        }
+        break;
+    case OP_F_UNLINK:
+        break; /* best effort: nothing more can be done about a name that stays */
     default:
         break;
     }
-    if (s->ops == 0 && s->state == SINK_FINISHING)
-        sink_settle(s, r);
-    else
-        sink_progress(s, r);
-    if (s->state == SINK_DONE)
-        return SINK_EV_DONE;
-    return ev;
+    return sink_after(s, ev);
+}
+
+enum sink_event sink_complete_write(struct sink_env *env, const struct be_cqe *cqe, struct sink **which)
+{
+    uint32_t idx = ud_idx(cqe->ud);
+    struct sink_wop *w = idx < env->nwops ? env->wops[idx] : NULL;
+    *which = NULL;
+    if (!w || !w->busy || w->gen != ud_gen(cqe->ud))
+        return SINK_EV_BUSY; /* stale: never happens unless we have a bug */
+    struct sink *s = w->sink;
+    *which = s;
+    s->ops--;
+    return sink_after(s, sink_on_write(s, cqe->res, w));
+}
+
+void sink_abandon(struct sink *s)
+{
+    if (s->cur) {
+        sink_wop_drop(s->env, s->cur);
+        s->cur = NULL;
+    }
+    sink_drop_queued(s);
+    /* Write records in flight belong to a backend that is gone: release
+     * their buffers too, since nothing will complete them. */
+    for (uint32_t i = 0; i < s->env->nwops; i++) {
+        struct sink_wop *w = s->env->wops[i];
+        if (w->busy && w->sink == s)
+            sink_wop_drop(s->env, w);
+    }
+    if (s->opened)
+        close(s->fd);
+    if (s->tmp_exists)
+        unlink(s->tmp);
+    if (s->final_linked && !s->renamed && s->opened)
+        unlink(s->path);
+    s->opened = s->tmp_exists = false;
+    s->ops = 0;
+    s->state = SINK_DONE;
+    if (!s->err)
+        s->err = -ECANCELED;
 }
 
 void sink_free(struct sink *s)
 {
     free(s->path);
-    free(s->part);
-    s->path = s->part = NULL;
+    free(s->dir);
+    free(s->tmp);
+    s->path = s->dir = s->tmp = NULL;
 }

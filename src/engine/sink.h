@@ -1,76 +1,121 @@
-/* One output file: NAME.part is opened, body spans are written at explicit
- * offsets, and at the end the file is closed and renamed to NAME (complete
- * and valid) or closed and unlinked (anything else). A final name is never
- * a truncated file.
+/* One output file, written so that its final name only ever holds a
+ * complete body, and never through a link someone else put there.
  *
- * The file opens when the response's headers say 2xx, and spans are written
- * as they arrive (queued until the open completes), so a 1 GB body never
- * sits in memory. The close and the rename go out linked, in one submission.
+ * Two ways of creating it, chosen per destination at run time:
  *
- * Body spans point into provided recv buffers; the sink holds a reference on
- * a buffer while a write of it is queued or in flight (one writev per
- * buffer), so no body byte is copied.
+ *   tmpfile  open(DIR, O_TMPFILE) -> writes -> linkat(/proc/self/fd/N, NAME)
+ *            -> close. The body lives in an unnamed inode until it is
+ *            complete, so a failure (or a kill, even SIGKILL) leaves
+ *            nothing, and the directory is touched once. linkat never
+ *            replaces: when NAME exists (a file, a link, anything) the
+ *            inode is linked under a temporary name and renamed over it.
+ *   named    open(TMP, O_CREAT|O_EXCL|O_NOFOLLOW) -> writes -> close ->
+ *            rename(TMP, NAME), unlink(TMP) on failure. For file systems
+ *            without O_TMPFILE (and when forced: RINGFETCH_SINK_DISABLE=tmpfile).
  *
- * Ownership: the file is closed only through the ring, and only after every
- * write on it has completed; the owner keeps the sink until sink_complete
- * says SINK_EV_DONE.
+ * TMP is ".rf-PID-SEQ.tmp" in NAME's directory: created exclusively, so
+ * it can never be someone else's file (another name is drawn on EEXIST),
+ * and short, so any legal NAME works. rename() replaces a link at NAME
+ * rather than following it.
+ *
+ * The file opens when the response's headers say 2xx, and body spans are
+ * written at their offsets as they arrive (queued until the open
+ * completes), so a 1 GB body never sits in memory. Spans point into lent
+ * buffers; the sink holds a reference on a buffer while a write of it is
+ * queued or in flight (one writev per buffer), so no body byte is copied.
+ *
+ * Ownership: the descriptor is closed only through the backend, after
+ * every write on it has completed; the owner keeps the sink until
+ * sink_complete says SINK_EV_DONE.
  */
-#ifndef RF_SINK_H
-#define RF_SINK_H
+#ifndef RF_ENGINE_SINK_H
+#define RF_ENGINE_SINK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/ring.h"
+#include "io/backend.h"
 
 enum sink_state {
     SINK_IDLE,      /* nothing open */
     SINK_OPENING,   /* open in flight, spans queue up */
     SINK_OPEN,      /* writing */
-    SINK_FINISHING, /* close/rename/unlink in flight */
+    SINK_FINISHING, /* link/close/rename/unlink in flight */
     SINK_DONE,
 };
 
-/* sink_complete results */
+enum sink_way { SINK_WAY_TMPFILE, SINK_WAY_NAMED };
+
+/* sink_complete's answers */
 enum sink_event {
-    SINK_EV_BUSY = 0,   /* nothing for the owner to do */
-    SINK_EV_FAILED = 1, /* a file op failed just now (s->err); stop feeding, then sink_finish */
-    SINK_EV_DONE = 2,   /* all ops ended; s->err is the outcome (0 = renamed into place) */
+    SINK_EV_BUSY,   /* nothing for the owner to do */
+    SINK_EV_FAILED, /* a file op failed just now (s->err); stop feeding, then sink_finish */
+    SINK_EV_DONE,   /* all ops ended; s->err is the outcome (0 = the final name is in place) */
 };
 
 struct sink_wop;
 
+/* What every sink of a run shares. */
+struct sink_env {
+    struct be *be;
+    bool tmpfile_ok;          /* O_TMPFILE worth trying (not disabled, /proc/self/fd there) */
+    uint64_t no_tmpfile[8];   /* hashes of directories where O_TMPFILE was refused */
+    unsigned no_tmpfile_next;
+    unsigned pid;
+    uint32_t seq;             /* for temporary names */
+    struct sink_wop **wops;   /* write records, by index (generation-checked) */
+    uint32_t nwops, cap_wops;
+    struct sink_wop *free_wops;
+    uint64_t created_tmpfile, created_named, replaced; /* counters, for --stats */
+};
+
 struct sink {
     enum sink_state state;
+    enum sink_way way;
     int fd;
-    bool opened;             /* the file is open */
-    bool created;            /* NAME.part exists */
-    bool renamed;            /* NAME is in place */
+    bool opened;             /* fd is open */
+    bool tmp_exists;         /* a file we made is at tmp */
+    bool final_linked;       /* we linked the inode at path ourselves */
+    bool link_eexist;        /* path existed: link at tmp, then rename */
+    bool link_to_tmp;        /* the link in flight targets tmp */
+    bool renamed;            /* tmp was renamed to path */
     bool finishing;          /* sink_finish was called */
-    bool keep;               /* at finish: rename (true) or unlink (false) */
+    bool keep;               /* at finish: put it in place (true) or discard */
+    unsigned name_tries;     /* temporary names drawn */
     int err;                 /* first error, -errno */
     unsigned ops;            /* file ops in flight */
     uint64_t off;            /* bytes accepted so far: the next span's offset */
-    uint64_t tag;            /* user_data for open/close/rename/unlink, minus the kind */
+    uint64_t ud;             /* ud_pack(0, gen, idx) of the owner; kinds are added */
+    struct sink_env *env;
     char *path;              /* final name (owned) */
-    char *part;              /* temporary name (owned) */
-    struct sink_wop *cur;    /* collecting spans of the current recv buffer */
+    char *dir;               /* its directory (owned) */
+    char *tmp;               /* temporary name (owned), or NULL */
+    char proc[32];           /* "/proc/self/fd/N" for linkat */
+    struct sink_wop *cur;    /* collecting spans of the current buffer */
     struct sink_wop *queued; /* not yet submitted (FIFO) */
     struct sink_wop **queued_tail;
 };
 
-/* Start a file at path (via path.part). tag is ops_ud(0, gen, idx) of the owner. */
-int sink_open(struct sink *s, struct ring *r, const char *path, uint64_t tag);
-/* Append a body span lying in recv buffer bid. Returns 0 or s->err. */
-int sink_add(struct sink *s, struct ring *r, unsigned bid, const char *at, size_t len);
-/* The current recv buffer is done: submit (or queue) what was collected from it. */
-void sink_flush(struct sink *s, struct ring *r);
+/* Per run. Returns 0 or -ENOMEM. */
+int sink_env_init(struct sink_env *env, struct be *be);
+void sink_env_free(struct sink_env *env);
+
+/* Start a file at path. ud is ud_pack(0, gen, idx) of the owner. Returns 0
+ * or -errno (then nothing was started). */
+int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud);
+/* Append a body span lying in buf. Returns 0 or s->err. */
+int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len);
+/* The current buffer is done: submit (or queue) what was collected from it. */
+void sink_flush(struct sink *s);
 /* The body is over: keep (complete and valid) or discard. Call once. */
-void sink_finish(struct sink *s, struct ring *r, bool keep);
-/* A completion for this sink (kind from ops.h; wop for writes). */
-enum sink_event sink_complete(struct sink *s, struct ring *r, int kind, int res, struct sink_wop *wop);
-/* The sink owning a write record (for dispatching OP_FWRITE). */
-struct sink *sink_of_wop(const struct sink_wop *wop);
+void sink_finish(struct sink *s, bool keep);
+/* A completion of a file op of this sink (kind OP_F_*, not OP_F_WRITE). */
+enum sink_event sink_complete(struct sink *s, unsigned kind, int res);
+/* A write completion: the sink it belongs to (NULL when stale) and its event. */
+enum sink_event sink_complete_write(struct sink_env *env, const struct be_cqe *cqe, struct sink **which);
+/* The backend is gone: close and remove synchronously whatever is left,
+ * drop buffer references. For a run that cannot go on. */
+void sink_abandon(struct sink *s);
 /* Release memory; only when state is IDLE or DONE. */
 void sink_free(struct sink *s);
 

@@ -27,8 +27,6 @@
  * connection keeps a malloc'd copy of just the bytes it sends. */
 #define RF_REQUEST_BUF_BYTES         8192
 
-/* SQ entries; the CQ is sized from the operations in flight (below). */
-#define RF_RING_SQ_ENTRIES           1024
 /* Operations that can be in flight per unit of window, which sizes the CQ:
  * a request holds socket/connect (or send) and recv, and the file of the
  * request before it up to RF_RECV_BUFS_PER_JOB writes, then close + rename. */
@@ -55,6 +53,10 @@
 #define RF_BATCH_JOBS_PER_CQE        2
 #define RF_BATCH_MAX_CQES            64
 #define RF_BATCH_WAIT_US             1000
+
+/* One read of a front end's input (a URL list): 64 KiB is a thousand
+ * typical URLs per read, and the buffer exists once per input. */
+#define RF_INPUT_BUF_BYTES           65536
 
 /* How many completions one reap takes before dispatching. */
 #define RF_REAP_BATCH                256

@@ -25,6 +25,7 @@
 #include "http/response.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "ringfetch/engine.h"
@@ -80,9 +81,82 @@ static int resp_on_span(llhttp_t *p, const char *at, size_t len)
     return resp_count(r, len);
 }
 
+static int resp_on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct resp *r = resp_of(p);
+    /* Keep the name (lower-cased) only as far as we need to recognise it. */
+    for (size_t i = 0; i < len && r->field_len <= RESP_FIELD_NAME_MAX; i++) {
+        if (r->field_len < RESP_FIELD_NAME_MAX) {
+            char c = at[i];
+            r->field[r->field_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        r->field_len++;
+    }
+    return resp_on_span(p, at, len);
+}
+
 static int resp_on_header_field_complete(llhttp_t *p)
 {
-    return resp_count(resp_of(p), RESP_FIELD_LINE_OVERHEAD) ? -1 : 0;
+    struct resp *r = resp_of(p);
+    static const char te[] = "transfer-encoding";
+    r->in_te = r->field_len == sizeof te - 1 && memcmp(r->field, te, sizeof te - 1) == 0;
+    r->field_len = 0;
+    r->te_token_len = 0;
+    r->te_in_params = false;
+    return resp_count(r, RESP_FIELD_LINE_OVERHEAD) ? -1 : 0;
+}
+
+/* One coding of a Transfer-Encoding value has been read: anything but
+ * chunked is refused (see resp_feed in response.h). */
+static int resp_te_token_end(struct resp *r)
+{
+    static const char chunked[] = "chunked";
+    size_t n = r->te_token_len;
+    if (n == 0)
+        return 0;
+    r->te_token_len = 0;
+    if (n == sizeof chunked - 1 && memcmp(r->te_token, chunked, n) == 0)
+        return 0;
+    if (n >= RESP_CODING_MAX)
+        n = RESP_CODING_MAX - 1;
+    memcpy(r->bad_coding, r->te_token, n);
+    r->bad_coding[n] = '\0';
+    return resp_fail(r, RF_E_CODING, "unsupported transfer coding");
+}
+
+static int resp_on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct resp *r = resp_of(p);
+    if (r->in_te && r->error == 0) {
+        /* Split the value into its codings: "gzip, chunked", "chunked;q=1"
+         * (a coding's parameters, after ';', are skipped to the next ','). */
+        for (size_t i = 0; i < len; i++) {
+            char c = at[i];
+            if (c == ',') {
+                r->te_in_params = false;
+                if (resp_te_token_end(r))
+                    return HPE_USER;
+            } else if (r->te_in_params) {
+                continue;
+            } else if (c == ';' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                r->te_in_params = c == ';';
+                if (resp_te_token_end(r))
+                    return HPE_USER;
+            } else if (r->te_token_len < RESP_CODING_MAX) {
+                r->te_token[r->te_token_len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+        }
+    }
+    return resp_on_span(p, at, len);
+}
+
+static int resp_on_header_value_complete(llhttp_t *p)
+{
+    struct resp *r = resp_of(p);
+    if (r->in_te && resp_te_token_end(r))
+        return -1;
+    r->in_te = false;
+    return 0;
 }
 
 static bool resp_status_has_no_body(int status)
@@ -160,9 +234,10 @@ void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_
     r->settings.on_message_begin = resp_on_message_begin;
     r->settings.on_version = resp_on_span;
     r->settings.on_status = resp_on_span;
-    r->settings.on_header_field = resp_on_span;
-    r->settings.on_header_value = resp_on_span;
+    r->settings.on_header_field = resp_on_header_field;
+    r->settings.on_header_value = resp_on_header_value;
     r->settings.on_header_field_complete = resp_on_header_field_complete;
+    r->settings.on_header_value_complete = resp_on_header_value_complete;
     r->settings.on_headers_complete = resp_on_headers_complete;
     r->settings.on_body = resp_on_body;
     r->settings.on_message_complete = resp_on_message_complete;
@@ -174,14 +249,14 @@ void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_
     r->on_body = on_body;
 }
 
-static int resp_set_failed(struct resp *r, int err, const char *reason)
+static enum resp_rc resp_set_failed(struct resp *r, int err, const char *reason)
 {
     resp_fail(r, err, reason);
     r->state = RESP_FAILED;
-    return r->error;
+    return RESP_ERROR;
 }
 
-int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used)
+enum resp_rc resp_feed(struct resp *r, const char *buf, size_t len, size_t *used)
 {
     llhttp_errno_t e;
 
@@ -189,7 +264,7 @@ int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used)
     if (r->state == RESP_COMPLETE)
         return RESP_DONE;
     if (r->state == RESP_FAILED)
-        return r->error;
+        return RESP_ERROR;
     if (len == 0)
         return RESP_MORE;
 
@@ -219,13 +294,13 @@ int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used)
     return RESP_MORE;
 }
 
-int resp_eof(struct resp *r)
+enum resp_rc resp_eof(struct resp *r)
 {
     switch (r->state) {
     case RESP_COMPLETE:
         return RESP_DONE;
     case RESP_FAILED:
-        return r->error;
+        return RESP_ERROR;
     case RESP_HEADERS:
         if (r->bytes_fed == 0)
             return resp_set_failed(r, RF_E_EMPTY_REPLY, "connection closed without a response");

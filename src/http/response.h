@@ -20,10 +20,19 @@
 
 enum resp_state { RESP_HEADERS, RESP_BODY, RESP_COMPLETE, RESP_FAILED };
 
-/* resp_feed / resp_eof results (errors are negative enum rf_err values from
- * ringfetch/engine.h, or a negative errno returned by a callback). */
-#define RESP_MORE 0 /* need more bytes */
-#define RESP_DONE 1 /* message complete */
+/* What resp_feed and resp_eof say. */
+enum resp_rc {
+    RESP_MORE,  /* need more bytes */
+    RESP_DONE,  /* the message is complete */
+    RESP_ERROR, /* the response failed: r->error (a negative enum rf_err from
+                   ringfetch/engine.h, or the negative errno a callback
+                   returned) and r->reason say why */
+};
+
+/* Longest transfer-coding name kept for the error message. */
+#define RESP_CODING_MAX 32
+/* Longest header field name we need to recognise ("transfer-encoding"). */
+#define RESP_FIELD_NAME_MAX 24
 
 struct resp;
 /* Called once when the final (non-1xx) header section is complete. Return 0
@@ -46,10 +55,17 @@ struct resp {
     uint64_t body_bytes;     /* body bytes passed to on_body so far */
     uint64_t bytes_fed;      /* all bytes fed so far */
     uint32_t header_bytes;   /* size of the header section(s) seen so far */
-    int error;               /* at RESP_FAILED: the negative code returned */
+    int error;               /* at RESP_FAILED: the negative code */
     const char *reason;      /* at RESP_FAILED: words for the error (llhttp's reason,
                                 or a static string of ours); NULL otherwise */
+    char bad_coding[RESP_CODING_MAX]; /* at RF_E_CODING: the transfer coding refused */
     uint64_t fed_before;     /* private: bytes fed before the current buffer */
+    char field[RESP_FIELD_NAME_MAX]; /* private: the header name being read, lower-cased */
+    uint8_t field_len;       /* private; RESP_FIELD_NAME_MAX + 1 when too long to matter */
+    bool in_te;              /* private: the value being read is Transfer-Encoding's */
+    char te_token[RESP_CODING_MAX]; /* private: the coding being read in that value */
+    uint8_t te_token_len;
+    bool te_in_params;       /* private: past a ';' in that value */
     const char *cur_buf;     /* private: the buffer being fed */
     void *ctx;
     resp_headers_fn on_headers;
@@ -62,16 +78,24 @@ void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_
 /* Feed len bytes. Returns RESP_MORE when all were consumed and the message
  * is not complete, RESP_DONE when the message completed (*used = bytes of
  * buf that belonged to it; the rest is surplus the caller must not treat as
- * part of this response), or a negative error: RF_E_PROTOCOL (r->reason
- * says why), RF_E_TOO_LARGE (headers over RF_MAX_HEADER_BYTES), or what a
- * callback returned. After RESP_DONE or an error, further calls return the
- * same result without parsing. */
-int resp_feed(struct resp *r, const char *buf, size_t len, size_t *used);
+ * part of this response), or RESP_ERROR with r->error: RF_E_PROTOCOL
+ * (r->reason says why), RF_E_TOO_LARGE (headers over RF_MAX_HEADER_BYTES),
+ * RF_E_CODING (a transfer coding other than chunked, named in
+ * r->bad_coding: we never ask for one, see below), or what a callback
+ * returned. After RESP_DONE or RESP_ERROR, further calls return the same
+ * result without parsing.
+ *
+ * Transfer codings: we send no TE header, so a server may only use chunked
+ * (RFC 9112 6.1); a body in any other coding (gzip, deflate, ...) would be
+ * saved still encoded, so it is refused with the coding's name rather than
+ * decoded behind the user's back. */
+enum resp_rc resp_feed(struct resp *r, const char *buf, size_t len, size_t *used);
 
 /* The peer closed the connection. Returns RESP_DONE when the body was
  * delimited by the close and is complete (or the message was already
- * complete), RF_E_EMPTY_REPLY when no byte was ever fed, RF_E_TRUNCATED
- * when the message was cut short (headers or body incomplete). */
-int resp_eof(struct resp *r);
+ * complete), else RESP_ERROR with r->error RF_E_EMPTY_REPLY when no byte
+ * was ever fed, or RF_E_TRUNCATED when the message was cut short (headers
+ * or body incomplete; r->reason says which). */
+enum resp_rc resp_eof(struct resp *r);
 
 #endif

@@ -243,14 +243,18 @@ def existing_file_survives_a_failed_download():
 
 
 @rftest.test
-def stale_part_file_is_not_left_behind():
+def a_users_own_part_file_is_left_alone():
+    # NAME.part is the user's file, not ours: it is neither used, nor
+    # overwritten, nor removed (issue 9 item 1).
     dest = rftest.tempdir()
     with open(os.path.join(dest, 'a.part'), 'wb') as f:
         f.write(b'x' * 100000)
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', dest, srv.url('/a'))
     assert r.rc == 0, r.why()
-    assert rftest.leftovers(dest) == ['a'] and open(os.path.join(dest, 'a'), 'rb').read() == b'hello'
+    assert rftest.leftovers(dest) == ['a', 'a.part'], rftest.leftovers(dest)
+    assert open(os.path.join(dest, 'a'), 'rb').read() == b'hello'
+    assert open(os.path.join(dest, 'a.part'), 'rb').read() == b'x' * 100000
 
 
 @rftest.test

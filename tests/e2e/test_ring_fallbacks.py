@@ -101,7 +101,8 @@ def without_registered_ring_fd_downloads_correctly():
 @rftest.test
 def with_every_fallback_at_once_downloads_correctly():
     st = fetch_with('defer_taskrun,buf_ring,socket_op,cancel_fd,registered_ring_fd')
-    assert st['features'].split() == ['coop_taskrun', 'provide_buffers', 'socket_syscall'], st['features']
+    assert st['features'].split() == ['coop_taskrun', 'provide_buffers', 'socket_syscall', 'cancel_shutdown'], \
+        st['features']
 
 
 if __name__ == '__main__':

@@ -42,7 +42,7 @@ struct run {
     unsigned char body[BODY_KEEP];
     size_t body_len;        /* bytes kept */
     uint64_t body_total;    /* bytes seen */
-    int outcome;            /* last resp_feed / resp_eof result */
+    int outcome;            /* last resp_feed / resp_eof result (enum resp_rc) */
     size_t end;             /* offset in the whole input where the message ended */
 };
 
@@ -93,7 +93,7 @@ static void feed(struct run *run, const uint8_t *data, size_t size, const size_t
         run->piece = piece;
         run->piece_len = n;
         size_t used = 12345;
-        int rc = resp_feed(&run->r, piece, n, &used);
+        enum resp_rc rc = resp_feed(&run->r, piece, n, &used);
         CHECK(used <= n);
         if (rc == RESP_MORE) {
             CHECK(used == n);
@@ -102,7 +102,7 @@ static void feed(struct run *run, const uint8_t *data, size_t size, const size_t
             run->complete = true;
             run->end = pos + used;
         } else {
-            CHECK(rc < 0 && run->r.state == RESP_FAILED && run->r.error == rc);
+            CHECK(rc == RESP_ERROR && run->r.state == RESP_FAILED && run->r.error < 0);
             CHECK(run->r.reason != NULL);
         }
         run->outcome = rc;
@@ -118,15 +118,16 @@ static void feed(struct run *run, const uint8_t *data, size_t size, const size_t
         pos = stop;
     }
     if (run->outcome == RESP_MORE) {
-        int rc = resp_eof(&run->r);
-        CHECK(rc == RESP_DONE || rc < 0);
+        enum resp_rc rc = resp_eof(&run->r);
+        CHECK(rc == RESP_DONE || rc == RESP_ERROR);
         if (rc == RESP_DONE) {
             CHECK(run->r.state == RESP_COMPLETE);
             run->end = size;
         } else {
+            int err = run->r.error;
             CHECK(run->r.state == RESP_FAILED && run->r.reason != NULL);
-            CHECK(rc == RF_E_TRUNCATED || rc == RF_E_EMPTY_REPLY || rc == RF_E_PROTOCOL ||
-                  rc == RF_E_TOO_LARGE);
+            CHECK(err == RF_E_TRUNCATED || err == RF_E_EMPTY_REPLY || err == RF_E_PROTOCOL ||
+                  err == RF_E_TOO_LARGE || err == RF_E_CODING);
         }
         run->outcome = rc;
     }
@@ -168,6 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (len < RF_MAX_HEADER_BYTES) {
         CHECK(whole.outcome == split.outcome);
+        CHECK(whole.r.error == split.r.error);
         CHECK(whole.end == split.end);
         CHECK(whole.body_total == split.body_total);
         CHECK(whole.body_len == split.body_len && memcmp(whole.body, split.body, whole.body_len) == 0);

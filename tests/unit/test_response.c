@@ -52,15 +52,30 @@ static void start(struct resp *r, struct sink *s)
     resp_init(r, s, sink_headers, sink_body);
 }
 
+/* resp_feed and resp_eof as one code: RESP_MORE, RESP_DONE, or the
+ * negative error when they said RESP_ERROR. */
+static int feed_code(struct resp *r, const char *buf, size_t len, size_t *used)
+{
+    enum resp_rc rc = resp_feed(r, buf, len, used);
+    return rc == RESP_ERROR ? r->error : (int)rc;
+}
+
+static int eof_code(struct resp *r)
+{
+    enum resp_rc rc = resp_eof(r);
+    return rc == RESP_ERROR ? r->error : (int)rc;
+}
+
 /* Feed str in pieces of step bytes; returns the first non-MORE result (or
- * MORE) and the offset where the message ended in *end. */
+ * MORE; errors as their negative code) and the offset where the message
+ * ended in *end. */
 static int feed_steps(struct resp *r, const char *str, size_t n, size_t step, size_t *end)
 {
     size_t off = 0;
     *end = 0;
     while (off < n) {
         size_t k = n - off < step ? n - off : step, used = 0;
-        int rc = resp_feed(r, str + off, k, &used);
+        int rc = feed_code(r, str + off, k, &used);
         if (rc != RESP_MORE) {
             *end = off + used;
             return rc;
@@ -131,7 +146,7 @@ static void test_surplus_after_content_length_response_is_reported_via_used(void
     size_t used;
 
     start(&r, &s);
-    assert_int_equal(resp_feed(&r, in, strlen(in), &used), RESP_DONE);
+    assert_int_equal(feed_code(&r, in, strlen(in), &used), RESP_DONE);
     assert_int_equal(used, first);
     /* The second response never reached on_body. */
     assert_int_equal(s.len, 3);
@@ -140,7 +155,7 @@ static void test_surplus_after_content_length_response_is_reported_via_used(void
     /* The surplus is a complete response of its own. */
     start(&r, &s);
     size_t used2;
-    assert_int_equal(resp_feed(&r, in + used, strlen(in) - used, &used2), RESP_DONE);
+    assert_int_equal(feed_code(&r, in + used, strlen(in) - used, &used2), RESP_DONE);
     assert_int_equal(used + used2, strlen(in));
     assert_int_equal(s.len, 1);
     assert_int_equal(s.body[0], 'X');
@@ -197,13 +212,13 @@ static void test_body_to_eof_completes_at_eof_without_keep_alive(void **state)
     start(&r, &s);
     assert_int_equal(feed_all(&r, in, &end), RESP_MORE);
     assert_int_equal(r.state, RESP_BODY);
-    assert_int_equal(resp_eof(&r), RESP_DONE);
+    assert_int_equal(eof_code(&r), RESP_DONE);
     assert_int_equal(r.state, RESP_COMPLETE);
     assert_false(r.keep_alive);
     assert_int_equal(s.len, 9);
     assert_memory_equal(s.body, "all of it", 9);
     /* asking again changes nothing */
-    assert_int_equal(resp_eof(&r), RESP_DONE);
+    assert_int_equal(eof_code(&r), RESP_DONE);
 }
 
 static void test_eof_after_complete_message_is_done(void **state)
@@ -215,7 +230,7 @@ static void test_eof_after_complete_message_is_done(void **state)
 
     start(&r, &s);
     assert_int_equal(feed_all(&r, "HTTP/1.1 204 No Content\r\n\r\n", &end), RESP_DONE);
-    assert_int_equal(resp_eof(&r), RESP_DONE);
+    assert_int_equal(eof_code(&r), RESP_DONE);
 }
 
 static void test_status_204_with_content_length_has_no_body(void **state)
@@ -292,7 +307,7 @@ static void test_content_length_body_shorter_then_eof_is_truncated(void **state)
     start(&r, &s);
     assert_int_equal(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", &end),
                      RESP_MORE);
-    assert_int_equal(resp_eof(&r), RF_E_TRUNCATED);
+    assert_int_equal(eof_code(&r), RF_E_TRUNCATED);
     assert_int_equal(r.state, RESP_FAILED);
     assert_int_equal(r.error, RF_E_TRUNCATED);
     assert_non_null(r.reason);
@@ -309,7 +324,7 @@ static void test_chunked_body_without_last_chunk_then_eof_is_truncated(void **st
     start(&r, &s);
     assert_int_equal(feed_all(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                                   "5\r\nhello\r\n", &end), RESP_MORE);
-    assert_int_equal(resp_eof(&r), RF_E_TRUNCATED);
+    assert_int_equal(eof_code(&r), RF_E_TRUNCATED);
 }
 
 static void test_eof_in_headers_is_truncated(void **state)
@@ -321,7 +336,7 @@ static void test_eof_in_headers_is_truncated(void **state)
 
     start(&r, &s);
     assert_int_equal(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Le", &end), RESP_MORE);
-    assert_int_equal(resp_eof(&r), RF_E_TRUNCATED);
+    assert_int_equal(eof_code(&r), RF_E_TRUNCATED);
     assert_int_equal(s.headers_calls, 0);
 }
 
@@ -333,9 +348,9 @@ static void test_eof_without_any_byte_is_empty_reply(void **state)
     size_t used = 99;
 
     start(&r, &s);
-    assert_int_equal(resp_feed(&r, "", 0, &used), RESP_MORE); /* nothing fed */
+    assert_int_equal(feed_code(&r, "", 0, &used), RESP_MORE); /* nothing fed */
     assert_int_equal(used, 0);
-    assert_int_equal(resp_eof(&r), RF_E_EMPTY_REPLY);
+    assert_int_equal(eof_code(&r), RF_E_EMPTY_REPLY);
     assert_int_equal(r.error, RF_E_EMPTY_REPLY);
 }
 
@@ -395,7 +410,7 @@ static void test_100_continue_alone_then_eof_is_truncated(void **state)
     assert_int_equal(r.state, RESP_HEADERS);
     assert_int_equal(r.status, 0);
     assert_int_equal(s.headers_calls, 0);
-    assert_int_equal(resp_eof(&r), RF_E_TRUNCATED);
+    assert_int_equal(eof_code(&r), RF_E_TRUNCATED);
 }
 
 static void test_101_switching_protocols_is_a_protocol_error(void **state)
@@ -568,7 +583,7 @@ static void test_repeated_interim_responses_count_toward_the_limit(void **state)
 
     start(&r, &s);
     for (size_t i = 0; i < 2 * RF_MAX_HEADER_BYTES / (sizeof(one) - 1) && rc == RESP_MORE; i++)
-        rc = resp_feed(&r, one, sizeof(one) - 1, &used);
+        rc = feed_code(&r, one, sizeof(one) - 1, &used);
     assert_int_equal(rc, RF_E_TOO_LARGE);
 }
 
@@ -623,13 +638,13 @@ static void test_on_body_returning_enospc_propagates(void **state)
 
     start(&r, &s);
     s.body_err = -ENOSPC;
-    assert_int_equal(resp_feed(&r, in, strlen(in), &used), -ENOSPC);
+    assert_int_equal(feed_code(&r, in, strlen(in), &used), -ENOSPC);
     assert_int_equal(r.state, RESP_FAILED);
     assert_int_equal(r.error, -ENOSPC);
     assert_non_null(r.reason);
     /* sticky: no more parsing, same answer */
-    assert_int_equal(resp_feed(&r, "x", 1, &used), -ENOSPC);
-    assert_int_equal(resp_eof(&r), -ENOSPC);
+    assert_int_equal(feed_code(&r, "x", 1, &used), -ENOSPC);
+    assert_int_equal(eof_code(&r), -ENOSPC);
 }
 
 static void test_on_body_error_in_chunked_body_propagates(void **state)
@@ -659,8 +674,8 @@ static void test_on_body_error_in_body_to_eof_sticks_through_eof(void **state)
     assert_int_equal(feed_all(&r, "HTTP/1.1 200 OK\r\n\r\n", &end), RESP_MORE);
     s.body_err = -ENOSPC;
     size_t used;
-    assert_int_equal(resp_feed(&r, "abc", 3, &used), -ENOSPC);
-    assert_int_equal(resp_eof(&r), -ENOSPC);
+    assert_int_equal(feed_code(&r, "abc", 3, &used), -ENOSPC);
+    assert_int_equal(eof_code(&r), -ENOSPC);
 }
 
 static void test_on_headers_error_propagates(void **state)
@@ -687,7 +702,7 @@ static void test_feed_after_done_returns_done_without_parsing(void **state)
 
     start(&r, &s);
     assert_int_equal(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", &end), RESP_DONE);
-    assert_int_equal(resp_feed(&r, "garbage", 7, &used), RESP_DONE);
+    assert_int_equal(feed_code(&r, "garbage", 7, &used), RESP_DONE);
     assert_int_equal(used, 0);
     assert_int_equal(r.state, RESP_COMPLETE);
 }
@@ -700,7 +715,7 @@ static void test_callbacks_may_be_null(void **state)
     static const char in[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
     resp_init(&r, NULL, NULL, NULL);
-    assert_int_equal(resp_feed(&r, in, strlen(in), &used), RESP_DONE);
+    assert_int_equal(feed_code(&r, in, strlen(in), &used), RESP_DONE);
     assert_int_equal(r.body_bytes, 5);
 }
 

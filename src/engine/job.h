@@ -1,0 +1,151 @@
+/* The engine's insides, shared by engine.c (the loop, the window, the
+ * jobs' lives), body.c (the body consumers) and input.c (the front end's
+ * inputs). Front ends never see this: they have include/ringfetch/engine.h.
+ *
+ * A job (struct xfer) goes
+ *
+ *   FREE -> WAIT -> ACTIVE -> FINISH -> FREE (its result delivered)
+ *             ^        |
+ *             +--------+  resend (policy.h)
+ *
+ * WAIT: pulled, waiting for a connection. ACTIVE: its exchange is on a
+ * connection. FINISH: the exchange is over and its body consumer is
+ * finishing (a file being put in place or removed); the job no longer
+ * counts against the window. One result per job, always.
+ */
+#ifndef RF_ENGINE_JOB_H
+#define RF_ENGINE_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/conn.h"
+#include "engine/exchange.h"
+#include "engine/policy.h"
+#include "engine/pool.h"
+#include "engine/sink.h"
+#include "io/backend.h"
+#include "io/timer.h"
+#include "ringfetch/engine.h"
+#include "http/url.h"
+
+enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH };
+
+struct xfer;
+
+/* What takes a response's body: one small table per kind of consumer. */
+struct body_vt {
+    const char *name;
+    /* The headers of a response whose body this consumer takes: 0 or a negative error. */
+    int (*begin)(struct xfer *x, const struct resp *r);
+    /* A body span in buf (take a reference to keep it): 0 or a negative error. */
+    int (*data)(struct xfer *x, struct lbuf *buf, const char *at, size_t len);
+    /* The last span of a received buffer was handed over. */
+    void (*flush)(struct xfer *x);
+    /* The body is over: keep it (complete, and delivered as ok) or drop it. */
+    void (*finish)(struct xfer *x, bool keep);
+    /* Nothing of the body is in flight any more. */
+    bool (*settled)(const struct xfer *x);
+    /* The run cannot go on: release everything now, synchronously. */
+    void (*abandon)(struct xfer *x);
+};
+
+/* The consumers (body.c), chosen from the job and the response's status. */
+extern const struct body_vt body_file;    /* a 2xx body into the job's file */
+extern const struct body_vt body_memory;  /* a 2xx body kept in memory (rf_job.body_max) */
+extern const struct body_vt body_discard; /* a 2xx body nobody wants (--discard) */
+extern const struct body_vt body_error;   /* a non-2xx body: read to keep the connection, if small */
+/* The consumer for a response with this status. */
+const struct body_vt *body_choose(const struct xfer *x, int status);
+
+struct engine;
+
+struct xfer {
+    enum xfer_state state;
+    uint32_t gen, idx;
+    struct engine *eng;
+    char *url, *path;         /* owned copies */
+    void *user;
+    struct url u;
+    struct origin *origin;
+    struct conn *conn;        /* while ACTIVE */
+    struct xchg xchg;         /* the exchange in progress */
+    const struct body_vt *cons; /* the current response's body consumer, or NULL */
+    struct sink sink;         /* body_file's */
+    bool has_sink;
+    size_t body_max;          /* body_memory's limit */
+    char *body;               /* body_memory's bytes, NUL-terminated (owned) */
+    size_t body_len;
+    int status;
+    int err;
+    const char *detail;       /* static words, or detail_buf */
+    char detail_buf[64];
+    struct policy_verdict verdict; /* what the policy said at the end of the exchange */
+    uint64_t bytes;
+    unsigned sends;           /* how many times the request went out */
+    uint64_t start_ns;
+    uint64_t last_rx_ns;      /* last time the server sent anything (or the job got its connection) */
+    struct tmr deadline_tmr;  /* the whole-request deadline */
+    struct tmr idle_tmr;      /* silence: re-armed lazily from last_rx_ns */
+    struct xfer *prev, *next; /* wait queue, or free list (next only) */
+};
+
+/* One input of the front end (rf_options.inputs), read through the backend. */
+struct engine_input {
+    const struct rf_input *in;
+    char *buf;
+    uint32_t gen;
+    bool busy;     /* a read is in flight */
+    bool paused;   /* on_data said RF_INPUT_PAUSE */
+    bool over;     /* the end, an error, or the run is stopping */
+};
+
+struct engine {
+    const struct rf_options *opt;
+    rf_next_job_fn next_job;
+    rf_result_fn on_result;
+    void *ctx;
+    struct rf_stats *st;
+    struct be *be;
+    struct tmr_heap timers;
+    struct pool pool;
+    struct conn_set cs;
+    struct sink_env sinks;
+    struct xfer *xfers;
+    unsigned window;          /* most requests in flight (X_WAIT + X_ACTIVE) */
+    unsigned nslots;          /* job slots: the window, plus as many finishing their file */
+    unsigned active;          /* slots in use */
+    unsigned requests;        /* of those, requests in flight: never above window */
+    uint64_t now;             /* loop time, refreshed after every wait */
+    uint64_t idle_ns;         /* silence limit, 0 = none */
+    struct xfer *free_x;
+    struct xfer wait;         /* wait-queue head (circular) */
+    struct engine_input *inputs;
+    unsigned ninputs;
+    unsigned inputs_busy;     /* reads in flight */
+    struct tmr tick_tmr;
+    bool exhausted, stopping, dead;
+    int fatal;                /* next_job's error, reported at the end */
+    char ua[64];
+};
+
+/* input.c */
+int engine_inputs_init(struct engine *e);
+void engine_inputs_free(struct engine *e);
+/* Arm a read on every input that is neither over nor busy (and, unless
+ * resume is set, not paused). */
+void engine_inputs_arm(struct engine *e, bool resume);
+/* An input read completed. */
+void engine_input_complete(struct engine *e, const struct be_cqe *cqe);
+/* Stop reading: cancel reads in flight. */
+void engine_inputs_stop(struct engine *e);
+/* An input is still worth waiting for (open, not over). */
+bool engine_inputs_open(const struct engine *e);
+
+/* Run with a backend made by the caller (the unit tests' fake one) and a
+ * window already fitted; takes ownership of be. rf_engine_run is this with
+ * the io_uring backend. */
+int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt, rf_next_job_fn next_job,
+                    rf_result_fn on_result, void *ctx, struct rf_stats *stats);
+
+#endif

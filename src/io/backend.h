@@ -1,0 +1,209 @@
+/* The backend: the table of operations everything above it submits I/O
+ * through, and the completions it hands back. The client engine and
+ * flagserver both sit on it; io_uring (be_uring.c) is the first
+ * implementation, and one built on readiness events plus synchronous file
+ * calls can deliver the same completions.
+ *
+ * Every operation is tagged with a 64-bit user_data (packed by ud.h) that
+ * comes back unchanged in a struct be_cqe. An operation only prepares
+ * work: nothing is guaranteed to reach the kernel before be_wait(). Each
+ * call returns 0, or -EBUSY when it could not be queued at all (then no
+ * completion will come); everything else, success or failure, arrives as
+ * a completion with its result (>= 0 or -errno).
+ *
+ * Ownership: pointers handed to an operation (buffers, paths, sockaddrs,
+ * msghdrs) must stay valid until its completion has been reaped. A
+ * descriptor must not be closed while an operation on it is in flight:
+ * cancel first (be_cancel_fd), close when the last completion is back.
+ *
+ * Nothing of io_uring shows above this file: no SQE, no CQE flag, no
+ * buffer id, no link bit. Receive buffers are lent as struct lbuf
+ * (lbuf.h); the one compound operation (be_commit_rename: close, then
+ * rename only if the close succeeded) is the backend's to order.
+ */
+#ifndef RF_IO_BACKEND_H
+#define RF_IO_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "io/lbuf.h"
+
+struct iovec;
+struct msghdr;
+
+/* A completion. */
+struct be_cqe {
+    uint64_t ud;       /* the user_data given at submission */
+    int32_t res;       /* result: >= 0, or -errno */
+    uint32_t flags;    /* BE_CQE_* */
+    struct lbuf *buf;  /* be_recv: the lent buffer holding res bytes; the reaper
+                          owns one reference (lbuf_put when done). NULL otherwise. */
+};
+
+/* be_cqe.flags */
+enum {
+    BE_CQE_MORE = 1u << 0, /* a multishot operation (be_accept) stays armed */
+};
+
+/* Features in use (struct be.features), named by be_describe(). */
+enum {
+    BE_F_DEFER_TASKRUN = 1u << 0, /* io_uring: SINGLE_ISSUER|DEFER_TASKRUN ring */
+    BE_F_BUF_RING = 1u << 1,      /* io_uring: registered buffer ring (else PROVIDE_BUFFERS) */
+    BE_F_SOCKET_OP = 1u << 2,     /* io_uring: IORING_OP_SOCKET (else socket(2), which never blocks) */
+    BE_F_REG_RING_FD = 1u << 3,   /* io_uring: ring fd registered, cheaper enters */
+    BE_F_CANCEL_FD = 1u << 4,     /* io_uring: cancel by fd (else shutdown(2)) */
+    BE_F_MULTISHOT_ACCEPT = 1u << 5, /* one accept op serves every connection */
+};
+
+/* Counters every backend keeps. */
+struct be_counters {
+    uint64_t enters;   /* system calls that submit or wait (io_uring_enter, epoll_wait) */
+    uint64_t syscalls; /* every system call the backend made for I/O, enters included */
+    uint64_t sqes;     /* operations submitted */
+    uint64_t cqes;     /* completions reaped, internal ones included */
+    uint64_t enobufs;  /* receives that found no buffer to lend */
+};
+
+/* How big to make things. */
+struct be_config {
+    unsigned inflight;  /* operations that may be in flight at once (sizes the CQ) */
+    unsigned nbufs;     /* receive buffers to lend (rounded up to a power of two) */
+    unsigned buf_bytes; /* size of one */
+};
+
+struct be;
+struct be_ops;
+
+struct be {
+    const struct be_ops *ops;
+    unsigned features;    /* BE_F_* */
+    unsigned buf_bytes;   /* size of one lent receive buffer */
+    unsigned nbufs;       /* lent receive buffers in all */
+    unsigned bufs_free;   /* of those, how many a receive may currently fill */
+    struct be_counters n;
+};
+
+struct be_ops {
+    const char *name;
+    int (*socket)(struct be *b, int domain, int type, uint64_t ud);
+    int (*connect)(struct be *b, int fd, const struct sockaddr *sa, socklen_t len, uint64_t ud);
+    int (*accept)(struct be *b, int fd, uint64_t ud);
+    int (*send)(struct be *b, int fd, const void *buf, size_t len, uint64_t ud);
+    int (*sendmsg)(struct be *b, int fd, const struct msghdr *msg, uint64_t ud);
+    int (*recv)(struct be *b, int fd, uint64_t ud);
+    int (*recv_into)(struct be *b, int fd, void *buf, size_t len, uint64_t ud);
+    int (*read)(struct be *b, int fd, void *buf, size_t len, int64_t off, uint64_t ud);
+    int (*openat)(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud);
+    int (*writev)(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud);
+    int (*close)(struct be *b, int fd, uint64_t ud);
+    int (*commit_rename)(struct be *b, int fd, const char *from, const char *to,
+                         uint64_t ud_close, uint64_t ud_rename);
+    int (*linkat)(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                  const char *newpath, int flags, uint64_t ud);
+    int (*rename)(struct be *b, const char *from, const char *to, uint64_t ud);
+    int (*unlink)(struct be *b, const char *path, uint64_t ud);
+    int (*poll)(struct be *b, int fd, unsigned events, uint64_t ud);
+    int (*cancel_fd)(struct be *b, int fd, uint64_t ud);
+    int (*wait)(struct be *b, unsigned wait_nr, int64_t timeout_ns);
+    unsigned (*reap)(struct be *b, struct be_cqe *out, unsigned max);
+    bool (*overflowed)(const struct be *b);
+    void (*describe)(const struct be *b, char *buf, size_t size);
+    void (*destroy)(struct be *b);
+};
+
+/* The io_uring backend. Probes the kernel and falls back where a feature
+ * is missing; RINGFETCH_RING_DISABLE=name,... switches features off (the
+ * names be_describe prints) so the tests can force every fallback.
+ * Returns 0 and *out, or -errno (-ENOSYS when the kernel lacks an
+ * operation we cannot do without, -ENOMEM, or what io_uring_setup said).
+ * On failure nothing is left allocated. */
+int be_uring_create(struct be **out, const struct be_config *cfg);
+
+/* The operations, as calls (see the top for the contract). */
+
+/* socket(domain, type | SOCK_CLOEXEC): the completion's res is the fd. */
+static inline int be_socket(struct be *b, int domain, int type, uint64_t ud)
+{ return b->ops->socket(b, domain, type, ud); }
+static inline int be_connect(struct be *b, int fd, const struct sockaddr *sa, socklen_t len, uint64_t ud)
+{ return b->ops->connect(b, fd, sa, len, ud); }
+/* Accept on a listening socket, multishot where the kernel can: every
+ * completion carrying BE_CQE_MORE means the op stays armed; one without it
+ * ends the op (re-arm to go on). res is the new fd (SOCK_CLOEXEC). */
+static inline int be_accept(struct be *b, int fd, uint64_t ud)
+{ return b->ops->accept(b, fd, ud); }
+/* send/sendmsg with MSG_NOSIGNAL; a short send is a success (res bytes). */
+static inline int be_send(struct be *b, int fd, const void *buf, size_t len, uint64_t ud)
+{ return b->ops->send(b, fd, buf, len, ud); }
+static inline int be_sendmsg(struct be *b, int fd, const struct msghdr *msg, uint64_t ud)
+{ return b->ops->sendmsg(b, fd, msg, ud); }
+/* Receive into a buffer the backend lends (be_cqe.buf). -ENOBUFS means
+ * every buffer is lent out: the connection is fine, re-arm once one is
+ * back (bufs_free > 0). res 0 is the peer's EOF. */
+static inline int be_recv(struct be *b, int fd, uint64_t ud)
+{ return b->ops->recv(b, fd, ud); }
+/* Receive into the caller's buffer. */
+static inline int be_recv_into(struct be *b, int fd, void *buf, size_t len, uint64_t ud)
+{ return b->ops->recv_into(b, fd, buf, len, ud); }
+/* Read from a file, pipe or terminal: at off, or at the current position
+ * when off is -1. res 0 is the end of the file. */
+static inline int be_read(struct be *b, int fd, void *buf, size_t len, int64_t off, uint64_t ud)
+{ return b->ops->read(b, fd, buf, len, off, ud); }
+static inline int be_openat(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
+{ return b->ops->openat(b, dirfd, path, flags, mode, ud); }
+/* Write at an explicit offset; a short write is a success (res bytes). */
+static inline int be_writev(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+{ return b->ops->writev(b, fd, iov, n, off, ud); }
+static inline int be_close(struct be *b, int fd, uint64_t ud)
+{ return b->ops->close(b, fd, ud); }
+/* Close fd, then rename from -> to only if the close succeeded (a failed
+ * close may mean lost write-back: no final name for that file). Two
+ * completions: ud_close, then ud_rename (-ECANCELED when the close failed).
+ * Both or neither are queued. */
+static inline int be_commit_rename(struct be *b, int fd, const char *from, const char *to,
+                                   uint64_t ud_close, uint64_t ud_rename)
+{ return b->ops->commit_rename(b, fd, from, to, ud_close, ud_rename); }
+/* linkat(2). (No "link, then close if it worked" pair: io_uring does not
+ * end a link chain when a linkat fails — measured on 6.18, the close ran
+ * after -EEXIST — so a caller that must keep the descriptor on failure
+ * waits for the link's result.) */
+static inline int be_linkat(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                            const char *newpath, int flags, uint64_t ud)
+{ return b->ops->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud); }
+static inline int be_rename(struct be *b, const char *from, const char *to, uint64_t ud)
+{ return b->ops->rename(b, from, to, ud); }
+static inline int be_unlink(struct be *b, const char *path, uint64_t ud)
+{ return b->ops->unlink(b, path, ud); }
+/* One-shot readiness: res is the poll(2) revents mask (POLLIN, POLLOUT...). */
+static inline int be_poll(struct be *b, int fd, unsigned events, uint64_t ud)
+{ return b->ops->poll(b, fd, events, ud); }
+/* Cancel every operation in flight on fd: each ends with -ECANCELED (or
+ * its own result if it raced); the cancel itself completes with ud. */
+static inline int be_cancel_fd(struct be *b, int fd, uint64_t ud)
+{ return b->ops->cancel_fd(b, fd, ud); }
+
+/* Submit what was queued and wait until wait_nr completions are ready or
+ * timeout_ns passed (< 0: no limit); does not wait when completions are
+ * already there. One system call at most. Returns 0, -ETIME (the timeout
+ * passed; what did complete is there to reap), -EINTR (a signal), or
+ * another -errno: the backend failed and the caller must give up on it. */
+static inline int be_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
+{ return b->ops->wait(b, wait_nr, timeout_ns); }
+/* Take up to max completions into out, oldest first. Returns how many. */
+static inline unsigned be_reap(struct be *b, struct be_cqe *out, unsigned max)
+{ return b->ops->reap(b, out, max); }
+/* True if completions were ever dropped or delayed for lack of room (a sizing bug). */
+static inline bool be_overflowed(const struct be *b)
+{ return b->ops->overflowed(b); }
+/* Space-separated names of the features in use, for --stats. */
+static inline void be_describe(const struct be *b, char *buf, size_t size)
+{ b->ops->describe(b, buf, size); }
+/* Tear down: every operation still in flight is cancelled and waited for
+ * (no completion is delivered), lent buffers are freed. */
+static inline void be_destroy(struct be *b)
+{ b->ops->destroy(b); }
+
+#endif

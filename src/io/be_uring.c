@@ -1,0 +1,551 @@
+/* The io_uring backend (see backend.h): the only code in the repository
+ * that calls liburing. Setup with fallbacks, lent receive buffers from a
+ * registered buffer ring (or PROVIDE_BUFFERS), batched submit-and-wait,
+ * batched reaping, counters.
+ *
+ * Operations the kernel cannot do here (IORING_OP_SOCKET before 5.19,
+ * cancel by fd) are done synchronously and their results queued as local
+ * completions, handed out by the next reap before the CQ's.
+ */
+#include "io/backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "io/io_tunables.h"
+
+#define URING_BGID 7
+/* Completions of our own bookkeeping SQEs (PROVIDE_BUFFERS in the fallback)
+ * carry this user_data (kind 255, see ud.h) and never reach the caller. */
+#define URING_UD_INTERNAL UINT64_MAX
+
+struct be_uring {
+    struct be b;                   /* first: a struct be * is a struct be_uring * */
+    struct io_uring uring;
+    struct io_uring_buf_ring *br;  /* NULL in the PROVIDE_BUFFERS fallback */
+    size_t br_bytes;
+    char *bufs;                    /* nbufs * buf_bytes, page aligned */
+    struct lbuf *lbufs;            /* one per buffer; id = buffer id */
+    bool dead;                     /* torn down: buffers are no longer given back */
+    /* Results of operations done synchronously because the kernel lacks
+     * the opcode; handed out by reap before the CQ, in order. */
+    struct be_cqe *local;
+    unsigned nlocal, local_cap;
+};
+
+static struct be_uring *U(struct be *b)
+{
+    return (struct be_uring *)b;
+}
+
+/* Features switched off through RINGFETCH_RING_DISABLE (a comma-separated
+ * list of the names be_describe prints), so that the fallbacks an older
+ * kernel would take are exercised by the tests on this one. */
+static unsigned uring_disabled(void)
+{
+    static const struct { const char *name; unsigned flag; } names[] = {
+        { "defer_taskrun", BE_F_DEFER_TASKRUN }, { "buf_ring", BE_F_BUF_RING },
+        { "socket_op", BE_F_SOCKET_OP },         { "cancel_fd", BE_F_CANCEL_FD },
+        { "registered_ring_fd", BE_F_REG_RING_FD },
+        { "multishot_accept", BE_F_MULTISHOT_ACCEPT },
+    };
+    const char *v = getenv("RINGFETCH_RING_DISABLE");
+    unsigned off = 0;
+    for (size_t i = 0; v && i < sizeof names / sizeof names[0]; i++)
+        if (strstr(v, names[i].name))
+            off |= names[i].flag;
+    return off;
+}
+
+static unsigned pow2_at_least(unsigned v)
+{
+    unsigned p = 1;
+    while (p < v && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
+/* Try the recommended client setup first, then drop flags the kernel refuses. */
+static int uring_setup(struct be_uring *u, unsigned sq, unsigned cq, unsigned off)
+{
+    static const unsigned tries[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        IORING_SETUP_SUBMIT_ALL,
+        0,
+    };
+    int ret = -EINVAL;
+    for (size_t i = (off & BE_F_DEFER_TASKRUN) ? 1 : 0; i < sizeof tries / sizeof tries[0]; i++) {
+        struct io_uring_params p;
+        memset(&p, 0, sizeof p);
+        p.flags = tries[i] | IORING_SETUP_CQSIZE;
+        p.cq_entries = cq;
+        ret = io_uring_queue_init_params(sq, &u->uring, &p);
+        if (ret == 0) {
+            if (tries[i] & IORING_SETUP_DEFER_TASKRUN)
+                u->b.features |= BE_F_DEFER_TASKRUN;
+            return 0;
+        }
+        if (ret != -EINVAL)
+            return ret;
+    }
+    return ret;
+}
+
+static int uring_probe(struct be_uring *u, unsigned off)
+{
+    struct io_uring_probe *p = io_uring_get_probe_ring(&u->uring);
+    if (!p)
+        return -ENOSYS;
+    static const int needed[] = {
+        IORING_OP_CONNECT, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_OPENAT,
+        IORING_OP_WRITEV, IORING_OP_CLOSE, IORING_OP_RENAMEAT, IORING_OP_UNLINKAT,
+        IORING_OP_ASYNC_CANCEL, IORING_OP_PROVIDE_BUFFERS, IORING_OP_ACCEPT,
+        IORING_OP_SENDMSG, IORING_OP_READ, IORING_OP_POLL_ADD, IORING_OP_LINKAT,
+    };
+    int ret = 0;
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+        if (!io_uring_opcode_supported(p, needed[i]))
+            ret = -ENOSYS;
+    /* OP_SOCKET, cancel-by-fd and multishot accept arrived together in 5.19. */
+    if (io_uring_opcode_supported(p, IORING_OP_SOCKET))
+        u->b.features |= (BE_F_SOCKET_OP | BE_F_CANCEL_FD | BE_F_MULTISHOT_ACCEPT) & ~off;
+    io_uring_free_probe(p);
+    return ret;
+}
+
+static void uring_buf_release(struct lbuf *lb);
+
+static int uring_bufs_setup(struct be_uring *u, unsigned off)
+{
+    struct be *b = &u->b;
+    size_t total = (size_t)b->nbufs * b->buf_bytes;
+    u->bufs = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (u->bufs == MAP_FAILED) {
+        u->bufs = NULL;
+        return -ENOMEM;
+    }
+    u->lbufs = calloc(b->nbufs, sizeof *u->lbufs);
+    if (!u->lbufs)
+        return -ENOMEM;
+
+    /* liburing 2.3 has no io_uring_setup_buf_ring: map and register by hand. */
+    u->br_bytes = (size_t)b->nbufs * sizeof(struct io_uring_buf);
+    void *mem = (off & BE_F_BUF_RING) ? MAP_FAILED
+              : mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem != MAP_FAILED) {
+        struct io_uring_buf_reg reg;
+        memset(&reg, 0, sizeof reg);
+        reg.ring_addr = (unsigned long)mem;
+        reg.ring_entries = b->nbufs;
+        reg.bgid = URING_BGID;
+        if (io_uring_register_buf_ring(&u->uring, &reg, 0) == 0) {
+            u->br = mem;
+            io_uring_buf_ring_init(u->br);
+            b->features |= BE_F_BUF_RING;
+        } else {
+            munmap(mem, u->br_bytes);
+        }
+    }
+    for (unsigned id = 0; id < b->nbufs; id++) {
+        struct lbuf *lb = &u->lbufs[id];
+        lb->data = u->bufs + (size_t)id * b->buf_bytes;
+        lb->cap = b->buf_bytes;
+        lb->id = id;
+        lb->owner = u;
+        lb->release = uring_buf_release;
+        uring_buf_release(lb);
+    }
+    return 0;
+}
+
+static const struct be_ops uring_ops;
+static void uring_destroy(struct be *b);
+
+int be_uring_create(struct be **out, const struct be_config *cfg)
+{
+    *out = NULL;
+    struct be_uring *u = calloc(1, sizeof *u);
+    if (!u)
+        return -ENOMEM;
+    struct be *b = &u->b;
+    b->ops = &uring_ops;
+    b->nbufs = pow2_at_least(cfg->nbufs ? cfg->nbufs : 1);
+    if (b->nbufs > IO_URING_MAX_BUFS)
+        b->nbufs = IO_URING_MAX_BUFS;
+    b->buf_bytes = cfg->buf_bytes;
+
+    /* Every op in flight can post a CQE, and a cancel adds one per fd;
+     * size the CQ so a full burst never overflows (CQ overflow in tests is
+     * a sizing bug, not a load condition). */
+    unsigned sq = IO_URING_SQ_ENTRIES;
+    unsigned cq = pow2_at_least(2 * cfg->inflight + b->nbufs + 2 * sq);
+    if (cq > IO_URING_MAX_CQ_ENTRIES)
+        cq = IO_URING_MAX_CQ_ENTRIES;
+    unsigned off = uring_disabled();
+    int ret = uring_setup(u, sq, cq, off);
+    if (ret < 0) {
+        free(u);
+        return ret;
+    }
+    ret = uring_probe(u, off);
+    if (ret == 0 && !(off & BE_F_REG_RING_FD) && io_uring_register_ring_fd(&u->uring) == 1)
+        b->features |= BE_F_REG_RING_FD;
+    if (ret == 0 && b->buf_bytes)
+        ret = uring_bufs_setup(u, off);
+    if (ret < 0) {
+        uring_destroy(b);
+        return ret;
+    }
+    *out = b;
+    return 0;
+}
+
+static void uring_destroy(struct be *b)
+{
+    struct be_uring *u = U(b);
+    u->dead = true;
+    if (u->br)
+        io_uring_unregister_buf_ring(&u->uring, URING_BGID);
+    /* Exiting the ring cancels and waits for whatever is in flight, so no
+     * kernel write can land in the buffers unmapped below. */
+    io_uring_queue_exit(&u->uring);
+    if (u->br)
+        munmap(u->br, u->br_bytes);
+    if (u->bufs)
+        munmap(u->bufs, (size_t)b->nbufs * b->buf_bytes);
+    free(u->lbufs);
+    free(u->local);
+    free(u);
+}
+
+static void uring_describe(const struct be *b, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s%s",
+             b->features & BE_F_DEFER_TASKRUN ? "defer_taskrun " : "coop_taskrun ",
+             b->features & BE_F_BUF_RING ? "buf_ring " : "provide_buffers ",
+             b->features & BE_F_SOCKET_OP ? "socket_op " : "socket_syscall ",
+             b->features & BE_F_CANCEL_FD ? "cancel_fd " : "cancel_shutdown ",
+             b->features & BE_F_REG_RING_FD ? "registered_ring_fd" : "");
+    size_t n = strlen(buf);
+    if (n > 0 && buf[n - 1] == ' ')
+        buf[n - 1] = '\0';
+}
+
+/* An SQE, flushing the SQ to the kernel (without waiting) when it is full. */
+static struct io_uring_sqe *uring_sqe(struct be_uring *u, uint64_t ud)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->uring);
+    if (!sqe) {
+        u->b.n.enters++;
+        u->b.n.syscalls++;
+        io_uring_submit(&u->uring);
+        sqe = io_uring_get_sqe(&u->uring);
+        if (!sqe)
+            return NULL;
+    }
+    u->b.n.sqes++;
+    io_uring_sqe_set_data64(sqe, ud);
+    return sqe;
+}
+
+/* Deliver a result without the kernel (fallbacks), in the next reap. */
+static int uring_local_complete(struct be_uring *u, uint64_t ud, int res)
+{
+    if (u->nlocal == u->local_cap) {
+        unsigned cap = u->local_cap ? 2 * u->local_cap : 64;
+        struct be_cqe *n = realloc(u->local, cap * sizeof *n);
+        if (!n)
+            return -EBUSY;
+        u->local = n;
+        u->local_cap = cap;
+    }
+    u->local[u->nlocal++] = (struct be_cqe){ .ud = ud, .res = res, .flags = 0, .buf = NULL };
+    return 0;
+}
+
+#define URING_PREP(sqe_var, b, ud)                          \
+    struct io_uring_sqe *sqe_var = uring_sqe(U(b), (ud));   \
+    if (!sqe_var)                                           \
+        return -EBUSY
+
+static int uring_socket(struct be *b, int domain, int type, uint64_t ud)
+{
+    if (!(b->features & BE_F_SOCKET_OP)) {
+        /* socket(2) never blocks, so doing it inline keeps the loop honest. */
+        b->n.syscalls++;
+        int fd = socket(domain, type | SOCK_CLOEXEC, 0);
+        return uring_local_complete(U(b), ud, fd < 0 ? -errno : fd);
+    }
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_socket(sqe, domain, type | SOCK_CLOEXEC, 0, 0);
+    return 0;
+}
+
+static int uring_connect(struct be *b, int fd, const struct sockaddr *sa, socklen_t len, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_connect(sqe, fd, sa, len);
+    return 0;
+}
+
+static int uring_accept(struct be *b, int fd, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    if (b->features & BE_F_MULTISHOT_ACCEPT)
+        io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+    else
+        io_uring_prep_accept(sqe, fd, NULL, NULL, SOCK_CLOEXEC);
+    return 0;
+}
+
+static int uring_send(struct be *b, int fd, const void *buf, size_t len, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
+    return 0;
+}
+
+static int uring_sendmsg(struct be *b, int fd, const struct msghdr *msg, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+    return 0;
+}
+
+static int uring_recv(struct be *b, int fd, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_recv(sqe, fd, NULL, b->buf_bytes, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = URING_BGID;
+    return 0;
+}
+
+static int uring_recv_into(struct be *b, int fd, void *buf, size_t len, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_recv(sqe, fd, buf, len, 0);
+    return 0;
+}
+
+static int uring_read(struct be *b, int fd, void *buf, size_t len, int64_t off, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    /* An offset of -1 reads at the file position (IORING_FEAT_RW_CUR_POS),
+     * which is what a pipe or terminal needs. */
+    io_uring_prep_read(sqe, fd, buf, (unsigned)len, (uint64_t)off);
+    return 0;
+}
+
+static int uring_openat(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_openat(sqe, dirfd, path, flags, mode);
+    return 0;
+}
+
+static int uring_writev(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_writev(sqe, fd, iov, n, off);
+    return 0;
+}
+
+static int uring_close(struct be *b, int fd, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_close(sqe, fd);
+    return 0;
+}
+
+static int uring_commit_rename(struct be *b, int fd, const char *from, const char *to,
+                               uint64_t ud_close, uint64_t ud_rename)
+{
+    struct be_uring *u = U(b);
+    /* A link cannot span two submissions: both SQEs or neither. */
+    if (io_uring_sq_space_left(&u->uring) < 2) {
+        b->n.enters++;
+        b->n.syscalls++;
+        io_uring_submit(&u->uring);
+        if (io_uring_sq_space_left(&u->uring) < 2)
+            return -EBUSY;
+    }
+    struct io_uring_sqe *c = uring_sqe(u, ud_close);
+    struct io_uring_sqe *r = uring_sqe(u, ud_rename);
+    io_uring_prep_close(c, fd);
+    c->flags |= IOSQE_IO_LINK;
+    io_uring_prep_renameat(r, AT_FDCWD, from, AT_FDCWD, to, 0);
+    return 0;
+}
+
+static int uring_linkat(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                        const char *newpath, int flags, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_linkat(sqe, olddirfd, oldpath, newdirfd, newpath, flags);
+    return 0;
+}
+
+static int uring_rename(struct be *b, const char *from, const char *to, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_renameat(sqe, AT_FDCWD, from, AT_FDCWD, to, 0);
+    return 0;
+}
+
+static int uring_unlink(struct be *b, const char *path, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_unlinkat(sqe, AT_FDCWD, path, 0);
+    return 0;
+}
+
+static int uring_poll(struct be *b, int fd, unsigned events, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_poll_add(sqe, fd, events);
+    return 0;
+}
+
+static int uring_cancel_fd(struct be *b, int fd, uint64_t ud)
+{
+    if (!(b->features & BE_F_CANCEL_FD)) {
+        /* Older kernels: shutting the socket down ends its recv/send. */
+        b->n.syscalls++;
+        shutdown(fd, SHUT_RDWR);
+        return uring_local_complete(U(b), ud, 0);
+    }
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+    return 0;
+}
+
+/* The last reference to a lent buffer is gone: give it back to the kernel. */
+static void uring_buf_release(struct lbuf *lb)
+{
+    struct be_uring *u = lb->owner;
+    struct be *b = &u->b;
+    if (u->dead)
+        return;
+    if (u->br) {
+        io_uring_buf_ring_add(u->br, lb->data, b->buf_bytes, (unsigned short)lb->id,
+                              io_uring_buf_ring_mask(b->nbufs), 0);
+        io_uring_buf_ring_advance(u->br, 1);
+    } else {
+        struct io_uring_sqe *sqe = uring_sqe(u, URING_UD_INTERNAL);
+        if (!sqe)
+            return; /* cannot happen after a flush; the buffer is lost, not corrupted */
+        io_uring_prep_provide_buffers(sqe, lb->data, (int)b->buf_bytes, 1, URING_BGID, (int)lb->id);
+    }
+    b->bufs_free++;
+}
+
+static int uring_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
+{
+    struct be_uring *u = U(b);
+    struct io_uring_cqe *cqe;
+    if (u->nlocal || io_uring_cq_ready(&u->uring)) {
+        if (io_uring_sq_ready(&u->uring)) {
+            b->n.enters++;
+            b->n.syscalls++;
+            int ret = io_uring_submit(&u->uring);
+            return ret < 0 ? ret : 0;
+        }
+        return 0;
+    }
+    /* With the CQ empty, liburing makes exactly one io_uring_enter here: it
+     * submits everything and waits for wait_nr CQEs or the timeout. */
+    struct __kernel_timespec ts;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+    }
+    b->n.enters++;
+    b->n.syscalls++;
+    int ret = io_uring_submit_and_wait_timeout(&u->uring, &cqe, wait_nr ? wait_nr : 1,
+                                               timeout_ns >= 0 ? &ts : NULL, NULL);
+    if (ret == -ETIME || ret == -EINTR)
+        return ret;
+    return ret < 0 ? ret : 0;
+}
+
+static unsigned uring_reap(struct be *b, struct be_cqe *out, unsigned max)
+{
+    struct be_uring *u = U(b);
+    unsigned n = 0;
+    if (u->nlocal) {
+        unsigned k = u->nlocal < max ? u->nlocal : max;
+        memcpy(out, u->local, k * sizeof *out);
+        memmove(u->local, u->local + k, (u->nlocal - k) * sizeof *out);
+        u->nlocal -= k;
+        n = k;
+    }
+    unsigned head, seen = 0;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(&u->uring, head, cqe) {
+        if (n == max)
+            break;
+        seen++;
+        if (cqe->user_data == URING_UD_INTERNAL)
+            continue;
+        struct be_cqe *o = &out[n++];
+        o->ud = cqe->user_data;
+        o->res = cqe->res;
+        o->flags = (cqe->flags & IORING_CQE_F_MORE) ? BE_CQE_MORE : 0;
+        o->buf = NULL;
+        if (cqe->flags & IORING_CQE_F_BUFFER) {
+            /* The buffer id comes with errors too, and must always be given back. */
+            struct lbuf *lb = &u->lbufs[cqe->flags >> IORING_CQE_BUFFER_SHIFT];
+            lb->refs = 1;
+            b->bufs_free--;
+            o->buf = lb;
+        }
+        if (o->res == -ENOBUFS)
+            b->n.enobufs++;
+    }
+    io_uring_cq_advance(&u->uring, seen);
+    b->n.cqes += seen;
+    return n;
+}
+
+static bool uring_overflowed(const struct be *b)
+{
+    const struct be_uring *u = (const struct be_uring *)b;
+    return io_uring_cq_has_overflow(&u->uring) || (*u->uring.cq.koverflow != 0);
+}
+
+static const struct be_ops uring_ops = {
+    .name = "uring",
+    .socket = uring_socket,
+    .connect = uring_connect,
+    .accept = uring_accept,
+    .send = uring_send,
+    .sendmsg = uring_sendmsg,
+    .recv = uring_recv,
+    .recv_into = uring_recv_into,
+    .read = uring_read,
+    .openat = uring_openat,
+    .writev = uring_writev,
+    .close = uring_close,
+    .commit_rename = uring_commit_rename,
+    .linkat = uring_linkat,
+    .rename = uring_rename,
+    .unlink = uring_unlink,
+    .poll = uring_poll,
+    .cancel_fd = uring_cancel_fd,
+    .wait = uring_wait,
+    .reap = uring_reap,
+    .overflowed = uring_overflowed,
+    .describe = uring_describe,
+    .destroy = uring_destroy,
+};
