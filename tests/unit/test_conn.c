@@ -1,0 +1,341 @@
+/* The connection and exchange state machines (src/engine/conn.c,
+ * exchange.c) on the fake backend: responses whole and in pieces,
+ * keep-alive, an idle connection that speaks or closes, a recv of 0 in the
+ * middle of a body, resends, the next address, the connect deadline, and
+ * an owner giving up. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine/conn.h"
+#include "fake_be.h"
+#include "io/ud.h"
+#include "ringfetch/engine.h"
+
+struct job {
+    struct xchg x;
+    int status;
+    char body[512];
+    size_t len;
+    int ended, err;
+    bool resend_ok;
+    const char *detail;
+};
+
+static int j_headers(void *o, const struct resp *r)
+{
+    ((struct job *)o)->status = r->status;
+    return 0;
+}
+static int j_body(void *o, struct lbuf *b, const char *at, size_t len)
+{
+    struct job *j = o;
+    (void)b;
+    memcpy(j->body + j->len, at, len);
+    j->len += len;
+    return 0;
+}
+static void j_buffer_end(void *o) { (void)o; }
+static void j_end(void *o, int err, const char *detail, bool resend_ok)
+{
+    struct job *j = o;
+    j->ended++;
+    j->err = err;
+    j->detail = detail;
+    j->resend_ok = resend_ok;
+}
+
+static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end };
+
+struct fixture {
+    struct fake_be *f;
+    struct tmr_heap timers;
+    struct conn_set cs;
+    struct origin o;
+    struct job j[3];
+};
+
+static void job_init(struct job *j)
+{
+    memset(j, 0, sizeof *j);
+    char *req = strdup("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    xchg_init(&j->x, j, &jev, req, strlen(req));
+}
+
+static int setup(void **state)
+{
+    struct fixture *x = calloc(1, sizeof *x);
+    x->f = fake_be_new(8, 256);
+    assert_int_equal(tmr_heap_init(&x->timers, 16), 0);
+    assert_int_equal(conn_set_init(&x->cs, &x->f->b, &x->timers, 4, 10000), 0);
+    x->o.idle.prev = x->o.idle.next = &x->o.idle;
+    x->o.naddrs = 2;
+    for (int i = 0; i < 2; i++) {
+        struct sockaddr_in *sa = (struct sockaddr_in *)&x->o.addrs[i];
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons((uint16_t)(8000 + i));
+        x->o.addrlens[i] = sizeof *sa;
+    }
+    for (int i = 0; i < 3; i++)
+        job_init(&x->j[i]);
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *x = *state;
+    for (int i = 0; i < 3; i++)
+        xchg_free(&x->j[i].x);
+    conn_set_free(&x->cs);
+    tmr_heap_free(&x->timers);
+    assert_int_equal(x->f->bufs_held, 0);
+    be_destroy(&x->f->b);
+    free(x);
+    return 0;
+}
+
+static void complete(struct fixture *x, struct fake_rec *r, int res)
+{
+    assert_non_null(r);
+    struct be_cqe c = fake_cqe(r, res);
+    conn_complete(&x->cs, &c);
+}
+
+static void reply(struct fixture *x, const char *bytes)
+{
+    struct fake_rec *r = fake_take(x->f, FAKE_RECV);
+    assert_non_null(r);
+    struct be_cqe c = fake_cqe_recv(x->f, r, bytes, strlen(bytes));
+    conn_complete(&x->cs, &c);
+}
+
+/* A new connection carrying j[0], up to its request sent. */
+static struct conn *start(struct fixture *x)
+{
+    struct conn *c = conn_alloc(&x->cs);
+    assert_non_null(c);
+    conn_connect(c, &x->o, &x->j[0].x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 10);
+    complete(x, fake_take(x->f, FAKE_CONNECT), 0);
+    struct fake_rec *s = fake_take(x->f, FAKE_SEND);
+    assert_non_null(s);
+    assert_memory_equal(s->buf, "GET / HTTP/1.1", 14);
+    complete(x, s, (int)s->len);
+    assert_int_equal(c->state, CONN_ACTIVE);
+    return c;
+}
+
+static const char OK5[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+
+static void response_then_idle_then_reuse(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, OK5);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, 0);
+    assert_int_equal(x->j[0].status, 200);
+    assert_memory_equal(x->j[0].body, "hello", 5);
+    assert_int_equal(c->state, CONN_IDLE);
+    assert_int_equal(fake_pending(x->f, FAKE_RECV), 1); /* the idle watch */
+    struct conn *again = conn_take_idle(&x->o);
+    assert_ptr_equal(again, c);
+    conn_push(c, &x->j[1].x);
+    complete(x, fake_take(x->f, FAKE_SEND), (int)x->j[1].x.req_len);
+    reply(x, OK5);
+    assert_int_equal(x->j[1].ended, 1);
+    assert_int_equal(x->cs.reused, 1);
+}
+
+static void response_in_pieces(void **state)
+{
+    struct fixture *x = *state;
+    start(x);
+    reply(x, "HTTP/1.1 200 OK\r\nContent-Le");
+    reply(x, "ngth: 5\r\n\r\nhel");
+    assert_int_equal(x->j[0].ended, 0);
+    reply(x, "lo");
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].len, 5);
+}
+
+/* A recv of 0 in the middle of a body: truncated, never complete. */
+static void eof_mid_body_is_truncated(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhell");
+    reply(x, "");
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, RF_E_TRUNCATED);
+    assert_false(x->j[0].resend_ok);
+    assert_int_equal(c->state, CONN_CLOSING);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+    assert_int_equal(x->cs.active, 0);
+}
+
+/* Bytes after the response would be an unrequested answer: the response
+ * is complete, the connection is never reused. */
+static void surplus_bytes_retire_the_connection(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    char both[256];
+    snprintf(both, sizeof both, "%s%s", OK5, "HTTP/1.1 200 OK\r\n");
+    reply(x, both);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, 0);
+    assert_int_equal(c->state, CONN_CLOSING);
+    assert_null(conn_take_idle(&x->o));
+}
+
+/* An idle connection that the server closes is retired; a request that
+ * then fails on a reused connection before any byte may be resent. */
+static void idle_close_and_resend(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, OK5);
+    assert_int_equal(c->state, CONN_IDLE);
+    /* Reuse it, and the server resets it before answering. */
+    conn_take_idle(&x->o);
+    conn_push(c, &x->j[1].x);
+    complete(x, fake_take(x->f, FAKE_SEND), (int)x->j[1].x.req_len);
+    complete(x, fake_take(x->f, FAKE_RECV), -ECONNRESET);
+    assert_int_equal(x->j[1].ended, 1);
+    assert_int_equal(x->j[1].err, -ECONNRESET);
+    assert_true(x->j[1].resend_ok);
+}
+
+static void idle_connection_that_speaks_is_closed(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, OK5);
+    reply(x, "HTTP/1.1 408 Request Timeout\r\n\r\n");
+    assert_int_equal(c->state, CONN_CLOSING);
+    assert_null(conn_take_idle(&x->o));
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+}
+
+/* A refused address: the origin's next one, under the same deadline. */
+static void refused_tries_the_next_address(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = conn_alloc(&x->cs);
+    conn_connect(c, &x->o, &x->j[0].x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 10);
+    complete(x, fake_take(x->f, FAKE_CONNECT), -ECONNREFUSED);
+    assert_int_equal(x->j[0].ended, 0);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 11);
+    complete(x, fake_take(x->f, FAKE_CONNECT), 0);
+    assert_int_equal(x->o.pref, 1); /* the address that worked goes first next time */
+    complete(x, fake_take(x->f, FAKE_SEND), (int)x->j[0].x.req_len);
+    reply(x, OK5);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, 0);
+}
+
+static void connect_deadline_fails_the_job(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = conn_alloc(&x->cs);
+    conn_connect(c, &x->o, &x->j[0].x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 10);
+    assert_int_equal(tmr_next(&x->timers), 10000ull * 1000000);
+    tmr_run(&x->timers, 10000ull * 1000000);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, RF_E_CONNECT_TIMEOUT);
+    /* The connect in flight is cancelled before the descriptor is closed. */
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0);
+    complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
+    complete(x, fake_take(x->f, FAKE_CONNECT), -ECANCELED);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+}
+
+/* The owner gives up (a deadline, a disk error): no callback for it, the
+ * connection closes. */
+static void owner_drops_its_exchange(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe");
+    conn_drop(c, &x->j[0].x);
+    assert_int_equal(x->j[0].ended, 0);
+    assert_int_equal(c->state, CONN_CLOSING);
+    complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
+    complete(x, fake_take(x->f, FAKE_RECV), -ECANCELED);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+}
+
+/* A completion for an earlier life of the slot is dropped, its buffer
+ * given back. */
+static void stale_completion_is_dropped(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    struct fake_rec *r = fake_take(x->f, FAKE_RECV);
+    struct fake_rec stale = *r;
+    stale.ud = ud_pack(OP_TP_RECV, c->gen - 1, c->idx);
+    struct be_cqe cq = fake_cqe_recv(x->f, &stale, OK5, strlen(OK5));
+    conn_complete(&x->cs, &cq);
+    assert_int_equal(x->j[0].ended, 0);
+    struct be_cqe good = fake_cqe_recv(x->f, r, OK5, strlen(OK5));
+    conn_complete(&x->cs, &good);
+    assert_int_equal(x->j[0].ended, 1);
+}
+
+/* Protocol errors end the exchange with the parser's words. */
+static void garbage_is_a_protocol_error(void **state)
+{
+    struct fixture *x = *state;
+    start(x);
+    reply(x, "HTTP/1.1 2OO OK\r\n\r\n");
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, RF_E_PROTOCOL);
+    assert_non_null(x->j[0].detail);
+}
+
+/* Transfer-Encoding other than chunked (issue 9 item 4): refused, named. */
+static void gzip_transfer_coding_is_refused(void **state)
+{
+    struct fixture *x = *state;
+    start(x);
+    reply(x, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, RF_E_CODING);
+    assert_string_equal(x->j[0].x.resp.bad_coding, "gzip");
+    assert_int_equal(x->j[0].len, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(response_then_idle_then_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(response_in_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(eof_mid_body_is_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(surplus_bytes_retire_the_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(idle_close_and_resend, setup, teardown),
+        cmocka_unit_test_setup_teardown(idle_connection_that_speaks_is_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(refused_tries_the_next_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(connect_deadline_fails_the_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(owner_drops_its_exchange, setup, teardown),
+        cmocka_unit_test_setup_teardown(stale_completion_is_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(garbage_is_a_protocol_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(gzip_transfer_coding_is_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
