@@ -205,7 +205,9 @@ def command_lines(peers, corpus, server, build, build_arg):
 def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands, tools,
             t_start, draw=True):
     """Writes NAME.md, NAME.json and NAME.png in results_dir, prints the
-    headline; returns bench/run's exit status."""
+    headline; returns bench/run's exit status: 1 when a counted run failed
+    or the io_uring_enter cross-check failed (stats.failures), else 0. The
+    report is written either way, so the failures can be read there."""
     table = stats.summarise(runs, tools)
     tgt = targets(table)
     md = os.path.join(results_dir, out_name + '.md')
@@ -216,10 +218,12 @@ def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands
     why = plot(png, table, tools) if draw else 'not drawn'
     print(report.headline(table, tgt))
     print('')
-    if strace:
-        s = strace[0]
-        print('io_uring_enter cross-check (many N=100): strace %s calls, --stats %s enters' % (
-            s.get('strace_calls'), s.get('stats_enters')))
+    for s in strace:
+        print('io_uring_enter cross-check (%s N=%s): %s' % (
+            s.get('corpus'), s.get('n'), 'not run: ' + s['skipped'] if s.get('skipped') else
+            'strace %s calls, --stats %s enters: %s' % (
+                s.get('strace_calls'), s.get('stats_enters'),
+                'FAILED' if s.get('failed') else 'equal')))
     for target, fl in limits['fs'].items():
         print('fs floor (%s): %.0f files/s' % (target, fl['files_per_s']))
     for w in limits['wrk']:
@@ -228,7 +232,10 @@ def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands
                                      os.path.relpath(png), time.monotonic() - t_start))
     if why:
         log('bench: no plot: %s' % why)
-    failed = sum(1 for r in runs if r['failed'] and not r['warmup'])
+    failed = stats.failures(runs, strace)
+    for why in failed:
+        log('bench: FAILED: %s' % why)
     if failed:
-        log('bench: %d counted run(s) failed (see %s)' % (failed, md))
+        log('bench: %d failure(s) (see %s): exit status 1' % (len(failed), md))
+        return 1
     return 0

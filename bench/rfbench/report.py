@@ -20,7 +20,7 @@ def fmt(x, spec='%.0f', none='—'):
 
 
 def ratio(row, key):
-    """'1.23x', plus the per-round range when rounds disagree."""
+    """'1.23x', plus the per-round range when rounds disagree: '1.66x (1.06–1.91)'."""
     value = row.get(key)
     if value is None:
         return '—'
@@ -52,7 +52,8 @@ HEADER = ('| tool | ok runs | files/s | MB/s | wall s | CPU µs/file | peak RSS 
 def key_order(key):
     """tmpfs first, corpora in their order, plain HTTP before other servers."""
     servers = list(SERVERS)
-    return (key.target != 'tmpfs', ALL_CORPORA.index(key.corpus),
+    return (key.target != 'tmpfs',
+            ALL_CORPORA.index(key.corpus) if key.corpus in ALL_CORPORA else len(ALL_CORPORA),
             servers.index(key.server) if key.server in servers else len(servers),
             key.server, key.n)
 
@@ -148,9 +149,12 @@ def write_md(path_md, meta, table, corpora, limits, strace, tgt, commands):
         L.append('')
     for target, fl in limits.get('fs', {}).items():
         L.append('File-system floor (%s): one Python process writing %d x %d-byte files with '
-                 'os.open/os.write/os.close: median %.0f files/s, %.1f µs CPU/file '
+                 'os.open/os.write/os.close: median %.0f files/s%s, %.1f µs CPU/file%s '
                  '(%d runs).' % (target, fl['files'], fl['size'], fl['files_per_s'],
-                                 fl['cpu_us_per_file'], fl['runs']))
+                                 spread_text(fl.get('files_per_s_range'), '%.0f'),
+                                 fl['cpu_us_per_file'],
+                                 spread_text(fl.get('cpu_us_per_file_range'), '%.1f'),
+                                 fl['runs']))
         L.append('')
     if strace:
         L.append('## io_uring_enter cross-check')
@@ -184,15 +188,27 @@ def write_md(path_md, meta, table, corpora, limits, strace, tgt, commands):
         f.write('\n'.join(L))
 
 
+def spread_text(rng, spec):
+    """' (lo–hi)' for a [lo, hi] whose ends differ, else ''."""
+    if not rng or rng[0] == rng[1]:
+        return ''
+    return (' (' + spec + '–' + spec + ')') % (rng[0], rng[1])
+
+
 def strace_md(s):
-    if 'error' in s:
-        return 'strace: %s' % s['error']
-    return ('ringfetch -m %d on %s under `strace -f -c -e trace=io_uring_enter` '
+    if 'skipped' in s or 'error' in s:
+        return 'Not run: %s.' % (s.get('skipped') or s.get('error'))
+    text = ('ringfetch -m %d on %s under `strace -f -c -e trace=io_uring_enter` '
             '(not timed): strace counted %s calls (%s returned an error), '
             'ringfetch --stats reported %s enters and %s SQEs; run %s.' % (
                 s['n'], s['corpus'], s.get('strace_calls'), s.get('strace_errors'),
                 s.get('stats_enters'), s.get('stats_sqes'),
                 'verified' if not s['verify'] else 'FAILED: ' + s['verify']))
+    if 'failed' not in s:  # a result from before the counts were compared
+        return text
+    return text + (' The two counts must be equal (both count the same run\'s system '
+                   'calls; any difference means the counter is wrong): %s.' % (
+                       '**FAILED**: ' + s['failed'] if s['failed'] else 'they are'))
 
 
 def write_json(path, meta, runs, limits, strace, table, tgt):
@@ -228,7 +244,7 @@ def headline(table, tgt):
             lines.append('%-10s %7s %9.0f %8.1f %8.3f %9.1f %8.1f %9s %8s' % (
                 r['tool'], '%d/%d' % (r['ok'], r['runs']), r['files_per_s'], r['mb_per_s'],
                 r['wall_s'], r['cpu_us_per_file'], r['rss_mib'],
-                fmt(r.get('enters_per_file'), '%.3f'), fmt(r.get('fps_vs_curl'), '%.2fx')))
+                fmt(r.get('enters_per_file'), '%.3f'), ratio(r, 'fps_vs_curl')))
     if tgt:
         lines.append('')
         lines.append('targets:')

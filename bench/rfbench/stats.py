@@ -1,5 +1,6 @@
 """From runs to figures: medians over the counted, successful runs of each
-result key and per-round ratios to the baseline with their median and range.
+result key, per-round ratios to the baseline with their median and range,
+and the list of what failed (which decides bench/run's exit status).
 
 A result key names one row: destination (`target`), corpus, N and server
 config. Its text form, used in the JSON, is 'tmpfs/many/100' for plain HTTP
@@ -104,10 +105,25 @@ def _figures(tool, ok, by_round):
 
 
 def floor_summary(floors):
-    """Median of the file-system floor's successful runs, or None."""
+    """Median and range of the file-system floor's successful runs, or None."""
     ok = [f for f in floors if f['ok']]
     if not ok:
         return None
     return {'files': ok[0]['files'], 'size': ok[0]['size'], 'runs': len(ok),
             'files_per_s': median([f['files_per_s'] for f in ok]),
-            'cpu_us_per_file': median([f['cpu_us_per_file'] for f in ok])}
+            'files_per_s_range': spread([f['files_per_s'] for f in ok]),
+            'cpu_us_per_file': median([f['cpu_us_per_file'] for f in ok]),
+            'cpu_us_per_file_range': spread([f['cpu_us_per_file'] for f in ok])}
+
+
+def failures(runs, strace):
+    """What makes the bench fail, one line each: counted runs that failed (a
+    warm-up's failure is logged, not counted) and failed cross-checks."""
+    out = ['%s %s N=%d %s%s round %d: %s' % (
+        r['target'], r['corpus'], r['n'], r['tool'],
+        '' if r.get('server', 'plain') == 'plain' else ' (%s)' % r['server'], r['round'],
+        r['failed']) for r in runs if r['failed'] and not r['warmup']]
+    out += ['io_uring_enter cross-check (%s N=%s): %s' % (s.get('corpus'), s.get('n'),
+                                                          s['failed'])
+            for s in strace if s.get('failed')]
+    return out
