@@ -56,16 +56,10 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-def main(argv=None):
-    """bench/run; returns its exit status."""
-    args = parse_args(argv)
-    t_start = time.monotonic()
-    if args.replot:
-        table = report.read_summary(os.path.join(RESULTS, args.replot + '.json'))
-        why = plot(os.path.join(RESULTS, args.replot + '.png'), table, ALL_TOOLS)
-        if why:
-            log('bench: ' + why)
-        return 1 if why else 0
+def choose(args):
+    """What to measure, from the options: (corpus names, tool names, N list,
+    conc_for(corpus name) -> N list, report name). Also settles --quick's
+    rounds and wrk runs in args."""
     if args.quick:
         corpora_names = ['many']
         tools = ['ringfetch', 'curl', 'wget2']
@@ -99,12 +93,28 @@ def main(argv=None):
 
     def conc_for(corpus_name):
         return big_conc if corpus_name == 'big' else conc
+    return corpora_names, tools, conc, conc_for, out_name
+
+
+def main(argv=None):
+    """bench/run; returns its exit status."""
+    given = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(given)
+    t_start = time.monotonic()
+    if args.replot:
+        table = report.read_summary(os.path.join(RESULTS, args.replot + '.json'))
+        why = plot(os.path.join(RESULTS, args.replot + '.png'), table, ALL_TOOLS)
+        if why:
+            log('bench: ' + why)
+        return 1 if why else 0
+    corpora_names, tools, conc, conc_for, out_name = choose(args)
 
     build = repo_path(args.build)
     shared = repo_path(os.environ.get('RF_SHARED') or os.path.join('..', 'shared'))
     for prog in ('ringfetch', 'mkcorpus'):
         if not os.access(os.path.join(build, prog), os.X_OK):
-            raise SystemExit('bench: %s/%s is not built (make BUILD=%s)' % (build, prog, args.build))
+            raise SystemExit('bench: %s/%s is not built (make BUILD=%s)' % (
+                build, prog, args.build))
 
     needs = [(install.commands_present(Nginx.package[0]), Nginx.package[1])]
     needs += [(lambda p=p: p.available(build), p.package) for p in PEERS if p.package]
@@ -171,13 +181,13 @@ def main(argv=None):
     meta = {
         'title': 'quick' if args.quick else 'full run',
         'reproduce': ('bench/run --quick' if args.quick else 'make bench') if
-        len(sys.argv) <= (2 if args.quick else 1) else 'bench/run ' + ' '.join(sys.argv[1:]),
+        len(given) <= (1 if args.quick else 0) else 'bench/run ' + ' '.join(given),
         'date': datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
         'elapsed_s': time.monotonic() - t_start,
         'cpu': report.cpu_model(), 'kernel': platform.release(), 'tmpfs': '; '.join(notes),
         'tools': [p.name for p in present], 'warmups': args.warmups, 'rounds': args.rounds,
         'wrk_seconds': args.wrk_seconds, 'wrk_runs': args.wrk_runs,
-        'versions': report.tool_versions(), 'big_conc': big_conc, 'spawn': spawner.note,
+        'versions': report.tool_versions(), 'big_conc': conc_for('big'), 'spawn': spawner.note,
     }
     return publish(RESULTS, out_name, meta, runs, limits, strace, corpora, commands, tools,
                    t_start)

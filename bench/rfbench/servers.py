@@ -2,9 +2,10 @@
 
 A server config has a name (the row key's server part: 'plain' is plain
 HTTP from nginx), start()/stop(), url(path), cpu_s() (CPU seconds used so
-far, read before and after each run) and peer_args(peer name): the options
-that peer needs against this server ([] for none), or None when the peer
-cannot be run against it (it is then left out of the row).
+far, read before and after each run), placeholder_url() (its base URL as the
+report's command lines spell it) and peer_args(peer name): the options that
+peer needs against this server ([] for none), or None when the peer cannot
+be run against it (it is then left out of the row).
 
 nginx runs through the tests' runner (tests/e2e/rftest.py: free port, temp
 dir, stop by pid) with the bench's own template: one worker, sendfile, no
