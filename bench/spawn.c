@@ -2,12 +2,12 @@
  *
  *   spawn RESULT_FILE TIMEOUT_S CMD [ARG...]
  *
- * bench/run compiles this at run time (cc, into a temp dir) and starts every
- * measured tool through it. Why not wait4() from Python directly: Linux keeps
- * a process's peak RSS across execve(), and a child forked from the harness
- * starts with the harness's peak (~100 MiB with the corpus cached), so every
- * tool would show the harness's RSS. A child forked from this tiny static
- * program starts near zero.
+ * bench/run (rfbench/measure.py) compiles this at run time (cc, into a temp
+ * dir) and starts every measured tool through it. Why not wait4() from Python
+ * directly: Linux keeps a process's peak RSS across execve(), and a child
+ * forked from the harness starts with the harness's peak (~100 MiB with the
+ * corpus cached), so every tool would show the harness's RSS. A child forked
+ * from this tiny static program starts near zero.
  *
  * RESULT_FILE gets one line: "exit wall_ns utime_us stime_us maxrss_kib timed_out"
  * where exit is the exit code, or 128+signal. The command is killed (SIGKILL,

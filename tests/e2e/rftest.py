@@ -359,22 +359,35 @@ atexit.register(_stop_all)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
+def render_template(path, subst):
+    """The text of the file at path with each placeholder (`@NAME@`, a key of
+    subst) replaced by its value; a placeholder left unrendered is an error, so
+    a template and its renderer cannot drift apart silently. Used for the
+    tests' nginx config and for bench/nginx.conf.in."""
+    with open(path) as f:
+        text = f.read()
+    for k, v in subst.items():
+        text = text.replace(k, v)
+    left = re.findall(r'@[A-Z0-9_]+@', text)
+    assert not left, 'unrendered placeholders in %s: %s' % (os.path.basename(path), ' '.join(left))
+    return text
+
+
+def nginx_user_line():
+    """nginx refuses to run its workers as root without a `user` line naming
+    the user; as anyone else the line must be absent."""
+    return 'user %s;' % _user_name() if os.geteuid() == 0 else ''
+
+
 def render_nginx_conf(port, root, tmp, big_dir, ipv6=True):
-    with open(NGINX_TEMPLATE) as f:
-        conf = f.read()
-    subst = {
-        '@USER_LINE@': 'user %s;' % _user_name() if os.geteuid() == 0 else '',
+    return render_template(NGINX_TEMPLATE, {
+        '@USER_LINE@': nginx_user_line(),
         '@PORT@': str(port),
         '@LISTEN6@': 'listen [::1]:%d;' % port if ipv6 else '',
         '@ROOT@': os.path.abspath(root),
         '@BIG_DIR@': os.path.abspath(big_dir),
         '@TMP@': tmp,
-    }
-    for k, v in subst.items():
-        conf = conf.replace(k, v)
-    left = re.findall(r'@[A-Z0-9_]+@', conf)
-    assert not left, 'unrendered placeholders in nginx.conf.in: %s' % ' '.join(left)
-    return conf
+    })
 
 
 def _user_name():
@@ -412,8 +425,7 @@ class Nginx:
         os.mkdir(self.big_dir)
         conf = os.path.join(self.tmp, 'nginx.conf')
         with open(conf, 'w') as f:
-            f.write(render_nginx_conf(self.port, self.root, self.tmp, self.big_dir,
-                                      ipv6=have_ipv6_loopback()))
+            f.write(self.conf_text())
         self.error_log = os.path.join(self.tmp, 'error.log')
         # stderr to the same file: a pipe nobody reads could fill and block nginx.
         with open(self.error_log, 'ab') as log:
@@ -425,6 +437,12 @@ class Nginx:
             self.stop()
             raise AssertionError('nginx did not start on port %d: %s' % (self.port, why))
         return self
+
+    def conf_text(self):
+        """The rendered config; a subclass serving another template (bench/)
+        overrides this and keeps the rest: port, temp dir, start, stop by pid."""
+        return render_nginx_conf(self.port, self.root, self.tmp, self.big_dir,
+                                 ipv6=have_ipv6_loopback())
 
     def _log(self):
         try:

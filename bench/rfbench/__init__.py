@@ -1,0 +1,35 @@
+"""The benchmark harness behind bench/run, one module per concern:
+
+    common.py        paths, units, log/which; imports tests/e2e/rftest.py,
+                     whose helpers (free ports, the nginx runner, template
+                     rendering, corpus names) the bench shares with the tests
+    corpora.py       the corpora (mkcorpus, cached) and verifying a download
+    servers.py       server configs: nginx over plain HTTP (+ its CPU)
+    destinations.py  where downloads land: tmpfs, a folder on disk
+    peers.py         the tools under test: command-line builder + verifier
+    rows.py          the matrix: a row = corpus x server config x
+                     destination x N x peers, run in interleaved rounds
+    measure.py       one measured run (bench/spawn.c: wall, CPU, peak RSS),
+                     the strace cross-check, wrk's ceiling, the fs floor
+    stats.py         medians, per-round ratios and their ranges, result keys
+    goals.py         the issues' targets, checked on a run's figures
+    report.py        NAME.md, NAME.json and the printed headline
+    plot.py          NAME.png (gnuplot)
+    install.py       apt-get for what is missing
+    cli.py           bench/run's options, the run, publishing, exit status
+
+How to add a row (each is an addition, not an edit):
+  - a server config (HTTPS, many host names): a class in servers.py with a
+    name, start/stop, url(), cpu_s() and peer_args(peer) (the options each
+    peer needs against it, None for a peer that cannot use it), added to
+    SERVERS and to the servers cli.main passes to rows.plan;
+  - a destination (ext4/xfs/btrfs images): a context manager in
+    destinations.py with name, path, note and sync_before_run;
+  - a corpus: an entry in corpora.BULK;
+  - a peer (ringfetch --discard for the floor, ringload): a Peer in
+    peers.PEERS, with its own verifier when "the corpus was saved" is not
+    what it does;
+  - a target: a function in goals.GOALS.
+Results are keyed by stats.Key (target, corpus, n, server): plain-HTTP rows
+keep the 'tmpfs/many/100' form of the committed results.
+"""

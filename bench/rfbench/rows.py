@@ -1,0 +1,69 @@
+"""The matrix of measurements: a row is one corpus, served by one server
+config, downloaded into one destination at one concurrency N, by a set of
+peers that run interleaved in rounds (A B C A B C ...), the first `warmups`
+rounds discarded.
+
+plan() lays the rows out for one destination: every server config, every
+corpus, every N (big's N capped at its 8 files), each row with the peers
+that can fetch that corpus from that server (peer.fetches(corpus) and
+server.peer_args(peer) is not None). Adding a server config, a destination,
+a corpus or a peer adds rows here without an edit."""
+
+import os
+
+from .common import log
+from .peers import Spec, write_lists
+from .stats import Key
+
+
+class Row:
+    def __init__(self, corpus, n, destination, server, peers):
+        self.corpus, self.n = corpus, n
+        self.destination, self.server = destination, server
+        self.peers = peers
+
+    @property
+    def key(self):
+        return Key(self.destination.name, self.corpus.name, self.n, self.server.name)
+
+    def spec(self, peer, out_dir, urls, cfg, build, n=None):
+        """peer's Spec in this row (n: a placeholder instead of the row's N)."""
+        return Spec(self.corpus, self.n if n is None else n, out_dir, urls, cfg, self.server,
+                    build, extra=self.server.peer_args(peer.name))
+
+
+def plan(destination, servers, corpora, conc_for, peers):
+    """Rows for one destination. corpora: [Corpus] in order; conc_for(corpus
+    name) -> [N]; peers: the available peers, in round order."""
+    rows = []
+    for server in servers:
+        for corpus in corpora:
+            mine = [p for p in peers if p.fetches(corpus.name)
+                    and server.peer_args(p.name) is not None]
+            if not mine:
+                continue
+            for n in conc_for(corpus.name):
+                rows.append(Row(corpus, n, destination, server, mine))
+    return rows
+
+
+def run_row(row, runner, lists_dir, build, warmups, counted):
+    """Every round of row; returns the runs, warm-ups marked."""
+    urls, cfg = write_lists(row.corpus, row.server, lists_dir)
+    out_dir = os.path.join(row.destination.path, 'out')
+    runs = []
+    for rnd in range(warmups + counted):
+        warm = rnd < warmups
+        for peer in row.peers:
+            r = runner.run_once(peer, row.spec(peer, out_dir, urls, cfg, build), row)
+            r['round'] = rnd - warmups  # -1.. for warm-ups
+            r['warmup'] = warm
+            runs.append(r)
+            log('  %-5s %-6s N=%-3d %-9s %s %s' % (
+                row.destination.name, row.corpus.name + (
+                    '' if row.server.name == 'plain' else '/' + row.server.name),
+                row.n, peer.name, 'warm ' if warm else 'r%d   ' % (rnd - warmups),
+                ('FAILED: ' + r['failed']) if r['failed'] else
+                '%7.3fs %8.0f files/s %6.0f us/file' % (
+                    r['wall_s'], r['files'] / r['wall_s'], 1e6 * r['cpu_s'] / r['files'])))
+    return runs

@@ -1,0 +1,280 @@
+"""The benchmark harness's own parts, without a benchmark (issue 9 item 23):
+figures and report formatting from canned runs, the committed results
+reproduced from their own runs, a failed counted run and a failed
+io_uring_enter cross-check making the bench fail, with fake peers run
+through the real runner. No nginx, no real tools; a few seconds.
+"""
+
+import contextlib
+import io
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rftest  # noqa: E402
+
+sys.path.insert(0, os.path.join(rftest.REPO, 'bench'))
+from rfbench import cli, corpora, goals, measure, peers, report, rows, stats  # noqa: E402
+
+RESULTS = os.path.join(rftest.REPO, 'bench', 'results')
+
+
+# ------------------------------------------------------------------ canned
+
+def canned(tool, rnd, wall, cpu, failed='', warmup=False, n=100, files=10000):
+    """One run as measure.Runner records it."""
+    r = dict(tool=tool, corpus='many', n=n, target='tmpfs', server='plain',
+             rc=1 if failed else 0, wall_s=wall, cpu_s=cpu, user_s=cpu / 2, sys_s=cpu / 2,
+             rss_kib=8192, nginx_cpu_s=0.25, files=files, bytes=files * 8192,
+             failed=failed, round=rnd, warmup=warmup)
+    if tool == 'ringfetch' and not failed:
+        r['stats'] = {'enters': 1000, 'sqes': 50000}
+    return r
+
+
+def canned_runs():
+    """ringfetch against curl at N=100: a warm-up that must not count, three
+    rounds whose ratios disagree (files/s 2.0, 1.25, 4.0; CPU 0.5, 0.4, 0.6),
+    and a fourth round in which ringfetch failed."""
+    runs = [canned('ringfetch', -1, 100.0, 100.0, warmup=True),
+            canned('curl', -1, 100.0, 100.0, warmup=True)]
+    for rnd, (wall, cpu) in enumerate([(0.5, 0.5), (0.8, 0.4), (0.25, 0.6)]):
+        runs.append(canned('ringfetch', rnd, wall, cpu))
+        runs.append(canned('curl', rnd, 1.0, 1.0))
+    runs.append(canned('ringfetch', 3, 9.0, 9.0, failed='exit status 1: boom'))
+    runs.append(canned('curl', 3, 1.0, 1.0))
+    return runs
+
+
+def meta(tools):
+    return {'title': 'test', 'reproduce': 'tests/e2e/test_bench.py', 'date': 'now',
+            'elapsed_s': 1.0, 'cpu': 'cpu', 'kernel': 'k', 'tmpfs': 'nowhere',
+            'tools': tools, 'warmups': 1, 'rounds': 2, 'wrk_seconds': 5, 'wrk_runs': 1,
+            'versions': {}, 'big_conc': [1], 'spawn': 'test'}
+
+
+class FakeCorpus:
+    def __init__(self, name, files, nbytes):
+        self.name, self.files, self.bytes, self.note = name, files, nbytes, 'canned'
+
+
+def publish(runs, tools, strace=(), corpus=None):
+    """cli.publish into a temp dir: (exit status, markdown, stdout+stderr)."""
+    d = rftest.tempdir('rftest-bench-')
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        rc = cli.publish(d, 'test', meta(tools), runs, {'wrk': [], 'fs': {}}, list(strace),
+                         {'many': corpus or FakeCorpus('many', 10000, 81920000)}, {}, tools,
+                         time.monotonic(), draw=False)
+    with open(os.path.join(d, 'test.md')) as f:
+        return rc, f.read(), out.getvalue()
+
+
+def judged(**res):
+    """A cross-check result as measure.strace_check leaves it."""
+    res.setdefault('corpus', 'many')
+    res.setdefault('n', 100)
+    res.setdefault('rc', 0)
+    res.setdefault('verify', '')
+    res['failed'] = measure.strace_verdict(res)
+    return res
+
+
+# ------------------------------------------------------------------- tests
+
+@rftest.test
+def medians_exclude_warmups_and_failed_runs():
+    row = {r['tool']: r for r in stats.summarise(canned_runs(), ['ringfetch', 'curl'])[
+        stats.Key('tmpfs', 'many', 100)]}
+    rf = row['ringfetch']
+    assert (rf['runs'], rf['ok'], rf['failures']) == (4, 3, ['exit status 1: boom']), rf
+    assert rf['files_per_s'] == 20000 and rf['cpu_us_per_file'] == 50.0, rf
+    assert rf['enters_per_file'] == 0.1 and rf['sqes_per_enter'] == 50, rf
+    assert rf['fps_vs_curl'] == 2.0 and rf['fps_vs_curl_range'] == [1.25, 4.0], rf
+    assert rf['cpu_vs_curl'] == 0.5 and rf['cpu_vs_curl_range'] == [0.4, 0.6], rf
+    assert row['curl']['files_per_s'] == 10000 and row['curl']['ok'] == 4, row['curl']
+
+
+@rftest.test
+def ratios_are_quoted_with_their_range_where_rounds_disagree():
+    table = stats.summarise(canned_runs(), ['ringfetch', 'curl'])
+    rows_ = {r['tool']: r for r in table[stats.Key('tmpfs', 'many', 100)]}
+    line = report.row_md(rows_['ringfetch'])
+    assert '| 2.00x (1.25–4.00) | 0.50x (0.40–0.60) |' in line and '| 3/4 |' in line, line
+    assert '| 1.00x | 1.00x |' in report.row_md(rows_['curl']), report.row_md(rows_['curl'])
+    tgt = {name: value for name, value, ok in goals.targets(table)}
+    assert tgt['many N=100 tmpfs: ringfetch files/s >= 1.5x curl'] == '2.000x (1.25–4.00)', tgt
+    assert tgt['many N=100 tmpfs: ringfetch CPU µs/file <= 0.6x curl'] == \
+        '0.500x (0.40–0.60) (50.0 vs 100.0 µs)', tgt
+    head = report.headline(table, [])
+    assert '2.00x (1.25–4.00)' in head, head
+    # One round cannot disagree with itself: no range.
+    one = stats.summarise([canned('ringfetch', 0, 0.5, 0.5), canned('curl', 0, 1.0, 1.0)],
+                          ['ringfetch', 'curl'])
+    line = report.row_md(one[stats.Key('tmpfs', 'many', 100)][0])
+    assert '| 2.00x | 0.50x |' in line, line
+
+
+@rftest.test
+def committed_results_are_reproduced_from_their_own_runs():
+    """The summary and the result rows of bench/results/*.json and *.md come
+    out of today's code unchanged: the report format stayed comparable."""
+    import json
+    checked = 0
+    for name in ('latest', 'quick'):
+        path = os.path.join(RESULTS, name + '.json')
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            saved = json.load(f)
+        with open(os.path.join(RESULTS, name + '.md')) as f:
+            md = f.read()
+        table = stats.summarise(saved['runs'], saved['meta']['tools'])
+        assert sorted(map(str, table)) == sorted(saved['summary']), name
+        ceilings = {w['n']: w['rps'] for w in saved['limits']['wrk'] if 'rps' in w}
+        for key, rows_ in table.items():
+            for new, old in zip(rows_, saved['summary'][str(key)]):
+                for k, v in old.items():
+                    assert new.get(k) == v, '%s %s %s: %r != %r' % (name, key, k, new.get(k), v)
+                line = report.row_md(new, ceilings.get(key.n) if key.corpus == 'many' else None)
+                assert line in md, '%s: %s not in the committed report' % (name, line)
+        checked += 1
+    assert checked, 'no committed results in %s' % RESULTS
+
+
+@rftest.test
+def strace_summary_is_parsed():
+    d = rftest.tempdir('rftest-bench-')
+    path = os.path.join(d, 'strace.txt')
+    with open(path, 'w') as f:
+        f.write('% time     seconds  usecs/call     calls    errors syscall\n'
+                '------ ----------- ----------- --------- --------- ----------------\n'
+                '100.00    0.012345          12       982         3 io_uring_enter\n'
+                '------ ----------- ----------- --------- --------- ----------------\n'
+                '100.00    0.012345          12       982         3 total\n')
+    assert measure.parse_strace_summary(path) == {'strace_calls': 982, 'strace_errors': 3}
+    with open(path, 'w') as f:
+        f.write('% time     seconds  usecs/call     calls    errors syscall\n')
+    assert measure.parse_strace_summary(path) == {}
+
+
+@rftest.test
+def strace_cross_check_fails_when_the_counts_differ():
+    assert judged(strace_calls=982, stats_enters=982)['failed'] == ''
+    why = judged(strace_calls=983, stats_enters=982)['failed']
+    assert '983' in why and '982' in why, why
+    assert judged(strace_calls=981, stats_enters=982)['failed']
+    assert judged(stats_enters=982)['failed'], 'no strace count must fail'
+    assert judged(strace_calls=982)['failed'], 'no --stats count must fail'
+    assert judged(strace_calls=982, stats_enters=982, rc=1, verify='exit 1')['failed']
+    assert judged(skipped='strace not installed')['failed'] == ''
+    good = [r for r in canned_runs() if not r['failed']]
+    rc, md, out = publish(good, ['ringfetch', 'curl'],
+                          [judged(strace_calls=983, stats_enters=982)])
+    assert rc != 0, 'a failed cross-check must fail the bench: %s' % out
+    assert 'FAILED' in md.split('## io_uring_enter cross-check')[1].split('##')[0], md
+    rc, md, out = publish(good, ['ringfetch', 'curl'],
+                          [judged(strace_calls=982, stats_enters=982)])
+    assert rc == 0, out
+
+
+@rftest.test
+def a_failed_counted_run_fails_the_bench_but_a_failed_warmup_does_not():
+    rc, md, out = publish(canned_runs(), ['ringfetch', 'curl'])
+    assert rc != 0, out
+    assert 'round 3' in out and 'boom' in out, out
+    ok = [r for r in canned_runs() if not r['failed']]
+    ok.append(canned('curl', -1, 1.0, 1.0, failed='exit status 7: warm-up only', warmup=True))
+    rc, md, out = publish(ok, ['ringfetch', 'curl'])
+    assert rc == 0, out
+
+
+class FakeServer:
+    """A server config whose URLs are the corpus files' own paths."""
+    name = 'plain'
+
+    def __init__(self, root):
+        self.root = root
+
+    def url(self, path):
+        return os.path.join(self.root, path.lstrip('/'))
+
+    def cpu_s(self):
+        return 0.0
+
+    def peer_args(self, peer):
+        return []
+
+
+class FakeDestination:
+    name = 'tmpfs'
+    sync_before_run = False
+    note = 'a temp dir'
+
+    def __init__(self, path):
+        self.path = path
+
+
+# Copies each "URL" (a path) in LIST into DIR, then exits with CODE; with a
+# 4th argument, writes that instead of the file's bytes.
+COPY = ('import os, sys\n'
+        'lst, out, code = sys.argv[1], sys.argv[2], int(sys.argv[3])\n'
+        'for u in open(lst).read().split():\n'
+        '    data = open(u, "rb").read() if len(sys.argv) < 5 else sys.argv[4].encode()\n'
+        '    open(os.path.join(out, os.path.basename(u)), "wb").write(data)\n'
+        'if code: print("boom", file=sys.stderr)\n'
+        'sys.exit(code)\n')
+
+
+def fake_peer(name, code=0, junk=None):
+    return peers.Peer(name, lambda s: [sys.executable, '-c', COPY, s.urls, s.out_dir, code]
+                      + ([junk] if junk else []), lambda build: sys.executable)
+
+
+@rftest.test
+def fake_peers_run_through_the_runner_and_failures_fail_the_bench():
+    tmp = rftest.tempdir('rftest-bench-')
+    src = os.path.join(tmp, 'src', 'many')
+    os.makedirs(src)
+    items = []
+    for i in range(3):
+        name = rftest.bulk_name(i)
+        with open(os.path.join(src, name), 'wb') as f:
+            f.write(os.urandom(1000 + i))
+        items.append(('/many/' + name, name, os.path.join(src, name)))
+    corpus = corpora.Corpus('many', items, 'three canned files')
+    dest = FakeDestination(os.path.join(tmp, 'dest'))
+    os.makedirs(dest.path)
+    runner = measure.Runner(measure.Spawner(tmp), os.path.join(tmp, 'logs'))
+    good, broken, liar = fake_peer('curl'), fake_peer('broken', code=3), \
+        fake_peer('liar', junk='not the file')
+    row = rows.Row(corpus, 2, dest, FakeServer(os.path.join(tmp, 'src')), [good, broken, liar])
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        runs = rows.run_row(row, runner, tmp, '', warmups=1, counted=2)
+    assert [(r['tool'], r['round'], r['warmup']) for r in runs] == [
+        (p, rnd, rnd < 0) for rnd in (-1, 0, 1) for p in ('curl', 'broken', 'liar')], runs
+    by = {(r['tool'], r['round']): r for r in runs}
+    assert by[('curl', 0)]['failed'] == '' and by[('curl', 0)]['files'] == 3, by[('curl', 0)]
+    assert by[('curl', 0)]['wall_s'] > 0 and by[('curl', 0)]['rss_kib'] > 0, by[('curl', 0)]
+    assert by[('broken', 1)]['failed'].startswith('exit status 3: boom'), by[('broken', 1)]
+    assert 'differ from the source' in by[('liar', 1)]['failed'], by[('liar', 1)]
+    assert rftest.leftovers(os.path.join(dest.path, 'out')) == [], 'output not cleared'
+    tools = ['curl', 'broken', 'liar']
+    rc, md, out = publish(runs, tools, corpus=corpus)
+    assert rc != 0, 'failed counted runs must fail the bench: %s' % out
+    assert '| broken | 0/2 FAILED | exit status 3: boom' in md, md
+    rc, md, out = publish([r for r in runs if r['tool'] == 'curl'], ['curl'], corpus=corpus)
+    assert rc == 0, out
+
+
+@rftest.test
+def bench_run_refuses_an_unknown_tool():
+    r = rftest.run([os.path.join(rftest.REPO, 'bench', 'run'), '--no-install', '--tools',
+                    'nosuch'], timeout=30)
+    assert r.rc != 0 and "unknown tool 'nosuch'" in r.err, r.why()
+
+
+if __name__ == '__main__':
+    rftest.main()
