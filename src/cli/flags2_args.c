@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/url.h"
+#include "ringfetch/url.h"
 #include "ringfetch/limits.h"
 
 /* The servers of the book: flags2_common.py's SERVERS, sorted by label. */

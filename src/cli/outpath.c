@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/url.h"
+#include "ringfetch/url.h"
 #include "ringfetch/limits.h"
 
 #define QUOTE_BYTES 200   /* a URL shown in a message is cut past this */

@@ -19,7 +19,7 @@
 #include "engine/ring.h"
 #include "engine/sink.h"
 #include "http/request.h"
-#include "http/url.h"
+#include "ringfetch/url.h"
 #include "engine/tunables.h"
 
 enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH };

@@ -3,7 +3,7 @@
 #define RF_REQUEST_H
 
 #include <stddef.h>
-#include "http/url.h"
+#include "ringfetch/url.h"
 
 /* Write "GET target HTTP/1.1" + Host, User-Agent, Accept, (no Connection
  * header: keep-alive is HTTP/1.1's default) into buf. Returns the length,

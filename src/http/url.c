@@ -6,7 +6,7 @@
  * well-formed URL of another scheme, which is -EPROTONOSUPPORT so the front
  * end can say "https is not supported" instead of "bad URL".
  */
-#include "http/url.h"
+#include "ringfetch/url.h"
 #include "util/hexdigit.h"
 
 #include <arpa/inet.h>

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "http/request.h"
-#include "http/url.h"
+#include "ringfetch/url.h"
 
 #define CHECK(cond)              \
     do {                         \

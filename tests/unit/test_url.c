@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "http/url.h"
+#include "ringfetch/url.h"
 
 /* Parse s, which must succeed. */
 static struct url parse_ok(const char *s)

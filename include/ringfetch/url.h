@@ -1,7 +1,12 @@
-/* URL parsing for http:// URLs, origin keys and output-name sanitizing.
- * Pure functions, no allocation, no I/O. */
-#ifndef RF_URL_H
-#define RF_URL_H
+/* ringfetch's http:// URLs: parsing, origin keys and the file name a URL
+ * is saved under. Pure functions, no allocation, no I/O.
+ *
+ * Public because a front end judges its URLs before it hands them to the
+ * engine: it refuses what cannot be fetched or saved safely, with words of
+ * its own, and names each output file. The engine parses every job's URL
+ * again with the same functions, so both agree. */
+#ifndef RINGFETCH_URL_H
+#define RINGFETCH_URL_H
 
 #include <stdbool.h>
 #include <stddef.h>
