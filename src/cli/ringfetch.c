@@ -66,15 +66,19 @@ static int next_job(void *ctx, struct rf_job *job)
 static void on_result(void *ctx, const struct rf_result *res)
 {
     struct run *r = ctx;
-    char msg[MESSAGE_BYTES];
+    char msg[MESSAGE_BYTES], url[OUTPATH_URL_QUOTE_BYTES];
 
+    outpath_quote_url(url, sizeof url, res->url);
     switch (res->outcome) {
     case RF_OK:
         r->counts.ok++;
         r->counts.bytes += res->bytes;
-        if (r->a->verbosity == RINGFETCH_VERBOSE)
-            printf("OK %s -> %s (%" PRIu64 " bytes)\n", res->url, res->path ? res->path : "-",
-                   res->bytes);
+        if (r->a->verbosity == RINGFETCH_VERBOSE) {
+            char path[4 * RF_PATH_MAX_BYTES];
+            const char *p = res->path ? res->path : "-";
+            printf("OK %s -> %s (%" PRIu64 " bytes)\n", url,
+                   outpath_quote(path, sizeof path, p, strlen(p)), res->bytes);
+        }
         return;
     case RF_NOT_FOUND:
         r->counts.not_found++;
@@ -86,7 +90,7 @@ static void on_result(void *ctx, const struct rf_result *res)
         r->counts.cancelled++;
         return;
     }
-    print_error(r, "%s: %s", res->url, rf_result_message(res, msg, sizeof msg));
+    print_error(r, "%s: %s", url, rf_result_message(res, msg, sizeof msg));
 }
 
 static void on_tick(void *ctx, const struct rf_stats *stats)
