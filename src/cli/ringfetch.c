@@ -46,21 +46,21 @@ static int next_job(void *ctx, struct rf_job *job)
 
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
-    while ((rc = urllist_next(&r->urls, &it)) == 1) {
+    while ((rc = urllist_next(&r->urls, &it)) == URLLIST_ITEM) {
         rc = outpath_make(r->a->discard ? NULL : r->a->outdir, it.url, it.problem, &r->names,
                           r->path, sizeof r->path, why, sizeof why);
         if (rc == 0) {
             job->url = it.url;
             job->path = r->a->discard ? NULL : r->path;
             job->user = NULL;
-            return 1;
+            return RF_JOB_READY;
         }
         char where[48];
         snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
         r->counts.errors++;
         print_error(r, "%s: %s", where, why);
     }
-    return rc;
+    return rc < 0 ? rc : RF_JOB_NONE;
 }
 
 static void on_result(void *ctx, const struct rf_result *res)

@@ -223,5 +223,20 @@ def names_of_251_to_255_bytes_are_saved():
     assert sorted(rftest.leftovers(dest)) == names, rftest.leftovers(dest)
 
 
+# ------------------------------------------------------------ lists
+
+@rftest.test
+def a_utf8_bom_at_the_start_of_a_list_is_skipped():
+    dest = rftest.tempdir()
+    with Recorder() as srv:
+        lst = write_list([srv.url('/first.bin'), srv.url('/second.bin')], bom=True)
+        r = ringfetch('-o', dest, '-i', lst)
+        piped = ringfetch('-o', rftest.tempdir(), '-i', '-',
+                          input=b'\xef\xbb\xbf' + srv.url('/piped.bin').encode() + b'\n')
+    assert r.rc == 0, r.why()
+    assert sorted(rftest.leftovers(dest)) == ['first.bin', 'second.bin'], rftest.leftovers(dest)
+    assert piped.rc == 0, piped.why()
+
+
 if __name__ == '__main__':
     rftest.main()
