@@ -107,20 +107,67 @@ const char *outpath_url_problem(int status)
     return "not a valid http:// URL";
 }
 
-int outpath_make(const char *dir, const char *url, int problem, struct nameset *seen,
+/* A URL's origin, request-target as sent and credentials as written: what
+ * makes two URLs the same request. Bytes: origin key, target, then only
+ * with a userinfo '@', user, and ':' + password when there is one. */
+#define KEY_BYTES (URL_HOST_MAX + 16 + 3 * RF_URL_MAX_BYTES + RF_URL_MAX_BYTES)
+
+static size_t same_url_key(const struct url *u, char *key)
+{
+    int n = url_origin_key(u, key, URL_HOST_MAX + 16);
+    size_t len = n > 0 ? (size_t)n : 0;
+    /* A URL of at most RF_URL_MAX_BYTES - 1 bytes gives a target of at
+     * most three times that (every byte encoded), plus a '/'. */
+    n = url_write_target(u, key + len, 3 * RF_URL_MAX_BYTES);
+    len += n > 0 ? (size_t)n : 0;
+    if (u->user) {
+        key[len++] = '@';
+        memcpy(key + len, u->user, u->user_len);
+        len += u->user_len;
+        if (u->password) {
+            key[len++] = ':';
+            memcpy(key + len, u->password, u->password_len);
+            len += u->password_len;
+        }
+    }
+    return len;
+}
+
+/* Where a URL came from, in the nameset's 32 bits: the top one says "a
+ * line of the list", the others the 1-based number; 0 when it does not fit. */
+#define WHERE_LIST 0x80000000u
+
+static uint32_t where_note(const struct urllist_item *it)
+{
+    if (it->index == 0 || it->index >= WHERE_LIST)
+        return 0;
+    return (uint32_t)it->index | (it->from_list ? WHERE_LIST : 0);
+}
+
+static void say_repeat(char *why, size_t why_size, uint32_t first, const char *q)
+{
+    if (first == 0)
+        snprintf(why, why_size, "same URL as an earlier one, fetched once: '%s'", q);
+    else
+        snprintf(why, why_size, "same URL as %s %lu, fetched once: '%s'",
+                 first & WHERE_LIST ? "line" : "argument", (unsigned long)(first & ~WHERE_LIST), q);
+}
+
+int outpath_make(const char *dir, const struct urllist_item *it, struct nameset *seen,
                  char *path, size_t size, char *why, size_t why_size)
 {
     char q[QUOTE_BYTES], name[URL_NAME_MAX + 1];
+    const char *url = it->url;
     struct url u;
     size_t name_len = 0;
     int r;
 
     outpath_quote_url(q, sizeof q, url);
-    if (problem == -E2BIG) {
+    if (it->problem == -E2BIG) {
         snprintf(why, why_size, "bad URL '%s': longer than %d bytes", q, RF_URL_MAX_BYTES - 1);
         return -EINVAL;
     }
-    if (problem) {
+    if (it->problem) {
         snprintf(why, why_size, "bad URL '%s': the line holds a NUL byte", q);
         return -EINVAL;
     }
@@ -131,7 +178,7 @@ int outpath_make(const char *dir, const char *url, int problem, struct nameset *
     }
     if (!dir) {
         path[0] = '\0'; /* --discard: nothing is saved, so no name is needed */
-        return 0;
+        return OUTPATH_FETCH;
     }
     r = url_output_name(&u, name, sizeof name, &name_len);
     if (r == -ENAMETOOLONG) {
@@ -151,16 +198,25 @@ int outpath_make(const char *dir, const char *url, int problem, struct nameset *
         snprintf(why, why_size, "output path too long for '%s'", q);
         return -ENAMETOOLONG;
     }
-    r = nameset_add(seen, name, (size_t)r);
-    if (r < 0) {
-        snprintf(why, why_size, "out of memory for '%s'", q);
-        return r;
-    }
-    if (r == 0) {
+
+    char key[KEY_BYTES];
+    uint32_t first = 0;
+    size_t key_len = same_url_key(&u, key);
+    r = nameset_claim(seen, name, name_len, key, key_len, where_note(it), &first);
+    switch (r) {
+    case NAMESET_NEW:
+        return OUTPATH_FETCH;
+    case NAMESET_SAME_URL:
+        say_repeat(why, why_size, first, q);
+        return OUTPATH_REPEAT;
+    case NAMESET_TAKEN: {
         char qn[QUOTE_BYTES];
         snprintf(why, why_size, "duplicate output name '%s' for '%s'",
                  outpath_quote(qn, sizeof qn, name, name_len), q);
         return -EEXIST;
     }
-    return 0;
+    default:
+        snprintf(why, why_size, "out of memory for '%s'", q);
+        return r;
+    }
 }

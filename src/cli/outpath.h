@@ -8,16 +8,28 @@
 #include <stddef.h>
 
 #include "cli/nameset.h"
+#include "cli/urllist.h"
 #include "ringfetch/limits.h"
 
 /* Room for any URL a job may carry once quoted: every byte as \xNN. */
 #define OUTPATH_URL_QUOTE_BYTES (4 * RF_URL_MAX_BYTES)
 
-/* Make the destination path of url under dir into path (with dir NULL,
- * only check the URL: path is set to "" and no name is claimed). problem is the
- * urllist_item's (0, -E2BIG or -EILSEQ). The name is claimed in seen, so
- * the first URL with a given name wins and every later one is refused.
- * Returns 0, or a negative errno with a sentence (no trailing newline) in why:
+/* outpath_make's answers besides a negative errno. */
+enum outpath_answer {
+    OUTPATH_FETCH = 0,   /* path is set: hand the URL to the engine */
+    OUTPATH_REPEAT = 1,  /* the same URL came earlier in the run (it is fetched once):
+                            why says where, "same URL as line 3, fetched once: 'U'" */
+};
+
+/* Make the destination path of it->url under dir into path (with dir NULL,
+ * only check the URL: path is set to "" and no name is claimed, so repeats
+ * are fetched again). The name is claimed in seen for the URL: the first
+ * URL with a given name wins, the same URL again is a repeat, and any other
+ * URL with that name is refused. Two URLs are the same when they ask the
+ * same origin for the same request-target (url_write_target's) with the
+ * same credentials: "HTTP://H/a b" and "http://h/x/../a%20b" are.
+ * Returns an enum outpath_answer, or a negative errno with a sentence (no
+ * trailing newline) in why:
  *   -EINVAL       "bad URL 'U': REASON": outpath_url_problem's words, "longer
  *                 than N bytes", "the line holds a NUL byte", "its last path
  *                 segment is not a safe file name (...)", "file name is N
@@ -26,7 +38,7 @@
  *   -ENAMETOOLONG "output path too long for 'U'"
  *   -ENOMEM       the name set could not grow.
  * U is outpath_quote_url's form of the URL: its password never shows. */
-int outpath_make(const char *dir, const char *url, int problem, struct nameset *seen,
+int outpath_make(const char *dir, const struct urllist_item *it, struct nameset *seen,
                  char *path, size_t size, char *why, size_t why_size);
 
 /* Words for url_parse's answer (an enum url_status other than URL_OK):

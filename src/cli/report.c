@@ -90,6 +90,8 @@ void report_summary(FILE *out, const struct report_counts *c, double elapsed_s)
         fprintf(out, ", %" PRIu64 " not found", c->not_found);
     if (c->cancelled)
         fprintf(out, ", %" PRIu64 " cancelled", c->cancelled);
+    if (c->duplicates)
+        fprintf(out, ", %" PRIu64 " duplicate%s", c->duplicates, plural(c->duplicates));
     report_size(rate, sizeof rate, (double)c->bytes / secs);
     fprintf(out, ", %" PRIu64 " error%s in %.2fs (%.1f files/s, %s/s)\n", c->errors,
             plural(c->errors), elapsed_s, (double)files / secs, rate);

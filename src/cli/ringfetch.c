@@ -37,6 +37,15 @@ static void print_error(struct run *r, const char *fmt, const char *a, const cha
     fputc('\n', stderr);
 }
 
+/* A repeated URL is no error: one line on stderr, not with -q. */
+static void print_repeat(struct run *r, const char *where, const char *why)
+{
+    if (r->a->verbosity == RINGFETCH_QUIET)
+        return;
+    progress_clear(&r->bar);
+    fprintf(stderr, "DUP %s: %s\n", where, why);
+}
+
 static int next_job(void *ctx, struct rf_job *job)
 {
     struct run *r = ctx;
@@ -47,9 +56,9 @@ static int next_job(void *ctx, struct rf_job *job)
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
     while ((rc = urllist_next(&r->urls, &it)) == URLLIST_ITEM) {
-        rc = outpath_make(r->a->discard ? NULL : r->a->outdir, it.url, it.problem, &r->names,
-                          r->path, sizeof r->path, why, sizeof why);
-        if (rc == 0) {
+        rc = outpath_make(r->a->discard ? NULL : r->a->outdir, &it, &r->names, r->path,
+                          sizeof r->path, why, sizeof why);
+        if (rc == OUTPATH_FETCH) {
             job->url = it.url;
             job->path = r->a->discard ? NULL : r->path;
             job->user = NULL;
@@ -57,6 +66,11 @@ static int next_job(void *ctx, struct rf_job *job)
         }
         char where[48];
         snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
+        if (rc == OUTPATH_REPEAT) {
+            r->counts.duplicates++;
+            print_repeat(r, where, why);
+            continue;
+        }
         r->counts.errors++;
         print_error(r, "%s: %s", where, why);
     }
@@ -97,7 +111,8 @@ static void on_tick(void *ctx, const struct rf_stats *stats)
 {
     struct run *r = ctx;
     (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled + r->counts.duplicates,
+                    progress_now());
 }
 
 int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
@@ -135,7 +150,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled + r.counts.duplicates, t1);
     fflush(stdout);
 
     bool interrupted = rc == -EINTR || (stop && *stop);

@@ -223,6 +223,54 @@ def names_of_251_to_255_bytes_are_saved():
     assert sorted(rftest.leftovers(dest)) == names, rftest.leftovers(dest)
 
 
+# ------------------------------------------------------------ duplicates
+
+@rftest.test
+def the_same_url_twice_is_fetched_once_and_reported_as_a_duplicate():
+    dest = rftest.tempdir()
+    with Recorder() as srv:
+        a, b = srv.url('/d/a.bin'), srv.url('/d/b.bin')
+        lst = write_list(['# list', a, srv.url('/d/x/../a.bin'), b, a])
+        r = ringfetch('-o', dest, '--stats', a, '-i', lst)
+    assert r.rc == 0, r.why()
+    assert srv.targets() == [b'GET /d/a.bin HTTP/1.1', b'GET /d/b.bin HTTP/1.1'], srv.targets()
+    assert err_lines(r, 'ERR') == [], r.why()
+    assert err_lines(r, 'DUP ') == [
+        "DUP line 2: same URL as argument 1, fetched once: '%s'" % a,
+        "DUP line 3: same URL as argument 1, fetched once: '%s'" % srv.url('/d/x/../a.bin'),
+        "DUP line 5: same URL as argument 1, fetched once: '%s'" % a,
+    ], r.why()
+    summary = r.err.splitlines()[-1]
+    assert summary.startswith('2 files, ') and ', 3 duplicates, 0 errors in ' in summary, summary
+    s = r.stats()
+    assert (s['files'], s['ok'], s['errors']) == (2, 2, 0), s
+    assert sorted(rftest.leftovers(dest)) == ['a.bin', 'b.bin']
+
+
+@rftest.test
+def duplicates_are_quiet_with_q_and_a_failed_first_fetch_still_sets_the_status():
+    dest = rftest.tempdir()
+    with Recorder() as srv:
+        nope = srv.url('/nope.bin')
+        r = ringfetch('-o', dest, '-q', nope, nope)
+    assert r.rc == 1, r.why()
+    assert srv.targets() == [b'GET /nope.bin HTTP/1.1'], srv.targets()
+    assert r.err.splitlines() == ['ERR %s: HTTP error 404 - Not Found' % nope], r.why()
+
+
+@rftest.test
+def different_urls_with_one_output_name_stay_an_error():
+    dest = rftest.tempdir()
+    with Recorder() as srv:
+        r = ringfetch('-o', dest, '--stats', srv.url('/x/a'), srv.url('/y/a'), srv.url('/x/a'))
+    assert r.rc == 1, r.why()
+    assert err_lines(r, 'ERR ') == ["ERR argument 2: duplicate output name 'a' for '%s'"
+                                    % srv.url('/y/a')], r.why()
+    assert len(err_lines(r, 'DUP argument 3: same URL as argument 1')) == 1, r.why()
+    s = r.stats()
+    assert (s['files'], s['ok'], s['errors']) == (2, 1, 1), s
+
+
 # ------------------------------------------------------------ lists
 
 @rftest.test
