@@ -21,7 +21,7 @@ FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -std=c11 -D_GNU_SOURC
 FUZZ_TARGETS := response url
 
 FUZZ_LLHTTP_OBJ := $(addprefix $(FUZZ_BUILD)/llhttp/,llhttp.o api.o http.o)
-FUZZ_HTTP_SRC   := src/http/response.c src/http/url.c src/http/request.c
+FUZZ_HTTP_SRC   := src/http/response.c src/http/url.c src/http/request.c src/util/base64.c
 FUZZ_HTTP_OBJ   := $(FUZZ_HTTP_SRC:%.c=$(FUZZ_BUILD)/o/%.o)
 
 .PHONY: fuzz fuzz-build

@@ -18,9 +18,10 @@
 
 #include <stddef.h>
 
-/* The longest file name we make: NAME_MAX (255) less ".part", the suffix of
- * the engine's temporary file, which must fit too. */
-#define FLAGMETA_NAME_MAX 250
+/* The longest file name we make: NAME_MAX of Linux file systems. The
+ * engine's temporary file does not take its name from the final one, so the
+ * whole 255 bytes are ours (as for url_output_name's URL_NAME_MAX). */
+#define FLAGMETA_NAME_MAX 255
 
 /* Parse metadata (len bytes; no NUL needed) and copy its "country" string
  * into country, NUL-terminated; *country_len gets its length in bytes (a

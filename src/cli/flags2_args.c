@@ -8,7 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/url.h"
+#include "cli/outpath.h"
+#include "ringfetch/url.h"
 #include "ringfetch/limits.h"
 
 /* The servers of the book: flags2_common.py's SERVERS, sorted by label. */
@@ -276,8 +277,13 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
             return usage_error(out, "--url BASE is too long");
         memcpy(a->url_buf, url, n);
         a->url_buf[n] = '\0';
-        if (url_parse(a->url_buf, &parsed) < 0)
-            return usage_error(out, "--url BASE must be an http:// URL");
+        int bad = url_parse(a->url_buf, &parsed);
+        if (bad != URL_OK) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "--url BASE must be an http:// URL: %s",
+                     outpath_url_problem(bad));
+            return usage_error(out, msg);
+        }
         a->base_url = a->url_buf;
     }
     if (a->dest[0] == '\0')

@@ -118,40 +118,6 @@ static void settle(struct run *r, struct item *it, enum rf_outcome outcome, cons
     r->free_items = it;
 }
 
-/* A country name for a message: printable ASCII as it is, other bytes
- * (NUL included: the name has a length) as \xNN, cut with "..." when it
- * does not fit. outpath_quote would stop at a NUL. */
-static char *quote(char *buf, size_t size, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t need = 0, n = 0;
-
-    for (size_t i = 0; i < len; i++)
-        need += (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? 1 : 4;
-    /* size is QUOTE_BYTES: always room for "..." */
-    size_t room = need < size ? need : size - 4;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool plain = c >= 0x20 && c < 0x7f;
-        if (n + (plain ? 1 : 4) > room)
-            break;
-        if (plain) {
-            buf[n++] = (char)c;
-        } else {
-            buf[n++] = '\\';
-            buf[n++] = 'x';
-            buf[n++] = hex[c >> 4];
-            buf[n++] = hex[c & 15];
-        }
-    }
-    if (need >= size) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* The flag's file name from a metadata body, or a message saying why not. */
 static int name_from_metadata(struct run *r, struct item *it, const struct rf_result *res,
                               char *msg, size_t size)
@@ -171,7 +137,7 @@ static int name_from_metadata(struct run *r, struct item *it, const struct rf_re
     }
     n = flagmeta_file_name(country, len, it->cc, it->name, sizeof it->name);
     if (n < 0) {
-        quote(q, sizeof q, country, len);
+        outpath_quote(q, sizeof q, country, len);
         const char *why = n == -ENODATA ? "empty"
                           : n == -EILSEQ ? "not valid UTF-8"
                           : n == -EINVAL ? "not a safe file name ('/', '\\', control "
@@ -181,7 +147,7 @@ static int name_from_metadata(struct run *r, struct item *it, const struct rf_re
         return n;
     }
     if (strlen(r->a->dest) + 1 + (size_t)n >= sizeof r->path) {
-        snprintf(msg, size, "output path too long for '%s'", outpath_quote(q, sizeof q, it->name));
+        snprintf(msg, size, "output path too long for '%s'", outpath_quote(q, sizeof q, it->name, strlen(it->name)));
         return -ENAMETOOLONG;
     }
     return 0;

@@ -1,28 +1,58 @@
 /* Where ringfetch saves a URL: DIR/NAME, NAME being url_output_name() of
  * the URL. A URL that cannot be fetched or saved safely never reaches the
- * engine: this says why, in words that name the URL. */
+ * engine: this says why, in words that name the URL. Also the one quoting
+ * function the front ends show URLs and names with. */
 #ifndef RF_CLI_OUTPATH_H
 #define RF_CLI_OUTPATH_H
 
 #include <stddef.h>
 
 #include "cli/nameset.h"
+#include "cli/urllist.h"
+#include "ringfetch/limits.h"
 
-/* Make the destination path of url under dir into path (with dir NULL,
- * only check the URL: path is set to "" and no name is claimed). problem is the
- * urllist_item's (0, -E2BIG or -EILSEQ). The name is claimed in seen, so
- * the first URL with a given name wins and every later one is refused.
- * Returns 0, or a negative errno with a sentence (no trailing newline) in why:
- *   -EINVAL       "bad URL 'U': REASON" (not http://, malformed, too long,
- *                 NUL byte, no usable file name)
+/* Room for any URL a job may carry once quoted: every byte as \xNN. */
+#define OUTPATH_URL_QUOTE_BYTES (4 * RF_URL_MAX_BYTES)
+
+/* outpath_make's answers besides a negative errno. */
+enum outpath_answer {
+    OUTPATH_FETCH = 0,   /* path is set: hand the URL to the engine */
+    OUTPATH_REPEAT = 1,  /* the same URL came earlier in the run (it is fetched once):
+                            why says where, "same URL as line 3, fetched once: 'U'" */
+};
+
+/* Make the destination path of it->url under dir into path (with dir NULL,
+ * only check the URL: path is set to "" and no name is claimed, so repeats
+ * are fetched again). The name is claimed in seen for the URL: the first
+ * URL with a given name wins, the same URL again is a repeat, and any other
+ * URL with that name is refused. Two URLs are the same when they ask the
+ * same origin for the same request-target (url_write_target's) with the
+ * same credentials: "HTTP://H/a b" and "http://h/x/../a%20b" are.
+ * Returns an enum outpath_answer, or a negative errno with a sentence (no
+ * trailing newline) in why:
+ *   -EINVAL       "bad URL 'U': REASON": outpath_url_problem's words, "longer
+ *                 than N bytes", "the line holds a NUL byte", "its last path
+ *                 segment is not a safe file name (...)", "file name is N
+ *                 bytes, over the file system's 255-byte limit"
  *   -EEXIST       "duplicate output name 'N' for 'U'"
  *   -ENAMETOOLONG "output path too long for 'U'"
- *   -ENOMEM       the name set could not grow. */
-int outpath_make(const char *dir, const char *url, int problem, struct nameset *seen,
+ *   -ENOMEM       the name set could not grow.
+ * U is outpath_quote_url's form of the URL: its password never shows. */
+int outpath_make(const char *dir, const struct urllist_item *it, struct nameset *seen,
                  char *path, size_t size, char *why, size_t why_size);
 
-/* Copy s into buf for a message: printable ASCII as it is, other bytes as
- * \xNN, cut with "..." when it does not fit. Returns buf. */
-char *outpath_quote(char *buf, size_t size, const char *s);
+/* Words for url_parse's answer (an enum url_status other than URL_OK):
+ * "empty port after ':'", "only http:// URLs are supported for now", ... */
+const char *outpath_url_problem(int status);
+
+/* Copy len bytes of s into buf for a message: printable ASCII as it is,
+ * other bytes (NUL included) as \xNN, cut with "..." when it does not fit.
+ * Returns buf. */
+char *outpath_quote(char *buf, size_t size, const char *s, size_t len);
+
+/* outpath_quote of a URL (NUL-terminated) with its password, if it has one
+ * (url_password_span), shown as "***": "http://user:***@host/". Every
+ * message that echoes a URL goes through this. Returns buf. */
+char *outpath_quote_url(char *buf, size_t size, const char *url);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 
+#include "cli/outpath.h"
+
 #define JOIN_MAX_CODES 10   /* flags2 lists the codes themselves up to this many */
 
 static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
@@ -15,7 +17,8 @@ uint64_t report_items(const struct report_counts *c)
 void report_flags2_header(FILE *out, const char *label, const char *url,
                           const struct codes_set *codes, unsigned connections)
 {
-    fprintf(out, "%s site: %s\n", label, url);
+    char shown[OUTPATH_URL_QUOTE_BYTES];
+    fprintf(out, "%s site: %s\n", label, outpath_quote_url(shown, sizeof shown, url));
     fprintf(out, "Searching for %zu flag%s: ", codes->n, plural(codes->n));
     if (codes->n <= JOIN_MAX_CODES) {
         for (size_t i = 0; i < codes->n; i++)
@@ -87,6 +90,8 @@ void report_summary(FILE *out, const struct report_counts *c, double elapsed_s)
         fprintf(out, ", %" PRIu64 " not found", c->not_found);
     if (c->cancelled)
         fprintf(out, ", %" PRIu64 " cancelled", c->cancelled);
+    if (c->duplicates)
+        fprintf(out, ", %" PRIu64 " duplicate%s", c->duplicates, plural(c->duplicates));
     report_size(rate, sizeof rate, (double)c->bytes / secs);
     fprintf(out, ", %" PRIu64 " error%s in %.2fs (%.1f files/s, %s/s)\n", c->errors,
             plural(c->errors), elapsed_s, (double)files / secs, rate);

@@ -13,10 +13,13 @@
 #include "ringfetch/engine.h"
 
 /* What a run counted. Every item lands in exactly one of the four
- * counters; bytes are the body bytes of the ok items. */
+ * counters, or — a URL that came earlier in the run, fetched once — in
+ * duplicates, which is not an item (report_items leaves it out); bytes are
+ * the body bytes of the ok items. */
 struct report_counts {
     uint64_t ok, not_found, errors, cancelled;
     uint64_t bytes;
+    uint64_t duplicates;
 };
 
 uint64_t report_items(const struct report_counts *c);
@@ -40,7 +43,8 @@ void report_flags2_final(FILE *out, const struct report_counts *c, uint64_t requ
 
 /* ringfetch's summary line, e.g.
  *   "10000 files, 81.9 MB, 0 errors in 1.23s (8130.1 files/s, 66.6 MB/s)"
- * with ", N not found" and ", N cancelled" after the size when > 0. Sizes
+ * with ", N not found", ", N cancelled" and ", N duplicate(s)" after the size
+ * when > 0. Sizes
  * are decimal: B, kB, MB, GB. */
 void report_summary(FILE *out, const struct report_counts *c, double elapsed_s);
 

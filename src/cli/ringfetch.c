@@ -37,6 +37,15 @@ static void print_error(struct run *r, const char *fmt, const char *a, const cha
     fputc('\n', stderr);
 }
 
+/* A repeated URL is no error: one line on stderr, not with -q. */
+static void print_repeat(struct run *r, const char *where, const char *why)
+{
+    if (r->a->verbosity == RINGFETCH_QUIET)
+        return;
+    progress_clear(&r->bar);
+    fprintf(stderr, "DUP %s: %s\n", where, why);
+}
+
 static int next_job(void *ctx, struct rf_job *job)
 {
     struct run *r = ctx;
@@ -46,35 +55,44 @@ static int next_job(void *ctx, struct rf_job *job)
 
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
-    while ((rc = urllist_next(&r->urls, &it)) == 1) {
-        rc = outpath_make(r->a->discard ? NULL : r->a->outdir, it.url, it.problem, &r->names,
-                          r->path, sizeof r->path, why, sizeof why);
-        if (rc == 0) {
+    while ((rc = urllist_next(&r->urls, &it)) == URLLIST_ITEM) {
+        rc = outpath_make(r->a->discard ? NULL : r->a->outdir, &it, &r->names, r->path,
+                          sizeof r->path, why, sizeof why);
+        if (rc == OUTPATH_FETCH) {
             job->url = it.url;
             job->path = r->a->discard ? NULL : r->path;
             job->user = NULL;
-            return 1;
+            return RF_JOB_READY;
         }
         char where[48];
         snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
+        if (rc == OUTPATH_REPEAT) {
+            r->counts.duplicates++;
+            print_repeat(r, where, why);
+            continue;
+        }
         r->counts.errors++;
         print_error(r, "%s: %s", where, why);
     }
-    return rc;
+    return rc < 0 ? rc : RF_JOB_NONE;
 }
 
 static void on_result(void *ctx, const struct rf_result *res)
 {
     struct run *r = ctx;
-    char msg[MESSAGE_BYTES];
+    char msg[MESSAGE_BYTES], url[OUTPATH_URL_QUOTE_BYTES];
 
+    outpath_quote_url(url, sizeof url, res->url);
     switch (res->outcome) {
     case RF_OK:
         r->counts.ok++;
         r->counts.bytes += res->bytes;
-        if (r->a->verbosity == RINGFETCH_VERBOSE)
-            printf("OK %s -> %s (%" PRIu64 " bytes)\n", res->url, res->path ? res->path : "-",
-                   res->bytes);
+        if (r->a->verbosity == RINGFETCH_VERBOSE) {
+            char path[4 * RF_PATH_MAX_BYTES];
+            const char *p = res->path ? res->path : "-";
+            printf("OK %s -> %s (%" PRIu64 " bytes)\n", url,
+                   outpath_quote(path, sizeof path, p, strlen(p)), res->bytes);
+        }
         return;
     case RF_NOT_FOUND:
         r->counts.not_found++;
@@ -86,14 +104,15 @@ static void on_result(void *ctx, const struct rf_result *res)
         r->counts.cancelled++;
         return;
     }
-    print_error(r, "%s: %s", res->url, rf_result_message(res, msg, sizeof msg));
+    print_error(r, "%s: %s", url, rf_result_message(res, msg, sizeof msg));
 }
 
 static void on_tick(void *ctx, const struct rf_stats *stats)
 {
     struct run *r = ctx;
     (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled + r->counts.duplicates,
+                    progress_now());
 }
 
 int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
@@ -131,7 +150,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled + r.counts.duplicates, t1);
     fflush(stdout);
 
     bool interrupted = rc == -EINTR || (stop && *stop);

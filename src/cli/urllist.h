@@ -5,7 +5,8 @@
  *
  * List syntax: one URL per line; surrounding blanks (space, tab, CR, VT, FF)
  * are trimmed; empty lines and lines whose first non-blank character is '#'
- * are skipped ('#' elsewhere belongs to the URL). */
+ * are skipped ('#' elsewhere belongs to the URL). A UTF-8 byte order mark
+ * at the start of the list (editors on some systems write one) is skipped. */
 #ifndef RF_CLI_URLLIST_H
 #define RF_CLI_URLLIST_H
 
@@ -37,7 +38,13 @@ struct urllist {
 
 void urllist_init(struct urllist *l, char *const *args, size_t nargs, FILE *list);
 
-/* The next URL into *it. Returns 1, 0 when there are no more, or -errno when
+/* urllist_next's answers besides a negative errno. */
+enum urllist_status {
+    URLLIST_END = 0,  /* no more URLs, ever */
+    URLLIST_ITEM = 1, /* *it was filled in */
+};
+
+/* The next URL into *it. Returns an enum urllist_status, or -EIO when
  * reading the list failed. A URL that is too long, or a line with a NUL, is
  * still returned (with it->problem set) so that the caller counts it as an
  * error naming its line. */

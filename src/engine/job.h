@@ -27,7 +27,7 @@
 #include "io/backend.h"
 #include "io/timer.h"
 #include "ringfetch/engine.h"
-#include "http/url.h"
+#include "ringfetch/url.h"
 
 enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH };
 

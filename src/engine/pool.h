@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "http/url.h"
+#include "ringfetch/url.h"
 
 #define POOL_MAX_ADDRS 8
 

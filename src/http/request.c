@@ -1,14 +1,17 @@
 /* Request bytes for one job (see request.h).
  *
- * The request is fixed except for target, Host and User-Agent, so it is
- * assembled with plain copies into the caller's buffer: no allocation, and
- * the connection can send it straight from there. */
+ * The request is fixed except for the target, Host, the credentials and
+ * User-Agent, so it is written straight into the caller's buffer and nothing
+ * is allocated here (the decoded credentials pass through a stack buffer,
+ * wiped after). The caller owns the bytes: the engine copies them into a
+ * buffer of the job's own, which the connection sends from. */
 #include "http/request.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "ringfetch/engine.h"
+#include "util/base64.h"
 
 struct request_out {
     char *buf;
@@ -31,6 +34,44 @@ static void request_puts(struct request_out *o, const char *s)
     request_put(o, s, strlen(s));
 }
 
+/* The path and query, made fit for the wire (url_write_target). */
+static void request_put_target(struct request_out *o, const struct url *u)
+{
+    if (o->overflow)
+        return;
+    int n = url_write_target(u, o->buf + o->len, o->size - o->len);
+    if (n < 0)
+        o->overflow = true;
+    else
+        o->len += (size_t)n;
+}
+
+/* "Authorization: Basic base64(user:password)\r\n" (RFC 7617), both
+ * percent-decoded first. The decoded credentials sit on the stack only
+ * while they are encoded, and are wiped after. */
+static void request_put_credentials(struct request_out *o, const struct url *u)
+{
+    char cred[RF_URL_MAX_BYTES];
+    size_t pass_len = u->password ? u->password_len : 0;
+
+    if (o->overflow || u->user_len + 1 + pass_len > sizeof cred) {
+        o->overflow = true; /* longer than any URL the engine takes */
+        return;
+    }
+    size_t n = url_decode(u->user, u->user_len, cred);
+    cred[n++] = ':';
+    if (u->password)
+        n += url_decode(u->password, u->password_len, cred + n);
+
+    request_puts(o, "Authorization: Basic ");
+    if (!o->overflow && BASE64_ENCODED_BYTES(n) <= o->size - o->len)
+        o->len += base64_encode(cred, n, o->buf + o->len);
+    else
+        o->overflow = true;
+    explicit_bzero(cred, n);
+    request_puts(o, "\r\n");
+}
+
 int request_build(char *buf, size_t size, const struct url *u, const char *user_agent)
 {
     struct request_out o = { .buf = buf, .size = size };
@@ -50,12 +91,13 @@ int request_build(char *buf, size_t size, const struct url *u, const char *user_
         return hlen;
 
     request_puts(&o, "GET ");
-    if (u->target[0] == '?')
-        request_put(&o, "/", 1); /* "http://h?q" asks for "/?q" */
-    request_put(&o, u->target, u->target_len);
+    request_put_target(&o, u);
     request_puts(&o, " HTTP/1.1\r\nHost: ");
     request_put(&o, host, (size_t)hlen);
-    request_puts(&o, "\r\nUser-Agent: ");
+    request_puts(&o, "\r\n");
+    if (u->user)
+        request_put_credentials(&o, u);
+    request_puts(&o, "User-Agent: ");
     request_puts(&o, user_agent);
     request_puts(&o, "\r\nAccept: */*\r\n\r\n");
     if (o.overflow)

@@ -356,7 +356,13 @@ static void test_timeout_must_be_positive(void **state)
 static void test_url_must_be_http(void **state)
 {
     (void)state;
-    assert_usage_error(parse("--url", "ftp://x/flags", NULL), "--url BASE must be an http:// URL");
+    assert_usage_error(parse("--url", "ftp://x/flags", NULL),
+                       "--url BASE must be an http:// URL: unknown scheme: only http:// URLs "
+                       "are supported");
+    close_streams(state);
+    assert_int_equal(open_streams(state), 0);
+    assert_usage_error(parse("--url", "http://h:/flags", NULL),
+                       "--url BASE must be an http:// URL: empty port after ':'");
 }
 
 static void test_url_must_fit_a_request(void **state)

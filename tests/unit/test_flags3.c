@@ -106,6 +106,25 @@ static void test_longest_name_fits(void **state)
     assert_int_equal(make(c, "XX"), FLAGMETA_NAME_MAX);
 }
 
+static void test_names_of_255_bytes_fit_256_do_not(void **state)
+{
+    (void)state;
+    /* NAME_MAX itself, not NAME_MAX less a suffix: 248 + "-XX.gif" is 255 */
+    char c[300];
+    memset(c, 'a', 248);
+    c[248] = '\0';
+    assert_int_equal(make(c, "XX"), 255);
+    assert_int_equal(strlen(name), 255);
+    c[248] = 'a';
+    c[249] = '\0';
+    assert_int_equal(make(c, "XX"), -ENAMETOOLONG);
+    /* bytes, not characters: 124 x "\xc3\xa9" is 248 bytes */
+    for (int i = 0; i < 124; i++)
+        memcpy(c + 2 * i, "\xc3\xa9", 2);
+    c[248] = '\0';
+    assert_int_equal(make(c, "XX"), 255);
+}
+
 /* ---- naming: what is refused ---- */
 
 static void test_slash_is_refused(void **state)
@@ -368,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_hyphen_and_shell_characters_are_kept),
         cmocka_unit_test(test_leading_dot_and_three_dots_are_kept),
         cmocka_unit_test(test_longest_name_fits),
+        cmocka_unit_test(test_names_of_255_bytes_fit_256_do_not),
         cmocka_unit_test(test_slash_is_refused),
         cmocka_unit_test(test_backslash_is_refused),
         cmocka_unit_test(test_empty_country_is_refused),

@@ -232,6 +232,25 @@ static void test_summary_counts_not_found_and_cancelled_when_some(void **state)
                                    "(6.5 files/s, 750 B/s)\n");
 }
 
+static void test_summary_counts_duplicates_apart_from_files(void **state)
+{
+    (void)state;
+    struct report_counts c = {.ok = 3, .errors = 1, .bytes = 3000, .duplicates = 2};
+    report_summary(out, &c, 1);
+    assert_string_equal(printed(), "4 files, 3.0 kB, 2 duplicates, 1 error in 1.00s "
+                                   "(4.0 files/s, 3.0 kB/s)\n");
+    assert_int_equal(report_items(&c), 4);
+}
+
+static void test_summary_one_duplicate_is_singular(void **state)
+{
+    (void)state;
+    struct report_counts c = {.ok = 1, .not_found = 1, .cancelled = 1, .duplicates = 1};
+    report_summary(out, &c, 1);
+    assert_string_equal(printed(), "3 files, 0 B, 1 not found, 1 cancelled, 1 duplicate, "
+                                   "0 errors in 1.00s (3.0 files/s, 0 B/s)\n");
+}
+
 static void test_summary_singular_file_and_zero_time(void **state)
 {
     (void)state;
@@ -314,6 +333,8 @@ int main(void)
         T(test_final_interrupted_says_how_many_were_not_done),
         T(test_summary_example_line),
         T(test_summary_counts_not_found_and_cancelled_when_some),
+        T(test_summary_counts_duplicates_apart_from_files),
+        T(test_summary_one_duplicate_is_singular),
         T(test_summary_singular_file_and_zero_time),
         T(test_size_uses_decimal_units),
         T(test_stats_json_has_every_field),

@@ -113,6 +113,55 @@ static void test_user_agent_with_crlf_is_refused(void **state)
     assert_int_equal(request_build(buf, sizeof(buf), &u, "ua\r\nX-Evil: 1"), -EINVAL);
 }
 
+static void test_target_is_sent_without_dot_segments_and_encoded(void **state)
+{
+    (void)state;
+    assert_request("http://h/a/b/../c d/./\xc3\xa9%41?q=x y", "ua",
+                   "GET /a/c%20d/%C3%A9%41?q=x%20y HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\n"
+                   "Accept: */*\r\n\r\n");
+}
+
+static void test_userinfo_is_sent_as_basic_authorization(void **state)
+{
+    (void)state;
+    /* RFC 7617's example: Aladdin / open sesame */
+    assert_request("http://Aladdin:open%20sesame@h:8080/x", "ua",
+                   "GET /x HTTP/1.1\r\nHost: h:8080\r\n"
+                   "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"
+                   "User-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_credentials_are_decoded_before_base64(void **state)
+{
+    (void)state;
+    /* "a@b" : "p:w%" -> "a@b:p:w%" */
+    assert_request("http://a%40b:p:w%25@h/", "ua",
+                   "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YUBiOnA6dyU=\r\n"
+                   "User-Agent: ua\r\nAccept: */*\r\n\r\n");
+    /* no password: "user:" ; empty password: the same */
+    assert_request("http://user@h/", "ua",
+                   "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic dXNlcjo=\r\n"
+                   "User-Agent: ua\r\nAccept: */*\r\n\r\n");
+    assert_request("http://user:@h/", "ua",
+                   "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic dXNlcjo=\r\n"
+                   "User-Agent: ua\r\nAccept: */*\r\n\r\n");
+}
+
+static void test_credentials_that_do_not_fit_are_enospc(void **state)
+{
+    (void)state;
+    static const char expect[] = "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic dTpw\r\n"
+                                 "User-Agent: ua\r\nAccept: */*\r\n\r\n";
+    char buf[sizeof expect - 1];
+    struct url u;
+    assert_int_equal(url_parse("http://u:p@h/", &u), URL_OK);
+    assert_int_equal(request_build(buf, sizeof buf, &u, "ua"), (int)sizeof buf);
+    assert_memory_equal(buf, expect, sizeof buf);
+    /* cut inside the base64, inside the target, before the credentials */
+    for (size_t size = 0; size < sizeof buf; size++)
+        assert_int_equal(request_build(buf, size, &u, "ua"), -ENOSPC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +175,10 @@ int main(void)
         cmocka_unit_test(test_no_connection_header_is_sent),
         cmocka_unit_test(test_exact_fit_succeeds_one_less_is_enospc),
         cmocka_unit_test(test_user_agent_with_crlf_is_refused),
+        cmocka_unit_test(test_target_is_sent_without_dot_segments_and_encoded),
+        cmocka_unit_test(test_userinfo_is_sent_as_basic_authorization),
+        cmocka_unit_test(test_credentials_are_decoded_before_base64),
+        cmocka_unit_test(test_credentials_that_do_not_fit_are_enospc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,6 +210,7 @@ static void test_help_documents_duplicates_and_exits_ok(void **state)
     const char *t = out_s();
     assert_memory_equal(t, RINGFETCH_USAGE, strlen(RINGFETCH_USAGE));
     assert_non_null(strstr(t, "duplicate output name"));
+    assert_non_null(strstr(t, "The same URL again is fetched once"));
     assert_non_null(strstr(t, "1..10000 (default=20)"));
     assert_non_null(strstr(t, "--timeout S           give up on a URL after S seconds (default: "));
     assert_non_null(strstr(t, "Exit status"));

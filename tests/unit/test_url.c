@@ -1,4 +1,5 @@
-/* url.c: parsing, origin keys, Host values and output-name sanitizing. */
+/* url.c: parsing, the request-target sent, origin keys, Host values and
+ * output-name sanitizing. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "http/url.h"
+#include "ringfetch/url.h"
 
 /* Parse s, which must succeed. */
 static struct url parse_ok(const char *s)
@@ -32,7 +33,7 @@ static void assert_target(const struct url *u, const char *target, const char *p
 static int name_of(const char *s, char *out, size_t size)
 {
     struct url u = parse_ok(s);
-    return url_output_name(&u, out, size);
+    return url_output_name(&u, out, size, NULL);
 }
 
 /* ---- url_parse: ports ---- */
@@ -60,34 +61,35 @@ static void test_port_zero_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h:0/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h:00/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h:0/", &u), URL_E_PORT_RANGE);
+    assert_int_equal(url_parse("http://h:00/", &u), URL_E_PORT_RANGE);
 }
 
 static void test_port_65536_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h:65536/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h:99999999999999999999/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h:65536/", &u), URL_E_PORT_RANGE);
+    assert_int_equal(url_parse("http://h:99999999999999999999/", &u), URL_E_PORT_RANGE);
 }
 
 static void test_non_numeric_port_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h:http/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h:80a/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h:-1/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h:+80/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h:http/", &u), URL_E_PORT_NOT_NUMBER);
+    assert_int_equal(url_parse("http://h:80a/", &u), URL_E_PORT_NOT_NUMBER);
+    assert_int_equal(url_parse("http://h:-1/", &u), URL_E_PORT_NOT_NUMBER);
+    assert_int_equal(url_parse("http://h:+80/", &u), URL_E_PORT_NOT_NUMBER);
 }
 
 static void test_empty_port_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h:/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h:", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h:/", &u), URL_E_EMPTY_PORT);
+    assert_int_equal(url_parse("http://h:", &u), URL_E_EMPTY_PORT);
+    assert_int_equal(url_parse("http://[::1]:/", &u), URL_E_EMPTY_PORT);
 }
 
 /* ---- url_parse: IPv6 ---- */
@@ -115,19 +117,19 @@ static void test_ipv6_missing_bracket_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://[::1/x", &u), -EINVAL);
-    assert_int_equal(url_parse("http://[::1", &u), -EINVAL);
-    assert_int_equal(url_parse("http://::1]/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://[::1/x", &u), URL_E_IPV6_UNCLOSED);
+    assert_int_equal(url_parse("http://[::1", &u), URL_E_IPV6_UNCLOSED);
+    assert_int_equal(url_parse("http://::1]/", &u), URL_E_EMPTY_HOST);
 }
 
 static void test_ipv6_garbage_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://[example.com]/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://[::1]8080/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://[]/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://[fe80::1%25eth0]/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://[example.com]/", &u), URL_E_IPV6);
+    assert_int_equal(url_parse("http://[::1]8080/", &u), URL_E_AFTER_IPV6);
+    assert_int_equal(url_parse("http://[]/", &u), URL_E_IPV6);
+    assert_int_equal(url_parse("http://[fe80::1%25eth0]/", &u), URL_E_IPV6);
 }
 
 /* ---- url_parse: scheme, host, target ---- */
@@ -203,72 +205,125 @@ static void test_https_is_not_supported(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("https://example.com/", &u), -EPROTONOSUPPORT);
-    assert_int_equal(url_parse("HTTPS://example.com/", &u), -EPROTONOSUPPORT);
-    assert_int_equal(url_parse("ftp://example.com/", &u), -EPROTONOSUPPORT);
+    assert_int_equal(url_parse("https://example.com/", &u), URL_E_HTTPS);
+    assert_int_equal(url_parse("HTTPS://example.com/", &u), URL_E_HTTPS);
+    assert_int_equal(url_parse("ftp://example.com/", &u), URL_E_SCHEME);
+    assert_int_equal(url_parse("htp://x", &u), URL_E_SCHEME);
+    assert_int_equal(url_parse("httpss://x/", &u), URL_E_SCHEME);
 }
 
 static void test_not_a_url_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("example.com/a", &u), -EINVAL);
-    assert_int_equal(url_parse("/a/b", &u), -EINVAL);
-    assert_int_equal(url_parse("", &u), -EINVAL);
-    assert_int_equal(url_parse("http:/h/", &u), -EINVAL);
-    assert_int_equal(url_parse("http:h", &u), -EINVAL);
-    assert_int_equal(url_parse("://h/", &u), -EINVAL);
-    assert_int_equal(url_parse(NULL, &u), -EINVAL);
+    assert_int_equal(url_parse("example.com/a", &u), URL_E_NOT_URL);
+    assert_int_equal(url_parse("/a/b", &u), URL_E_NOT_URL);
+    assert_int_equal(url_parse("", &u), URL_E_NOT_URL);
+    assert_int_equal(url_parse("http:/h/", &u), URL_E_NO_SLASHES);
+    assert_int_equal(url_parse("http:h", &u), URL_E_NO_SLASHES);
+    assert_int_equal(url_parse("://h/", &u), URL_E_NOT_URL);
+    assert_int_equal(url_parse("not a url", &u), URL_E_NOT_URL);
+    assert_int_equal(url_parse(NULL, &u), URL_E_NOT_URL);
 }
 
-static void test_userinfo_is_rejected(void **state)
+static void test_userinfo_is_split_into_user_and_password(void **state)
+{
+    (void)state;
+    struct url u = parse_ok("http://us%40er:p%3Aw:d@Host:81/a@b");
+    assert_non_null(u.user);
+    assert_int_equal(u.user_len, 7);
+    assert_memory_equal(u.user, "us%40er", 7);
+    assert_non_null(u.password);
+    assert_int_equal(u.password_len, 7); /* the first ':' splits: the rest is the password */
+    assert_memory_equal(u.password, "p%3Aw:d", 7);
+    assert_string_equal(u.host, "host");
+    assert_int_equal(u.port, 81);
+    assert_target(&u, "/a@b", "/a@b");
+}
+
+static void test_user_without_password_and_empty_parts(void **state)
+{
+    (void)state;
+    struct url u = parse_ok("http://user@h/");
+    assert_int_equal(u.user_len, 4);
+    assert_null(u.password);
+    u = parse_ok("http://user:@h/");
+    assert_non_null(u.password);
+    assert_int_equal(u.password_len, 0);
+    u = parse_ok("http://:pw@[::1]:8080/");
+    assert_int_equal(u.user_len, 0);
+    assert_int_equal(u.password_len, 2);
+    assert_string_equal(u.host, "::1");
+    u = parse_ok("http://h/x");
+    assert_null(u.user);
+    assert_null(u.password);
+    /* an '@' in the path or query is not userinfo */
+    u = parse_ok("http://h/a@b?c@d");
+    assert_null(u.user);
+    assert_string_equal(u.host, "h");
+}
+
+static void test_bad_userinfo_has_its_own_codes(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://user:pw@h/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://user@h/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://@h/", &u), -EINVAL);
-    /* an '@' in the path is not userinfo */
-    parse_ok("http://h/a@b");
+    assert_int_equal(url_parse("http://@h/", &u), URL_E_EMPTY_USERINFO);
+    assert_int_equal(url_parse("http://a@b@h/", &u), URL_E_AT_TWICE);
+    assert_int_equal(url_parse("http://u%3Ax:p@h/", &u), URL_E_USER_COLON);
+    assert_int_equal(url_parse("http://u:p%0d%0aX:1@h/", &u), URL_E_USERINFO_CONTROL);
+    assert_int_equal(url_parse("http://u%00:p@h/", &u), URL_E_USERINFO_CONTROL);
+    /* a ':' in the password is fine, decoded or not */
+    parse_ok("http://u:a%3Ab:c@h/");
 }
 
-static void test_space_anywhere_is_rejected(void **state)
+static void test_space_in_the_authority_is_its_own_error(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h/a b", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h /a", &u), -EINVAL);
-    assert_int_equal(url_parse(" http://h/a", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h/a ", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h /a", &u), URL_E_AUTHORITY_SPACE);
+    assert_int_equal(url_parse("http://h: 80/a", &u), URL_E_AUTHORITY_SPACE);
+    assert_int_equal(url_parse("http://my user:pw@h/a", &u), URL_E_AUTHORITY_SPACE);
+    assert_int_equal(url_parse(" http://h/a", &u), URL_E_NOT_URL);
+}
+
+static void test_space_and_non_ascii_in_path_and_query_are_accepted(void **state)
+{
+    (void)state;
+    struct url u = parse_ok("http://h/a b/\xc3\xa9t\xc3\xa9.txt?q=x y");
+    assert_target(&u, "/a b/\xc3\xa9t\xc3\xa9.txt?q=x y", "/a b/\xc3\xa9t\xc3\xa9.txt");
+    u = parse_ok("http://h/a ");
+    assert_target(&u, "/a ", "/a ");
 }
 
 static void test_control_characters_are_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h/a\r\nX-Evil: 1", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h/a\tb", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h/a\x7f", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h\x01/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h/a\r\nX-Evil: 1", &u), URL_E_CONTROL);
+    assert_int_equal(url_parse("http://h/a\tb", &u), URL_E_CONTROL);
+    assert_int_equal(url_parse("http://h/a\x7f", &u), URL_E_CONTROL);
+    assert_int_equal(url_parse("http://h\x01/", &u), URL_E_CONTROL);
 }
 
 static void test_bad_host_characters_are_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http://h%41/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://a\\b/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://h\"/", &u), -EINVAL);
+    assert_int_equal(url_parse("http://h%41/", &u), URL_E_HOST_CHAR);
+    assert_int_equal(url_parse("http://a\\b/", &u), URL_E_HOST_CHAR);
+    assert_int_equal(url_parse("http://h\"/", &u), URL_E_HOST_CHAR);
+    assert_int_equal(url_parse("http://h\xc3\xa9/", &u), URL_E_HOST_CHAR);
 }
 
 static void test_empty_host_is_rejected(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("http:///a", &u), -EINVAL);
-    assert_int_equal(url_parse("http://", &u), -EINVAL);
-    assert_int_equal(url_parse("http://:80/", &u), -EINVAL);
-    assert_int_equal(url_parse("http://?x", &u), -EINVAL);
+    assert_int_equal(url_parse("http:///a", &u), URL_E_EMPTY_HOST);
+    assert_int_equal(url_parse("http://", &u), URL_E_EMPTY_HOST);
+    assert_int_equal(url_parse("http://:80/", &u), URL_E_EMPTY_HOST);
+    assert_int_equal(url_parse("http://?x", &u), URL_E_EMPTY_HOST);
+    assert_int_equal(url_parse("http://u:p@/x", &u), URL_E_EMPTY_HOST);
 }
 
 static void test_over_long_host_is_rejected(void **state)
@@ -286,7 +341,147 @@ static void test_over_long_host_is_rejected(void **state)
     /* ... one more does not */
     memset(s + 7, 'a', URL_HOST_MAX);
     strcpy(s + 7 + URL_HOST_MAX, "/x");
-    assert_int_equal(url_parse(s, &u), -EINVAL);
+    assert_int_equal(url_parse(s, &u), URL_E_HOST_TOO_LONG);
+}
+
+/* ---- url_write_target ---- */
+
+/* url_write_target of url must be expect. */
+static void assert_sent(const char *url, const char *expect)
+{
+    char buf[600];
+    struct url u = parse_ok(url);
+    int n = url_write_target(&u, buf, sizeof buf - 1);
+    if (n < 0) {
+        fail_msg("url_write_target(\"%s\") = %d", url, n);
+        return;
+    }
+    buf[n] = '\0';
+    if (strcmp(buf, expect) != 0)
+        fail_msg("url_write_target(\"%s\") = \"%s\", expected \"%s\"", url, buf, expect);
+}
+
+static void test_target_as_written_when_nothing_to_do(void **state)
+{
+    (void)state;
+    assert_sent("http://h/flags/br/br.gif", "/flags/br/br.gif");
+    assert_sent("http://h", "/");
+    assert_sent("http://h/", "/");
+    assert_sent("http://h?q=1", "/?q=1");
+    assert_sent("http://h/a?b=1&c=%20#frag", "/a?b=1&c=%20");
+    assert_sent("http://h/-._~!$&'()*+,;=:@/x?/?:@", "/-._~!$&'()*+,;=:@/x?/?:@");
+    assert_sent("http://h//a//b/", "//a//b/");
+}
+
+static void test_dot_segments_are_removed_rfc3986_5_2_4(void **state)
+{
+    (void)state;
+    /* RFC 3986 5.2.4's own example, and the paths of 5.4's examples */
+    assert_sent("http://h/a/b/c/./../../g", "/a/g");
+    assert_sent("http://h/b/c/./g", "/b/c/g");
+    assert_sent("http://h/b/c/g/", "/b/c/g/");
+    assert_sent("http://h/b/c/.", "/b/c/");
+    assert_sent("http://h/b/c/./", "/b/c/");
+    assert_sent("http://h/b/c/..", "/b/");
+    assert_sent("http://h/b/c/../", "/b/");
+    assert_sent("http://h/b/c/../g", "/b/g");
+    assert_sent("http://h/b/c/../..", "/");
+    assert_sent("http://h/b/c/../../g", "/g");
+    /* 5.4.2: more ".." than segments stay at the root */
+    assert_sent("http://h/../g", "/g");
+    assert_sent("http://h/../../../g", "/g");
+    assert_sent("http://h/..", "/");
+    assert_sent("http://h/.", "/");
+    /* segments that only look like dots are kept */
+    assert_sent("http://h/b/c/g.", "/b/c/g.");
+    assert_sent("http://h/b/c/.g", "/b/c/.g");
+    assert_sent("http://h/b/c/g..", "/b/c/g..");
+    assert_sent("http://h/b/c/..g", "/b/c/..g");
+    assert_sent("http://h/b/c/...", "/b/c/...");
+    /* empty segments are segments */
+    assert_sent("http://h/a//../b", "/a/b");
+    assert_sent("http://h/a//..", "/a/");
+    /* the query is not a path */
+    assert_sent("http://h/a/../b?x=/../y", "/b?x=/../y");
+    assert_sent("http://h/a/..?q", "/?q");
+}
+
+static void test_encoded_dots_are_dot_segments(void **state)
+{
+    (void)state;
+    assert_sent("http://h/a/%2e%2e/b", "/b");
+    assert_sent("http://h/a/.%2E/b", "/b");
+    assert_sent("http://h/a/%2E./b", "/b");
+    assert_sent("http://h/a/%2e/b", "/a/b");
+    assert_sent("http://h/a/%2e%2e%2e", "/a/%2e%2e%2e");
+}
+
+static void test_bytes_a_target_may_not_hold_are_percent_encoded(void **state)
+{
+    (void)state;
+    assert_sent("http://h/a b", "/a%20b");
+    assert_sent("http://h/a ", "/a%20");
+    assert_sent("http://h/\xc3\xa9t\xc3\xa9?q=\xe2\x82\xac", "/%C3%A9t%C3%A9?q=%E2%82%AC");
+    assert_sent("http://h/\xff\x80", "/%FF%80");
+    assert_sent("http://h/\"<>\\^`{|}[]", "/%22%3C%3E%5C%5E%60%7B%7C%7D%5B%5D");
+    assert_sent("http://h/?q=a b&r=\"", "/?q=a%20b&r=%22");
+}
+
+static void test_escapes_are_kept_and_stray_percent_is_encoded(void **state)
+{
+    (void)state;
+    assert_sent("http://h/a%20b%2fc%2Fd", "/a%20b%2fc%2Fd");
+    assert_sent("http://h/100%", "/100%25");
+    assert_sent("http://h/a%zzb%4", "/a%25zzb%254");
+    assert_sent("http://h/?p=%", "/?p=%25");
+}
+
+static void test_target_too_small_is_enospc(void **state)
+{
+    (void)state;
+    char buf[10];
+    struct url u = parse_ok("http://h/a b c");
+    assert_int_equal(url_write_target(&u, buf, sizeof buf - 1), -ENOSPC); /* 10 bytes */
+    assert_int_equal(url_write_target(&u, buf, sizeof buf), 10);
+    assert_memory_equal(buf, "/a%20b%20c", 10);
+    assert_int_equal(url_write_target(&u, buf, 0), -ENOSPC);
+}
+
+/* ---- url_decode, url_password_span ---- */
+
+static void test_decode_turns_escapes_into_bytes(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_int_equal(url_decode("a%20b%2F%00c%zz%4", 17, out), 11);
+    assert_memory_equal(out, "a b/\0c%zz%4", 11);
+    assert_int_equal(url_decode("", 0, out), 0);
+}
+
+static void test_password_span_finds_the_password(void **state)
+{
+    (void)state;
+    size_t at, len;
+    const char *s = "http://user:secret@h/p:q@r";
+    assert_true(url_password_span(s, &at, &len));
+    assert_int_equal(at, 12);
+    assert_int_equal(len, 6);
+    s = "http://u:@h/";
+    assert_true(url_password_span(s, &at, &len));
+    assert_int_equal(len, 0);
+    /* with two '@', everything after the first ':' up to the last one */
+    s = "http://u:p@x@h/";
+    assert_true(url_password_span(s, &at, &len));
+    assert_int_equal(at, 9);
+    assert_int_equal(len, 3);
+    /* also in a URL that does not parse */
+    s = "http://u:pw@h:99999/";
+    assert_true(url_password_span(s, &at, &len));
+    assert_int_equal(len, 2);
+    assert_false(url_password_span("http://user@h/", &at, &len));
+    assert_false(url_password_span("http://h/a:b@c", &at, &len));
+    assert_false(url_password_span("http://h:80/", &at, &len));
+    assert_false(url_password_span("not a url", &at, &len));
 }
 
 /* ---- origin key and Host header ---- */
@@ -398,27 +593,36 @@ static void test_trailing_slash_gives_index_html(void **state)
     assert_string_equal(out, "index.html");
 }
 
-static void test_dot_and_dotdot_are_rejected(void **state)
+static void test_trailing_dot_segments_give_index_html(void **state)
 {
     (void)state;
     char out[300];
-    assert_int_equal(name_of("http://h/a/..", out, sizeof(out)), -EINVAL);
-    assert_int_equal(name_of("http://h/a/.", out, sizeof(out)), -EINVAL);
-    assert_int_equal(name_of("http://h/..", out, sizeof(out)), -EINVAL);
-    /* names that merely contain dots are fine */
+    /* "/a/.." is requested as "/": the file is the directory's index */
+    assert_int_equal(name_of("http://h/a/..", out, sizeof(out)), 10);
+    assert_string_equal(out, "index.html");
+    assert_int_equal(name_of("http://h/a/.", out, sizeof(out)), 10);
+    assert_int_equal(name_of("http://h/..", out, sizeof(out)), 10);
+    assert_int_equal(name_of("http://h/a/%2e%2e", out, sizeof(out)), 10);
+    assert_int_equal(name_of("http://h/a/%2E%2E", out, sizeof(out)), 10);
+    assert_int_equal(name_of("http://h/a/.%2e", out, sizeof(out)), 10);
+    assert_int_equal(name_of("http://h/a/%2e", out, sizeof(out)), 10);
+    assert_string_equal(out, "index.html");
+    /* names that merely contain dots are names */
     assert_int_equal(name_of("http://h/...", out, sizeof(out)), 3);
     assert_int_equal(name_of("http://h/..a", out, sizeof(out)), 3);
     assert_int_equal(name_of("http://h/.hidden", out, sizeof(out)), 7);
+    assert_int_equal(name_of("http://h/%2e%2e%2e", out, sizeof(out)), 3);
+    assert_string_equal(out, "...");
 }
 
-static void test_encoded_dotdot_is_rejected(void **state)
+static void test_name_is_the_last_segment_of_the_requested_path(void **state)
 {
     (void)state;
     char out[300];
-    assert_int_equal(name_of("http://h/a/%2e%2e", out, sizeof(out)), -EINVAL);
-    assert_int_equal(name_of("http://h/a/%2E%2E", out, sizeof(out)), -EINVAL);
-    assert_int_equal(name_of("http://h/a/.%2e", out, sizeof(out)), -EINVAL);
-    assert_int_equal(name_of("http://h/a/%2e", out, sizeof(out)), -EINVAL);
+    assert_int_equal(name_of("http://h/a/../b.gif", out, sizeof(out)), 5);
+    assert_string_equal(out, "b.gif");
+    assert_int_equal(name_of("http://h/x/./y/../../z", out, sizeof(out)), 1);
+    assert_string_equal(out, "z");
 }
 
 static void test_encoded_slash_in_segment_is_rejected(void **state)
@@ -447,26 +651,53 @@ static void test_encoded_nul_is_rejected(void **state)
     assert_int_equal(name_of("http://h/a%00.gif", out, sizeof(out)), -EINVAL);
 }
 
-static void test_name_of_255_bytes_is_accepted_256_rejected(void **state)
+static void test_names_of_251_to_255_bytes_are_accepted_256_is_too_long(void **state)
+{
+    (void)state;
+    char s[1024], out[300];
+    size_t len = 0;
+    struct url u;
+
+    for (int n = 251; n <= 256; n++) {
+        strcpy(s, "http://h/d/");
+        memset(s + 11, 'n', (size_t)n);
+        s[11 + n] = '\0';
+        assert_int_equal(url_parse(s, &u), URL_OK);
+        int rc = url_output_name(&u, out, sizeof(out), &len);
+        assert_int_equal(len, (size_t)n);
+        if (n <= URL_NAME_MAX) {
+            assert_int_equal(rc, n);
+            assert_int_equal(strlen(out), (size_t)n);
+        } else {
+            assert_int_equal(rc, -ENAMETOOLONG);
+        }
+    }
+
+    /* the limit applies to the decoded name: 100 x "%C3%A9" is 200 bytes,
+     * 150 x is 300 */
+    strcpy(s, "http://h/");
+    for (int i = 0; i < 100; i++)
+        strcat(s, "%C3%A9");
+    assert_int_equal(url_parse(s, &u), URL_OK);
+    assert_int_equal(url_output_name(&u, out, sizeof(out), &len), 200);
+    char big[1024] = "http://h/";
+    for (int i = 0; i < 150; i++)
+        strcat(big, "%C3%A9");
+    assert_int_equal(url_parse(big, &u), URL_OK);
+    assert_int_equal(url_output_name(&u, out, sizeof(out), &len), -ENAMETOOLONG);
+    assert_int_equal(len, 300);
+    /* NULL is fine for decoded_len */
+    assert_int_equal(url_output_name(&u, out, sizeof(out), NULL), -ENAMETOOLONG);
+}
+
+static void test_unsafe_beats_too_long(void **state)
 {
     (void)state;
     char s[400], out[300];
-
-    strcpy(s, "http://h/d/");
-    memset(s + 11, 'n', 255);
-    s[11 + 255] = '\0';
-    assert_int_equal(name_of(s, out, sizeof(out)), 255);
-    assert_int_equal(strlen(out), 255);
-
-    memset(s + 11, 'n', 256);
-    s[11 + 256] = '\0';
-    assert_int_equal(name_of(s, out, sizeof(out)), -EINVAL);
-
-    /* the limit applies to the decoded name: 85 x "%41" is 85 bytes */
     strcpy(s, "http://h/");
-    for (int i = 0; i < 85; i++)
-        strcat(s, "%41");
-    assert_int_equal(name_of(s, out, sizeof(out)), 85);
+    memset(s + 9, 'n', 300);
+    strcpy(s + 309, "%2F");
+    assert_int_equal(name_of(s, out, sizeof(out)), -EINVAL);
 }
 
 static void test_name_too_small_buffer_is_enospc(void **state)
@@ -500,12 +731,23 @@ int main(void)
         cmocka_unit_test(test_target_points_into_the_string),
         cmocka_unit_test(test_https_is_not_supported),
         cmocka_unit_test(test_not_a_url_is_rejected),
-        cmocka_unit_test(test_userinfo_is_rejected),
-        cmocka_unit_test(test_space_anywhere_is_rejected),
+        cmocka_unit_test(test_userinfo_is_split_into_user_and_password),
+        cmocka_unit_test(test_user_without_password_and_empty_parts),
+        cmocka_unit_test(test_bad_userinfo_has_its_own_codes),
+        cmocka_unit_test(test_space_in_the_authority_is_its_own_error),
+        cmocka_unit_test(test_space_and_non_ascii_in_path_and_query_are_accepted),
         cmocka_unit_test(test_control_characters_are_rejected),
         cmocka_unit_test(test_bad_host_characters_are_rejected),
         cmocka_unit_test(test_empty_host_is_rejected),
         cmocka_unit_test(test_over_long_host_is_rejected),
+        cmocka_unit_test(test_target_as_written_when_nothing_to_do),
+        cmocka_unit_test(test_dot_segments_are_removed_rfc3986_5_2_4),
+        cmocka_unit_test(test_encoded_dots_are_dot_segments),
+        cmocka_unit_test(test_bytes_a_target_may_not_hold_are_percent_encoded),
+        cmocka_unit_test(test_escapes_are_kept_and_stray_percent_is_encoded),
+        cmocka_unit_test(test_target_too_small_is_enospc),
+        cmocka_unit_test(test_decode_turns_escapes_into_bytes),
+        cmocka_unit_test(test_password_span_finds_the_password),
         cmocka_unit_test(test_origin_key_includes_port),
         cmocka_unit_test(test_origin_key_too_small_is_enospc),
         cmocka_unit_test(test_host_header_omits_port_80),
@@ -516,12 +758,13 @@ int main(void)
         cmocka_unit_test(test_name_is_percent_decoded),
         cmocka_unit_test(test_name_keeps_stray_percent),
         cmocka_unit_test(test_trailing_slash_gives_index_html),
-        cmocka_unit_test(test_dot_and_dotdot_are_rejected),
-        cmocka_unit_test(test_encoded_dotdot_is_rejected),
+        cmocka_unit_test(test_trailing_dot_segments_give_index_html),
+        cmocka_unit_test(test_name_is_the_last_segment_of_the_requested_path),
         cmocka_unit_test(test_encoded_slash_in_segment_is_rejected),
         cmocka_unit_test(test_encoded_control_characters_are_rejected),
         cmocka_unit_test(test_encoded_nul_is_rejected),
-        cmocka_unit_test(test_name_of_255_bytes_is_accepted_256_rejected),
+        cmocka_unit_test(test_names_of_251_to_255_bytes_are_accepted_256_is_too_long),
+        cmocka_unit_test(test_unsafe_beats_too_long),
         cmocka_unit_test(test_name_too_small_buffer_is_enospc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,7 +25,7 @@ static void open_list(const char *text, size_t len)
 static void expect(int rc, const char *url, bool from_list, unsigned long index, int problem)
 {
     assert_int_equal(urllist_next(&list, &it), rc);
-    if (rc != 1)
+    if (rc != URLLIST_ITEM)
         return;
     assert_string_equal(it.url, url);
     assert_int_equal(it.from_list, from_list);
@@ -49,12 +49,12 @@ static void test_arguments_come_first_then_the_list(void **state)
     static const char text[] = "http://b/1\nhttp://b/2\n";
     open_list(text, sizeof text - 1);
     urllist_init(&list, args, 2, f);
-    expect(1, "http://a/1", false, 1, 0);
-    expect(1, "http://a/2", false, 2, 0);
-    expect(1, "http://b/1", true, 1, 0);
-    expect(1, "http://b/2", true, 2, 0);
-    expect(0, NULL, false, 0, 0);
-    expect(0, NULL, false, 0, 0);
+    expect(URLLIST_ITEM, "http://a/1", false, 1, 0);
+    expect(URLLIST_ITEM, "http://a/2", false, 2, 0);
+    expect(URLLIST_ITEM, "http://b/1", true, 1, 0);
+    expect(URLLIST_ITEM, "http://b/2", true, 2, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
 }
 
 static void test_no_list_ends_after_the_arguments(void **state)
@@ -62,8 +62,8 @@ static void test_no_list_ends_after_the_arguments(void **state)
     (void)state;
     char *args[] = {"http://a/1"};
     urllist_init(&list, args, 1, NULL);
-    expect(1, "http://a/1", false, 1, 0);
-    expect(0, NULL, false, 0, 0);
+    expect(URLLIST_ITEM, "http://a/1", false, 1, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
 }
 
 static void test_blank_and_comment_lines_are_skipped_but_counted(void **state)
@@ -72,9 +72,9 @@ static void test_blank_and_comment_lines_are_skipped_but_counted(void **state)
     static const char text[] = "# header\n\n   \t\n  # indented comment\nhttp://x/a\n\nhttp://x/b\n";
     open_list(text, sizeof text - 1);
     urllist_init(&list, NULL, 0, f);
-    expect(1, "http://x/a", true, 5, 0);
-    expect(1, "http://x/b", true, 7, 0);
-    expect(0, NULL, false, 0, 0);
+    expect(URLLIST_ITEM, "http://x/a", true, 5, 0);
+    expect(URLLIST_ITEM, "http://x/b", true, 7, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
 }
 
 static void test_surrounding_blanks_and_crlf_are_trimmed(void **state)
@@ -83,8 +83,8 @@ static void test_surrounding_blanks_and_crlf_are_trimmed(void **state)
     static const char text[] = "  \thttp://x/a \t\r\nhttp://x/b\r\n";
     open_list(text, sizeof text - 1);
     urllist_init(&list, NULL, 0, f);
-    expect(1, "http://x/a", true, 1, 0);
-    expect(1, "http://x/b", true, 2, 0);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
 }
 
 static void test_hash_inside_a_url_is_kept(void **state)
@@ -93,7 +93,7 @@ static void test_hash_inside_a_url_is_kept(void **state)
     static const char text[] = "http://x/a#frag\n";
     open_list(text, sizeof text - 1);
     urllist_init(&list, NULL, 0, f);
-    expect(1, "http://x/a#frag", true, 1, 0);
+    expect(URLLIST_ITEM, "http://x/a#frag", true, 1, 0);
 }
 
 static void test_last_line_without_newline_counts(void **state)
@@ -102,9 +102,9 @@ static void test_last_line_without_newline_counts(void **state)
     static const char text[] = "http://x/a\nhttp://x/b";
     open_list(text, sizeof text - 1);
     urllist_init(&list, NULL, 0, f);
-    expect(1, "http://x/a", true, 1, 0);
-    expect(1, "http://x/b", true, 2, 0);
-    expect(0, NULL, false, 0, 0);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
 }
 
 static void test_empty_list_gives_nothing(void **state)
@@ -113,7 +113,7 @@ static void test_empty_list_gives_nothing(void **state)
     static const char text[] = "\n";
     open_list(text, 1);
     urllist_init(&list, NULL, 0, f);
-    expect(0, NULL, false, 0, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
 }
 
 static void test_overlong_line_is_flagged_and_the_next_line_is_intact(void **state)
@@ -126,12 +126,12 @@ static void test_overlong_line_is_flagged_and_the_next_line_is_intact(void **sta
     strcpy(text + big, "\nhttp://x/b\n");
     open_list(text, strlen(text));
     urllist_init(&list, NULL, 0, f);
-    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
     assert_int_equal(it.problem, -E2BIG);
     assert_int_equal(it.index, 1);
     assert_true(strlen(it.url) <= URLLIST_LINE_MAX);
     assert_memory_equal(it.url, "http://x/aaa", 12);
-    expect(1, "http://x/b", true, 2, 0);
+    expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
     fclose(f);
     f = NULL;
     free(text);
@@ -148,10 +148,10 @@ static void test_url_of_the_maximum_length_is_fine_one_more_is_too_long(void **s
     text[2 * n + 2] = '\n';
     open_list(text, 2 * n + 3);
     urllist_init(&list, NULL, 0, f);
-    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
     assert_int_equal(it.problem, 0);
     assert_int_equal(strlen(it.url), n);
-    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
     assert_int_equal(it.problem, -E2BIG);
     fclose(f);
     f = NULL;
@@ -166,7 +166,7 @@ static void test_long_argument_is_flagged(void **state)
     arg[RF_URL_MAX_BYTES] = '\0';
     char *args[] = {arg};
     urllist_init(&list, args, 1, NULL);
-    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
     assert_int_equal(it.problem, -E2BIG);
     free(arg);
 }
@@ -177,10 +177,10 @@ static void test_nul_byte_in_a_line_is_flagged(void **state)
     static const char text[] = "http://x/a\0evil\nhttp://x/b\n";
     open_list(text, sizeof text - 1);
     urllist_init(&list, NULL, 0, f);
-    assert_int_equal(urllist_next(&list, &it), 1);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
     assert_int_equal(it.problem, -EILSEQ);
     assert_int_equal(it.index, 1);
-    expect(1, "http://x/b", true, 2, 0);
+    expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
 }
 
 static void test_lines_are_read_lazily(void **state)
@@ -189,9 +189,44 @@ static void test_lines_are_read_lazily(void **state)
     static const char text[] = "http://x/a\nhttp://x/b\nhttp://x/c\n";
     open_list(text, sizeof text - 1);
     urllist_init(&list, NULL, 0, f);
-    expect(1, "http://x/a", true, 1, 0);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
     /* Only the first line has been consumed from the stream. */
     assert_int_equal(ftell(f), 11);
+}
+
+static void test_a_bom_at_the_start_of_the_list_is_skipped(void **state)
+{
+    (void)state;
+    static const char text[] = "\xef\xbb\xbfhttp://x/a\n\xef\xbb\xbfhttp://x/b\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    /* only at the start of the list: elsewhere it is part of the line */
+    expect(URLLIST_ITEM, "\xef\xbb\xbfhttp://x/b", true, 2, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
+}
+
+static void test_a_bom_before_a_comment_or_blanks_is_skipped_too(void **state)
+{
+    (void)state;
+    static const char text[] = "\xef\xbb\xbf# urls\r\n  http://x/a\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(URLLIST_ITEM, "http://x/a", true, 2, 0);
+    fclose(f);
+    static const char blank[] = "\xef\xbb\xbf  http://x/b \n";
+    open_list(blank, sizeof blank - 1);
+    urllist_init(&list, NULL, 0, f);
+    expect(URLLIST_ITEM, "http://x/b", true, 1, 0);
+}
+
+static void test_arguments_are_not_bom_stripped(void **state)
+{
+    (void)state;
+    char *args[] = {"\xef\xbb\xbfhttp://x/a"};
+    urllist_init(&list, args, 1, NULL);
+    expect(URLLIST_ITEM, "\xef\xbb\xbfhttp://x/a", false, 1, 0);
+    expect(URLLIST_END, NULL, false, 0, 0);
 }
 
 #define T(name) cmocka_unit_test_teardown(name, close_list)
@@ -211,6 +246,9 @@ int main(void)
         T(test_long_argument_is_flagged),
         T(test_nul_byte_in_a_line_is_flagged),
         T(test_lines_are_read_lazily),
+        T(test_a_bom_at_the_start_of_the_list_is_skipped),
+        T(test_a_bom_before_a_comment_or_blanks_is_skipped_too),
+        T(test_arguments_are_not_bom_stripped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
