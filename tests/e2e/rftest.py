@@ -17,11 +17,15 @@ A test script looks like this:
 
 main() prints one line per test, `PASS name`, `FAIL name: why` or
 `SKIP name: why`, and exits 1 when any test failed (the protocol tests/run
-counts). Binaries come from $RF_BUILD (default `build`, relative to the repo
-root); shared data from $RF_SHARED (default ../shared). Programs run through
-run() are started by a small C spawner (tests/e2e/spawn_rss.c, compiled on
-first use) so that their peak RSS is their own. Every server a test starts is
-stopped by its pid, also when the test fails.
+counts). A test skips with skip(why) when the machine lacks something (a
+kernel feature, root), and with skip_missing(why) when a dependency of the
+suite is absent (nginx, the shared data): that one is a failure under
+RF_REQUIRE=1, as in CI. Binaries come from $RF_BUILD (default `build`,
+relative to the repo root); shared data from $RF_SHARED (default ../shared).
+Programs run through run() are started by a small C spawner
+(tests/e2e/spawn_rss.c, compiled on first use) so that their peak RSS is
+their own. Every server a test starts is stopped by its pid, also when the
+test fails.
 
 `python3 tests/e2e/rftest.py` runs the helpers' own self-test.
 """
@@ -55,12 +59,29 @@ SHARED = _repo_path(os.environ.get('RF_SHARED') or os.path.join('..', 'shared'))
 NGINX_TEMPLATE = os.path.join(REPO, 'tests', 'nginx', 'nginx.conf.in')
 
 
+# RF_REQUIRE=1 (set by .ci/run): a dependency the suite needs (nginx, the
+# shared data) must be there, so a test that would skip for want of it fails.
+REQUIRE = os.environ.get('RF_REQUIRE', '') not in ('', '0')
+
+
 class Skip(Exception):
     """Raised by a test (through skip()) that cannot run here."""
 
 
+class MissingDependency(Skip):
+    """Raised (through skip_missing()) by a test that cannot run because
+    something the suite depends on is absent: a package such as nginx, or the
+    shared data. A failure under RF_REQUIRE=1, otherwise a skip. Whatever the
+    machine itself lacks (a kernel feature, root, IPv6 loopback) is a plain
+    skip()."""
+
+
 def skip(why):
     raise Skip(why)
+
+
+def skip_missing(what):
+    raise MissingDependency(what)
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -83,6 +104,13 @@ def main(argv=None):
         start = time.monotonic()
         try:
             t()
+        except MissingDependency as e:
+            if REQUIRE:
+                failed += 1
+                print('FAIL %s: missing dependency (RF_REQUIRE=1): %s' % (t.__name__, e), flush=True)
+            else:
+                print('SKIP %s: missing dependency: %s' % (t.__name__, e), flush=True)
+            continue
         except Skip as e:
             print('SKIP %s: %s' % (t.__name__, e), flush=True)
             continue
@@ -470,7 +498,7 @@ class Nginx:
 
     def start(self):
         if not os.access(self.nginx, os.X_OK):
-            skip('nginx not installed (make deps)')
+            skip_missing('nginx not installed (make deps)')
         # Something else on the port would answer for us and hide nginx's failure.
         assert not wait_port(self.port, timeout=0.05), 'port %d already in use' % self.port
         self.tmp = tempfile.mkdtemp(prefix='rftest-nginx-')
