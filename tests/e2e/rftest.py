@@ -622,14 +622,37 @@ class FakeServer:
     # Ready-made behaviours.
 
     @classmethod
-    def truncating(cls, length, send=None):
+    def truncating(cls, length, send=None, hold=False):
         """Answers 200 with Content-Length: length, sends only `send` body
-        bytes (default half), then closes."""
+        bytes (default half), then closes, or with hold=True keeps the
+        connection open and sends nothing more."""
         send = length // 2 if send is None else send
 
         def handle(conn):
             read_request(conn)
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % length + b'x' * send)
+            if hold:
+                while conn.recv(4096):
+                    pass
+            conn.close()
+        return cls(handle)
+
+    @classmethod
+    def chunked(cls, body, chunk=4096, cut=0, hold=False):
+        """Answers 200 with body in chunks of `chunk` bytes, the whole message
+        but its last `cut` bytes, then closes (hold=False) or keeps the
+        connection open, sending nothing more (hold=True). With cut=0 and
+        hold=False the response is complete and the connection closes."""
+        msg = b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + b''.join(
+            b'%x\r\n%s\r\n' % (len(body[i:i + chunk]), body[i:i + chunk])
+            for i in range(0, len(body), chunk)) + b'0\r\n\r\n'
+
+        def handle(conn):
+            read_request(conn)
+            conn.sendall(msg[:len(msg) - cut])
+            if hold:
+                while conn.recv(4096):
+                    pass
             conn.close()
         return cls(handle)
 
