@@ -186,7 +186,9 @@ def ringfetch_stats_count_every_file_and_byte():
 @rftest.test
 def ringfetch_keeps_inflight_within_window():
     s = bulk_run()[0].stats()
-    assert s['window'] == BULK_WINDOW and 0 < s['peak_inflight'] <= BULK_WINDOW, s
+    # 10,000 files through a window of 100: the window fills. The server's
+    # own count of requests in progress is checked in test_window.py.
+    assert s['window'] == BULK_WINDOW and s['peak_inflight'] == BULK_WINDOW, s
 
 
 @rftest.test
