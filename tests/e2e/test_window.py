@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
 from rftest import FakeServer  # noqa: E402
 
-DELAY_S = 0.15
+DELAY_S = 0.2
 WINDOWS = (1, 3, 8)
 
 
