@@ -95,9 +95,12 @@ ASAN_BUILD ?= build-asan
 SAN_ENV := ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=1:strict_string_checks=1 \
            UBSAN_OPTIONS=abort_on_error=1:halt_on_error=1:print_stacktrace=1
 
-# The unit tests' objects are intermediates of a chained pattern rule; without
-# this make deletes them after every link and recompiles them the next time.
-.SECONDARY: $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+# The unit tests' objects, and their shared helpers' (tests/unit/capture.o),
+# are made by a chain of pattern rules, so make treats them as intermediates:
+# without this it deletes them after the first link, and the next `make`
+# rebuilds them and relinks every test program. tests/e2e/test_build.py checks
+# that a second `make` does nothing.
+.SECONDARY: $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(TEST_HELPER_OBJ)
 
 deps:
 	@scripts/deps.sh

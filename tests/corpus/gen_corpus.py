@@ -103,6 +103,11 @@ case('cl-body-shorter-close', resp(OK, [b'Content-Length: 100'], b'x' * 10), 'tr
      note='10 of 100 body bytes, then FIN')
 case('cl-body-shorter-hold', resp(OK, [b'Content-Length: 100'], b'x' * 10), 'timeout', after='hold',
      note='10 of 100 body bytes, then silence: the request timeout ends it')
+# One byte short is the cut a length check with an off-by-one lets through.
+case('cl-body-one-short-close', resp(OK, [b'Content-Length: 11'], HELLO[:-1]), 'truncated',
+     note='10 of 11 body bytes (one short), then FIN')
+case('cl-body-one-short-hold', resp(OK, [b'Content-Length: 11'], HELLO[:-1]), 'timeout', after='hold',
+     note='10 of 11 body bytes (one short), then silence')
 case('cl-body-longer', resp(OK, [b'Content-Length: 5'], b'helloEXTRA BYTES'), 'ok', b'hello',
      note='bytes past Content-Length are not part of the body (nor written)')
 case('cl-3gb-then-close', resp(OK, [b'Content-Length: 3221225472'], b'x' * 1000), 'truncated',
@@ -154,6 +159,18 @@ case('chunk-missing-last-chunk-hold', resp(OK, [b'Transfer-Encoding: chunked'], 
      'timeout', after='hold', note='no 0-size chunk, connection held open')
 case('chunk-missing-final-crlf', resp(OK, [b'Transfer-Encoding: chunked'], b'5\r\nhello\r\n0\r\n'),
      'truncated', note='last chunk without the empty line that ends the message')
+case('chunk-data-one-short-close', resp(OK, [b'Transfer-Encoding: chunked'],
+                                        b'5\r\nhello\r\n6\r\n worl'), 'truncated',
+     note='the last chunk one data byte short, then FIN')
+case('chunk-data-one-short-hold', resp(OK, [b'Transfer-Encoding: chunked'],
+                                       b'5\r\nhello\r\n6\r\n worl'), 'timeout', after='hold',
+     note='the last chunk one data byte short, then silence')
+case('chunked-one-byte-short-close', resp(OK, [b'Transfer-Encoding: chunked'],
+                                          b'5\r\nhello\r\n6\r\n world\r\n0\r\n\r'), 'truncated',
+     note='a whole chunked message but its last byte (the final LF), then FIN')
+case('chunked-one-byte-short-hold', resp(OK, [b'Transfer-Encoding: chunked'],
+                                         b'5\r\nhello\r\n6\r\n world\r\n0\r\n\r'), 'timeout',
+     after='hold', note='a whole chunked message but its last byte, then silence')
 case('chunk-cut-in-data', resp(OK, [b'Transfer-Encoding: chunked'], b'a\r\nhello'),
      'truncated', note='closed inside a chunk')
 case('cl-and-chunked', resp(OK, [b'Content-Length: 3', b'Transfer-Encoding: chunked'],

@@ -17,14 +17,21 @@ A test script looks like this:
 
 main() prints one line per test, `PASS name`, `FAIL name: why` or
 `SKIP name: why`, and exits 1 when any test failed (the protocol tests/run
-counts). Binaries come from $RF_BUILD (default `build`, relative to the repo
-root); shared data from $RF_SHARED (default ../shared). Every server a test
-starts is stopped by its pid, also when the test fails.
+counts). A test skips with skip(why) when the machine lacks something (a
+kernel feature, root), and with skip_missing(why) when a dependency of the
+suite is absent (nginx, the shared data): that one is a failure under
+RF_REQUIRE=1, as in CI. Binaries come from $RF_BUILD (default `build`,
+relative to the repo root); shared data from $RF_SHARED (default ../shared).
+Programs run through run() are started by a small C spawner
+(tests/e2e/spawn_rss.c, compiled on first use) so that their peak RSS is
+their own. Every server a test starts is stopped by its pid, also when the
+test fails.
 
 `python3 tests/e2e/rftest.py` runs the helpers' own self-test.
 """
 
 import atexit
+import errno
 import hashlib
 import json
 import os
@@ -52,12 +59,29 @@ SHARED = _repo_path(os.environ.get('RF_SHARED') or os.path.join('..', 'shared'))
 NGINX_TEMPLATE = os.path.join(REPO, 'tests', 'nginx', 'nginx.conf.in')
 
 
+# RF_REQUIRE=1 (set by .ci/run): a dependency the suite needs (nginx, the
+# shared data) must be there, so a test that would skip for want of it fails.
+REQUIRE = os.environ.get('RF_REQUIRE', '') not in ('', '0')
+
+
 class Skip(Exception):
     """Raised by a test (through skip()) that cannot run here."""
 
 
+class MissingDependency(Skip):
+    """Raised (through skip_missing()) by a test that cannot run because
+    something the suite depends on is absent: a package such as nginx, or the
+    shared data. A failure under RF_REQUIRE=1, otherwise a skip. Whatever the
+    machine itself lacks (a kernel feature, root, IPv6 loopback) is a plain
+    skip()."""
+
+
 def skip(why):
     raise Skip(why)
+
+
+def skip_missing(what):
+    raise MissingDependency(what)
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -80,6 +104,13 @@ def main(argv=None):
         start = time.monotonic()
         try:
             t()
+        except MissingDependency as e:
+            if REQUIRE:
+                failed += 1
+                print('FAIL %s: missing dependency (RF_REQUIRE=1): %s' % (t.__name__, e), flush=True)
+            else:
+                print('SKIP %s: missing dependency: %s' % (t.__name__, e), flush=True)
+            continue
         except Skip as e:
             print('SKIP %s: %s' % (t.__name__, e), flush=True)
             continue
@@ -195,7 +226,7 @@ def wait_port(port, host='127.0.0.1', timeout=5.0, proc=None):
 
 class Result(tuple):
     """(rc, out, err) of a finished child, plus:
-    rss_kib   the child's peak resident set size (KiB, from wait4)
+    rss_kib   the child's own peak resident set size (KiB, from spawn_rss's wait4)
     elapsed   wall seconds
     timed_out True when the child was killed at the timeout (rc is then -9)
     cmd       the command, for messages"""
@@ -231,45 +262,109 @@ def _tail(text, lines=6):
     return _one_line('\n'.join(text.strip().splitlines()[-lines:])) or '(empty)'
 
 
+_SPAWN_SRC = os.path.join(E2E_DIR, 'spawn_rss.c')
+_spawner = None
+_spawner_lock = threading.Lock()
+
+
+def spawner():
+    """Path of tests/e2e/spawn_rss.c compiled (static when the C library
+    allows it, so that its own footprint is smallest), once per process."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            cc = shutil.which(os.environ.get('CC') or 'cc') or shutil.which('cc')
+            assert cc, 'no C compiler to build %s (make deps)' % _SPAWN_SRC
+            exe = os.path.join(session_dir('rftest-spawn-'), 'spawn_rss')
+            why = ''
+            for extra in (['-static'], []):
+                r = subprocess.run([cc, '-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-o', exe,
+                                    _SPAWN_SRC] + extra, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                if r.returncode == 0:
+                    _spawner = exe
+                    break
+                why = r.stdout.decode('utf-8', 'replace')
+            assert _spawner, 'cannot compile %s: %s' % (_SPAWN_SRC, _tail(why))
+    return _spawner
+
+
+def _check_executable(name, env, cwd):
+    """Raise what Popen would when name cannot be run (the spawner would only
+    exit 127)."""
+    if os.sep in name:
+        path = name if os.path.isabs(name) else os.path.join(cwd or os.getcwd(), name)
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, 'No such file or directory', name)
+        if not os.access(path, os.X_OK):
+            raise PermissionError(errno.EACCES, 'Permission denied', name)
+    elif shutil.which(name, path=(env or os.environ).get('PATH', os.defpath)) is None:
+        raise FileNotFoundError(errno.ENOENT, 'No such file or directory', name)
+
+
 def run(cmd, timeout=60, input=None, env=None, cwd=None):
     """Run cmd to completion (killed at timeout seconds) and return a Result.
-    The child is reaped with os.wait4 so its own peak RSS is known, not the
-    maximum over every child this process ever had."""
+    env: variables to set on top of this process's environment (None as a
+    value removes that variable). The child is started by spawner(), which reports the child's own wait
+    status and peak RSS: a child forked from this process would start with
+    the harness's peak (Linux keeps it across execve), about 20 MiB."""
+    cmd = list(cmd)
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
-    full_env = dict(os.environ, **env) if env else None
+    res_f = tempfile.TemporaryFile()
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        for k, v in env.items():
+            if v is None:
+                full_env.pop(k, None)
+            else:
+                full_env[k] = v
+    _check_executable(cmd[0], full_env, cwd)
+    spawn = spawner()
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                            stdout=out_f, stderr=err_f, env=full_env, cwd=cwd)
-    reaped = {}
-
-    def reap():
-        _, status, usage = os.wait4(proc.pid, 0)
-        reaped['status'], reaped['rss'] = status, usage.ru_maxrss
-
-    waiter = threading.Thread(target=reap, daemon=True)
+    proc = subprocess.Popen([spawn, str(res_f.fileno())] + cmd,
+                            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                            stdout=out_f, stderr=err_f, env=full_env, cwd=cwd,
+                            pass_fds=(res_f.fileno(),))
+    # A blocking wait in a thread: Popen.wait(timeout) polls, adding up to
+    # 50 ms to every run.
+    waiter = threading.Thread(target=proc.wait, daemon=True)
     waiter.start()
     if input is not None:
         try:
             proc.stdin.write(input.encode() if isinstance(input, str) else input)
         except BrokenPipeError:
             pass
-        proc.stdin.close()
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
     waiter.join(timeout)
     timed_out = waiter.is_alive()
     if timed_out:
-        os.kill(proc.pid, signal.SIGKILL)  # our own child, by pid
-        waiter.join()
+        proc.send_signal(signal.SIGTERM)  # our spawner, by pid: it SIGKILLs the child, by pid
+        waiter.join(5)
+        if waiter.is_alive():
+            proc.kill()
+            waiter.join()
     elapsed = time.monotonic() - start
-    status = reaped['status']
-    rc = os.waitstatus_to_exitcode(status)
-    proc.returncode = rc  # reaped here; stop Popen from waiting again
+    res_f.seek(0)
+    fields = res_f.read().split()
+    res_f.close()
     texts = []
     for f in (out_f, err_f):
         f.seek(0)
         texts.append(f.read().decode('utf-8', 'replace'))
         f.close()
-    return Result(rc, texts[0], texts[1], reaped['rss'], elapsed, timed_out, list(cmd))
+    if len(fields) == 2:
+        rc, rss = os.waitstatus_to_exitcode(int(fields[0])), int(fields[1])
+    elif timed_out:
+        rc, rss = -signal.SIGKILL, 0
+    else:
+        raise AssertionError('%s failed (exit %s) running %s: %s' % (
+            spawn, proc.returncode, cmd[0], _tail(texts[1])))
+    return Result(rc, texts[0], texts[1], rss, elapsed, timed_out, cmd)
 
 
 # ------------------------------------------------------------------- corpora
@@ -416,7 +511,7 @@ class Nginx:
 
     def start(self):
         if not os.access(self.nginx, os.X_OK):
-            skip('nginx not installed (make deps)')
+            skip_missing('nginx not installed (make deps)')
         # Something else on the port would answer for us and hide nginx's failure.
         assert not wait_port(self.port, timeout=0.05), 'port %d already in use' % self.port
         self.tmp = tempfile.mkdtemp(prefix='rftest-nginx-')
@@ -545,14 +640,37 @@ class FakeServer:
     # Ready-made behaviours.
 
     @classmethod
-    def truncating(cls, length, send=None):
+    def truncating(cls, length, send=None, hold=False):
         """Answers 200 with Content-Length: length, sends only `send` body
-        bytes (default half), then closes."""
+        bytes (default half), then closes, or with hold=True keeps the
+        connection open and sends nothing more."""
         send = length // 2 if send is None else send
 
         def handle(conn):
             read_request(conn)
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % length + b'x' * send)
+            if hold:
+                while conn.recv(4096):
+                    pass
+            conn.close()
+        return cls(handle)
+
+    @classmethod
+    def chunked(cls, body, chunk=4096, cut=0, hold=False):
+        """Answers 200 with body in chunks of `chunk` bytes, the whole message
+        but its last `cut` bytes, then closes (hold=False) or keeps the
+        connection open, sending nothing more (hold=True). With cut=0 and
+        hold=False the response is complete and the connection closes."""
+        msg = b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + b''.join(
+            b'%x\r\n%s\r\n' % (len(body[i:i + chunk]), body[i:i + chunk])
+            for i in range(0, len(body), chunk)) + b'0\r\n\r\n'
+
+        def handle(conn):
+            read_request(conn)
+            conn.sendall(msg[:len(msg) - cut])
+            if hold:
+                while conn.recv(4096):
+                    pass
             conn.close()
         return cls(handle)
 
@@ -623,6 +741,36 @@ def run_reports_exit_status_output_and_rss():
     assert r.rss_kib > 40 * 1024, 'peak RSS %d KiB, expected > 40 MiB' % r.rss_kib
     rc, out, err = r
     assert rc == 3
+
+
+@_self
+def run_reports_the_childs_own_rss_not_the_harness():
+    # The harness holds 64 MiB while it runs /bin/true: none of it may show.
+    ballast = bytearray(64 << 20)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    r = run(['/bin/true'])
+    assert r.rc == 0, r.why()
+    assert 0 < r.rss_kib < 4 * 1024, '/bin/true peaked at %d KiB, expected 1-2 MiB' % r.rss_kib
+    del ballast
+
+
+@_self
+def run_tells_a_signal_from_an_exit_code():
+    r = run(['sh', '-c', 'kill -INT $$'])
+    assert r.rc == -signal.SIGINT, r.why()
+    r = run(['sh', '-c', 'exit 130'])
+    assert r.rc == 130, r.why()
+
+
+@_self
+def run_raises_for_a_program_that_does_not_exist():
+    for cmd in (['/nonexistent/prog'], ['no-such-program-rftest']):
+        try:
+            run(cmd)
+        except FileNotFoundError:
+            continue
+        raise AssertionError('no FileNotFoundError for %s' % cmd)
 
 
 @_self

@@ -186,7 +186,9 @@ def ringfetch_stats_count_every_file_and_byte():
 @rftest.test
 def ringfetch_keeps_inflight_within_window():
     s = bulk_run()[0].stats()
-    assert s['window'] == BULK_WINDOW and 0 < s['peak_inflight'] <= BULK_WINDOW, s
+    # 10,000 files through a window of 100: the window fills. The server's
+    # own count of requests in progress is checked in test_window.py.
+    assert s['window'] == BULK_WINDOW and s['peak_inflight'] == BULK_WINDOW, s
 
 
 @rftest.test
@@ -222,7 +224,11 @@ def ringfetch_reads_list_from_stdin_skipping_comments():
 
 
 BIG_MIB = 256
-RSS_LIMIT_MIB = 64
+# The README says a 256 MiB file peaked at 9.7 MiB of RSS (rftest.run measures
+# the child's own peak, without the harness's ~20 MiB); ASan+UBSan builds
+# peak near 17 MiB. 32 MiB leaves room for both and still catches a body
+# buffered by a tenth.
+RSS_LIMIT_MIB = 32
 _big = None
 
 
@@ -266,6 +272,7 @@ def ringfetch_256mib_file_is_identical():
 def ringfetch_256mib_file_peak_rss_stays_small():
     r, _, _ = big_run()
     assert r.rc == 0, r.why()
+    print('  ringfetch peak RSS %.1f MiB for a %d MiB file' % (r.rss_kib / 1024, BIG_MIB))
     assert r.rss_kib < RSS_LIMIT_MIB * 1024, 'peak RSS %.1f MiB for a %d MiB body (limit %d MiB)' % (
         r.rss_kib / 1024, BIG_MIB, RSS_LIMIT_MIB)
 
