@@ -17,7 +17,8 @@ from .common import REPO, RESULTS, log, repo_path
 from .corpora import ALL_CORPORA, BULK, make_corpora
 from .destinations import Disk, Tmpfs
 from .goals import targets
-from .peers import ALL_TOOLS, BY_NAME, PEERS, Spec, aiohttp_python, write_lists
+from .peers import (ALL_TOOLS, BASELINE_PEER, BY_NAME, PEERS, Spec, add_peer, aiohttp_python,
+                    baseline_peer, write_lists)
 from .plot import plot
 from .servers import Nginx
 
@@ -49,6 +50,9 @@ def parse_args(argv=None):
     ap.add_argument('--wrk-seconds', type=int, default=5)
     ap.add_argument('--wrk-runs', type=int, default=None,
                     help='wrk runs per N, the best is the ceiling (default 3; 1 with --quick)')
+    ap.add_argument('--baseline', metavar='BUILD', default=None,
+                    help='also run ringfetch from another build folder (e.g. the previous '
+                    'commit), interleaved with this one: an A/B of two versions')
     ap.add_argument('--replot', metavar='NAME', default=None,
                     help='only redraw bench/results/NAME.png from NAME.json')
     ap.add_argument('--out', default=None, help='report name in bench/results (default latest, '
@@ -69,7 +73,7 @@ def choose(args):
         args.wrk_runs = args.wrk_runs or 1
     else:
         corpora_names = ALL_CORPORA
-        tools = ALL_TOOLS
+        tools = list(ALL_TOOLS)
         conc = ALL_CONC
         out_name = args.out or 'latest'
         args.wrk_runs = args.wrk_runs or 3
@@ -77,6 +81,10 @@ def choose(args):
         corpora_names = [c for c in args.corpora.split(',') if c]
     if args.tools:
         tools = [t for t in args.tools.split(',') if t]
+    if args.baseline:
+        add_peer(baseline_peer(repo_path(args.baseline)), after='ringfetch')
+        if BASELINE_PEER not in tools:
+            tools.insert(tools.index('ringfetch') + 1 if 'ringfetch' in tools else 0, BASELINE_PEER)
     if args.conc:
         conc = [int(x) for x in args.conc.split(',')]
     for c in corpora_names:

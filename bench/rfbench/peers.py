@@ -133,6 +133,27 @@ def _aiohttp(s):
             '-i', s.urls, '-o', s.out_dir] + s.extra
 
 
+def baseline_peer(build_dir):
+    """ringfetch from another build folder, run beside this one in the same
+    interleaved rounds: an A/B of two versions (bench/run --baseline)."""
+    prog = os.path.join(build_dir, 'ringfetch')
+
+    def argv(s):
+        return [prog, '-m', s.n, '-i', s.urls, '-o', s.out_dir, '--stats', '-q'] + s.extra
+    return Peer(BASELINE_PEER, argv, lambda build: prog if os.access(prog, os.X_OK) else None,
+                stats='out')
+
+
+BASELINE_PEER = 'ringfetch-base'
+
+
+def add_peer(peer, after):
+    """Register peer to run right after the peer named after."""
+    PEERS.insert([p.name for p in PEERS].index(after) + 1, peer)
+    BY_NAME[peer.name] = peer
+    ALL_TOOLS[:] = [p.name for p in PEERS]
+
+
 # In the order they run within a round and appear in the tables.
 PEERS = [
     Peer('ringfetch', _ringfetch, built('ringfetch'), stats='out'),
