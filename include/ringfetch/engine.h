@@ -19,6 +19,7 @@
 #define RINGFETCH_ENGINE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,8 @@ struct rf_job {
                          hand them over in rf_result.body (a larger body is an error,
                          RF_E_TOO_LARGE); 0 = discard the body */
     void *user;       /* handed back untouched in the result */
+    uint64_t wake_ns; /* with RF_JOB_LATER: ask again at this time too (rf_now_ns()'s
+                         clock), even if nothing else happens; 0 = no such time */
 };
 
 enum rf_outcome {
@@ -88,6 +91,7 @@ struct rf_stats {
     uint64_t enobufs;        /* recvs that found the buffer ring empty */
     uint64_t connects;       /* connections opened */
     uint64_t reused;         /* requests sent on a kept-alive connection */
+    uint64_t pipelined;      /* of those, sent behind another request still unanswered */
     uint32_t peak_inflight;  /* most jobs in flight at once */
     uint32_t window;         /* the window actually used */
     char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
@@ -130,6 +134,9 @@ struct rf_input {
 typedef int (*rf_next_job_fn)(void *ctx, struct rf_job *job);
 /* Called once per job, in completion order. */
 typedef void (*rf_result_fn)(void *ctx, const struct rf_result *res);
+/* CLOCK_MONOTONIC in ns: the clock of rf_job.wake_ns. */
+uint64_t rf_now_ns(void);
+
 /* Called every tick_ms while the loop runs (progress bars). */
 typedef void (*rf_tick_fn)(void *ctx, const struct rf_stats *stats);
 
@@ -148,6 +155,15 @@ struct rf_options {
     const char *user_agent;       /* NULL = "ringfetch/VERSION" */
     const struct rf_input *inputs; /* read while the run goes (see struct rf_input) */
     unsigned ninputs;
+    unsigned pipeline;            /* HTTP/1.1 pipelining: requests in flight per connection
+                                     (0 or 1 = none). Only on a connection whose first answer
+                                     was persistent HTTP/1.1; requests a failed connection left
+                                     unanswered are sent again on a new one. */
+    unsigned max_per_host;        /* connections per origin at once; 0 = no cap but the window.
+                                     Origins take turns, so a capped or busy host never holds
+                                     up the others. */
+    bool no_resend;               /* count a request that a failed connection left unanswered
+                                     as an error instead of sending it again (load generators) */
 };
 
 void rf_options_default(struct rf_options *opt);

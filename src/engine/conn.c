@@ -29,34 +29,39 @@ static const struct tp_events conn_tp_events = {
 
 /* ---- lists ----------------------------------------------------------------- */
 
-static void link_push(struct pool_link *head, struct pool_link *l)
-{
-    l->next = head->next;
-    l->prev = head;
-    head->next->prev = l;
-    head->next = l;
-}
-
-static void link_remove(struct pool_link *l)
-{
-    if (!l->next)
-        return;
-    l->prev->next = l->next;
-    l->next->prev = l->prev;
-    l->prev = l->next = NULL;
-}
-
 static void conn_unidle(struct conn *c)
 {
-    if (c->idle_link.next)
+    if (pool_linked(&c->idle_link))
         pool_idle_remove(c->origin, &c->idle_link);
-    link_remove(&c->lru_link);
+    pool_unlink(&c->lru_link);
+}
+
+/* Tell the owner a connection to o may now take a job. */
+static void conn_capacity(struct conn *c)
+{
+    struct conn_set *cs = c->set;
+    if (cs->on_capacity && c->origin)
+        cs->on_capacity(cs->ctx, c->origin);
+}
+
+/* Keep c on its origin's roomy list exactly while it can take another
+ * pipelined exchange. */
+static void conn_update_roomy(struct conn *c)
+{
+    bool roomy = c->state == CONN_ACTIVE && c->pipelinable && c->depth < c->set->max_depth;
+    if (roomy && !pool_linked(&c->roomy_link)) {
+        pool_push_back(&c->origin->roomy, &c->roomy_link);
+        conn_capacity(c);
+    } else if (!roomy) {
+        pool_unlink(&c->roomy_link);
+    }
 }
 
 /* ---- slots ------------------------------------------------------------------- */
 
 int conn_set_init(struct conn_set *cs, struct be *be, struct tmr_heap *timers, uint32_t n,
-                  unsigned connect_timeout_ms)
+                  unsigned connect_timeout_ms, unsigned max_depth,
+                  void (*on_capacity)(void *ctx, struct origin *o), void *ctx)
 {
     memset(cs, 0, sizeof *cs);
     cs->conns = calloc(n, sizeof *cs->conns);
@@ -67,7 +72,10 @@ int conn_set_init(struct conn_set *cs, struct be *be, struct tmr_heap *timers, u
     cs->timers = timers;
     cs->n = n;
     cs->connect_timeout_ms = connect_timeout_ms;
-    cs->lru.prev = cs->lru.next = &cs->lru;
+    cs->max_depth = max_depth ? max_depth : 1;
+    cs->on_capacity = on_capacity;
+    cs->ctx = ctx;
+    pool_list_init(&cs->lru);
     for (uint32_t i = n; i-- > 0;) {
         struct conn *c = &cs->conns[i];
         c->idx = i;
@@ -102,7 +110,7 @@ struct conn *conn_alloc(struct conn_set *cs)
     c->state = CONN_FREE;
     c->origin = NULL;
     c->addr_try = 0;
-    c->reconnect = c->served = false;
+    c->reconnect = c->served = c->pipelinable = false;
     c->head = c->tail = c->unsent = NULL;
     c->depth = 0;
     c->out[0].len = c->out[1].len = 0;
@@ -116,11 +124,18 @@ static void conn_free_slot(struct conn *c)
     struct conn_set *cs = c->set;
     assert(c->tp->state == TP_FREE && c->head == NULL);
     tmr_cancel(cs->timers, &c->connect_tmr);
+    pool_unlink(&c->roomy_link);
+    bool counted = c->state != CONN_FREE && c->origin;
     c->state = CONN_FREE;
     c->gen = ud_gen_next(c->gen);
     c->next_free = cs->free_list;
     cs->free_list = c;
     cs->active--;
+    if (counted) {
+        /* One connection fewer to its origin: a capped origin may start a job. */
+        c->origin->nconns--;
+        conn_capacity(c);
+    }
 }
 
 struct conn *conn_take_idle(struct origin *o)
@@ -129,8 +144,15 @@ struct conn *conn_take_idle(struct origin *o)
     if (!l)
         return NULL;
     struct conn *c = CONN_OF(l, idle_link);
-    link_remove(&c->lru_link);
+    pool_unlink(&c->lru_link);
     return c;
+}
+
+struct conn *conn_take_roomy(struct origin *o)
+{
+    if (pool_list_empty(&o->roomy))
+        return NULL;
+    return CONN_OF(o->roomy.next, roomy_link);
 }
 
 /* ---- ending exchanges and closing --------------------------------------------- */
@@ -168,6 +190,7 @@ static void conn_close(struct conn *c)
     struct conn_set *cs = c->set;
     assert(c->head == NULL);
     conn_unidle(c);
+    pool_unlink(&c->roomy_link);
     tmr_cancel(cs->timers, &c->connect_tmr);
     bool was_closing = c->state == CONN_CLOSING || c->reconnect;
     c->state = CONN_CLOSING;
@@ -257,6 +280,7 @@ void conn_connect(struct conn *c, struct origin *o, struct xchg *x, uint64_t now
     c->origin = o;
     c->addr_try = 0;
     c->state = CONN_CONNECTING;
+    o->nconns++;
     /* One deadline for the whole connect, whichever addresses it tries. */
     tmr_arm(c->set->timers, &c->connect_tmr, now_ns + (uint64_t)c->set->connect_timeout_ms * 1000000u);
     conn_enqueue(c, x);
@@ -269,10 +293,14 @@ void conn_push(struct conn *c, struct xchg *x)
     if (c->state == CONN_IDLE) {
         conn_unidle(c);
         c->state = CONN_ACTIVE;
+    } else {
+        c->set->pipelined++;
     }
     assert(c->state == CONN_ACTIVE);
     c->set->reused++;
     conn_enqueue(c, x);
+    if (c->state == CONN_ACTIVE)
+        conn_update_roomy(c);
 }
 
 void conn_drop(struct conn *c, struct xchg *x)
@@ -355,6 +383,8 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
         len -= used;
         c->served = true;
         bool keep = xchg_keep_alive(x) && x->sent;
+        if (keep && x->resp.http_major == 1 && x->resp.http_minor >= 1)
+            c->pipelinable = true;
         conn_pop(c);
         xchg_end(x, 0, NULL, false);
         if (!keep) {
@@ -363,10 +393,16 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
             return;
         }
     }
-    if (!c->head && c->state == CONN_ACTIVE) {
+    if (c->state != CONN_ACTIVE)
+        return;
+    if (!c->head) {
         c->state = CONN_IDLE;
+        pool_unlink(&c->roomy_link);
         pool_idle_push(c->origin, &c->idle_link);
-        link_push(&c->set->lru, &c->lru_link);
+        pool_push_front(&c->set->lru, &c->lru_link);
+        conn_capacity(c);
+    } else {
+        conn_update_roomy(c);
     }
 }
 

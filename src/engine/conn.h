@@ -15,6 +15,18 @@
  * receive armed), and whatever arrives on it (a close, unrequested bytes)
  * closes it.
  *
+ * Pipelining (max_depth > 1): an ACTIVE connection takes more exchanges
+ * while it has fewer than max_depth, but only once it has answered one
+ * with a persistent HTTP/1.1 response (a server that closes after each
+ * answer, or speaks 1.0, would lose every request queued behind the
+ * first). Such connections are on their origin's "roomy" list. When a
+ * connection fails or a response says close, the exchanges behind it
+ * that got no answer end with resend_ok: they were never answered.
+ *
+ * The owner hears, through on_capacity, whenever a connection to an origin
+ * may now take a job (it went idle, gained room, or closed and so no
+ * longer counts against a per-host cap).
+ *
  * A connection never decides a job's fate: each exchange is ended exactly
  * once through xchg_end (complete, or failed with the cause) and detached.
  * The memory of a FREE slot is never freed during a run, so a completion
@@ -49,6 +61,7 @@ struct conn {
     unsigned addr_try;         /* addresses of the origin tried for this connect */
     bool reconnect;            /* closing only to try the origin's next address */
     bool served;               /* a response has completed on it */
+    bool pipelinable;          /* its first response was persistent HTTP/1.1 */
     struct xchg *head, *tail;  /* exchanges, oldest (being answered) first */
     unsigned depth;            /* how many */
     struct xchg *unsent;       /* first exchange whose request is not on the wire yet */
@@ -57,6 +70,7 @@ struct conn {
     struct tmr connect_tmr;
     struct pool_link idle_link; /* the origin's idle list */
     struct pool_link lru_link;  /* every idle connection, oldest last */
+    struct pool_link roomy_link; /* its origin's list of active connections with room */
     struct conn *next_free;
     struct conn_set *set;
 };
@@ -71,21 +85,29 @@ struct conn_set {
     struct pool_link lru;      /* idle connections, most recently used first */
     uint32_t active;           /* slots not FREE */
     unsigned connect_timeout_ms;
-    uint64_t connects, reused;
+    unsigned max_depth;        /* exchanges a connection may carry at once (pipelining) */
+    void (*on_capacity)(void *ctx, struct origin *o);
+    void *ctx;
+    uint64_t connects, reused, pipelined;
 };
 
-/* n slots; the timers heap must have room for n more timers. */
+/* n slots; the timers heap must have room for n more timers. max_depth
+ * (>= 1) is the pipelining depth; on_capacity (may be NULL) is told when a
+ * connection to an origin may take a job. */
 int conn_set_init(struct conn_set *cs, struct be *be, struct tmr_heap *timers, uint32_t n,
-                  unsigned connect_timeout_ms);
+                  unsigned connect_timeout_ms, unsigned max_depth,
+                  void (*on_capacity)(void *ctx, struct origin *o), void *ctx);
 void conn_set_free(struct conn_set *cs);
 
 /* A free slot (FREE, to be started with conn_connect), or NULL. */
 struct conn *conn_alloc(struct conn_set *cs);
 /* An idle connection to o, taken off the idle lists, or NULL. */
 struct conn *conn_take_idle(struct origin *o);
+/* An active connection to o with room for another pipelined exchange, or NULL. */
+struct conn *conn_take_roomy(struct origin *o);
 /* Open a new connection to o (a slot from conn_alloc) carrying x. */
 void conn_connect(struct conn *c, struct origin *o, struct xchg *x, uint64_t now_ns);
-/* Queue x on an open connection (one from conn_take_idle). */
+/* Queue x on an open connection (one from conn_take_idle or conn_take_roomy). */
 void conn_push(struct conn *c, struct xchg *x);
 /* The owner of x gives up on it (deadline, disk failure, stop): x is
  * detached without a callback; the connection closes (its stream is out of

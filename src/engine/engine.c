@@ -22,6 +22,11 @@
 
 #define XFER_OF(ptr, member) ((struct xfer *)((char *)(ptr) - offsetof(struct xfer, member)))
 
+uint64_t rf_now_ns(void)
+{
+    return tmr_now_ns();
+}
+
 void rf_options_default(struct rf_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -52,22 +57,34 @@ static void xfer_set_state(struct xfer *x, enum xfer_state to)
     x->state = to;
 }
 
+#define ORIGIN_OF(ptr) ((struct origin *)((char *)(ptr) - offsetof(struct origin, ready_link)))
+
+/* o has jobs waiting and may be able to start one: give it a turn. */
+static void engine_ready(struct engine *e, struct origin *o)
+{
+    if (o->nwaiting && !pool_linked(&o->ready_link))
+        pool_push_back(&e->ready, &o->ready_link);
+}
+
+/* conn.c: a connection to o went idle, gained room or closed. */
+static void engine_on_capacity(void *ctx, struct origin *o)
+{
+    engine_ready(ctx, o);
+}
+
 static void xfer_wait_append(struct xfer *x)
 {
-    struct xfer *head = &x->eng->wait;
-    x->prev = head->prev;
-    x->next = head;
-    head->prev->next = x;
-    head->prev = x;
+    pool_push_back(&x->origin->waiting, &x->wait_link);
+    x->origin->nwaiting++;
+    engine_ready(x->eng, x->origin);
 }
 
 static void xfer_wait_remove(struct xfer *x)
 {
-    if (!x->prev)
+    if (!pool_linked(&x->wait_link))
         return;
-    x->prev->next = x->next;
-    x->next->prev = x->prev;
-    x->prev = x->next = NULL;
+    pool_unlink(&x->wait_link);
+    x->origin->nwaiting--;
 }
 
 /* ---- results ------------------------------------------------------------- */
@@ -106,13 +123,15 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
     xchg_free(&x->xchg);
     if (x->has_sink)
         sink_free(&x->sink);
+    free(x->req);
+    x->req = NULL;
     free(x->url);
     free(x->path);
     free(x->body);
     x->url = x->path = x->body = NULL;
     xfer_set_state(x, X_FREE);
     x->gen = ud_gen_next(x->gen);
-    x->next = e->free_x;
+    x->next_free = e->free_x;
     e->free_x = x;
 }
 
@@ -147,6 +166,7 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         .sends = x->sends,
         .kept = x->cons != NULL && x->cons != &body_error,
         .stopping = e->stopping,
+        .no_resend = e->opt->no_resend,
     };
     policy_decide(&f, &x->verdict);
     if (x->verdict.action == POLICY_RESEND) {
@@ -244,6 +264,10 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
     struct engine *e = x->eng;
     if (x->state != X_ACTIVE)
         return;
+    if (x->conn && x->conn->head != &x->xchg) {
+        /* Pipelined behind another answer: its silence is that one's. */
+        x->last_rx_ns = now;
+    }
     uint64_t due = x->last_rx_ns + e->idle_ns;
     if (due > now) {
         tmr_arm(&e->timers, &x->idle_tmr, due);
@@ -274,7 +298,7 @@ static void xfer_refuse(struct xfer *x, int err, const char *detail)
 static void engine_start_job(struct engine *e, const struct rf_job *job)
 {
     struct xfer *x = e->free_x;
-    e->free_x = x->next;
+    e->free_x = x->next_free;
     uint32_t gen = x->gen, idx = x->idx;
     memset(x, 0, sizeof *x);
     x->gen = gen;
@@ -312,33 +336,69 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     xfer_wait_append(x);
 }
 
-/* Give waiting jobs a connection: an idle one to their origin (not for a
- * resend, which failed on one), else a new one. */
+/* A connection for x: an idle one to its origin, or one with room for a
+ * pipelined request (neither for a resend, which failed on a reused one),
+ * or a new one if the per-host cap and the free slots allow. NULL with
+ * *capped set when the origin must wait for one of its connections. */
+static struct conn *engine_conn_for(struct engine *e, struct xfer *x, bool *fresh, bool *capped)
+{
+    struct origin *o = x->origin;
+    struct conn *c = NULL;
+    *fresh = *capped = false;
+    if (!x->sends && (c = conn_take_idle(o)) != NULL)
+        return c;
+    if (!x->sends && e->pipeline > 1 && (c = conn_take_roomy(o)) != NULL)
+        return c;
+    if (e->opt->max_per_host && o->nconns >= e->opt->max_per_host) {
+        *capped = true;
+        return NULL;
+    }
+    if ((c = conn_alloc(&e->cs)) != NULL)
+        *fresh = true;
+    return c;
+}
+
+/* Give waiting jobs a connection, one job per origin per turn, origins in
+ * a round: a host with many jobs, or one held by its cap, never keeps the
+ * others waiting. */
 static void engine_assign(struct engine *e)
 {
-    while (e->wait.next != &e->wait) {
-        struct xfer *x = e->wait.next;
-        char reqbuf[RF_REQUEST_BUF_BYTES];
-        int len = request_build(reqbuf, sizeof reqbuf, &x->u, e->ua);
-        char *req = len > 0 ? malloc((size_t)len) : NULL;
-        if (!req) {
-            xfer_wait_remove(x);
-            xfer_refuse(x, len < 0 ? RF_E_BAD_URL : -ENOMEM, NULL);
+    while (!pool_list_empty(&e->ready)) {
+        struct origin *o = ORIGIN_OF(e->ready.next);
+        pool_unlink(&o->ready_link);
+        if (o->nwaiting == 0)
             continue;
+        struct xfer *x = XFER_OF(o->waiting.next, wait_link);
+        if (!x->req) {
+            char reqbuf[RF_REQUEST_BUF_BYTES];
+            int len = request_build(reqbuf, sizeof reqbuf, &x->u, e->ua);
+            if (len > 0 && (x->req = malloc((size_t)len)) != NULL) {
+                memcpy(x->req, reqbuf, (size_t)len);
+                x->req_len = (size_t)len;
+            } else {
+                xfer_wait_remove(x);
+                engine_ready(e, o);
+                xfer_refuse(x, len == -ENOSPC ? RF_E_TOO_LARGE : len < 0 ? RF_E_BAD_URL : -ENOMEM,
+                            len == -ENOSPC ? "request larger than RF_REQUEST_BUF_BYTES" : NULL);
+                continue;
+            }
         }
-        memcpy(req, reqbuf, (size_t)len);
-        struct conn *c = x->sends ? NULL : conn_take_idle(x->origin);
-        bool fresh = c == NULL;
-        if (!c && !(c = conn_alloc(&e->cs))) {
+        bool fresh, capped;
+        struct conn *c = engine_conn_for(e, x, &fresh, &capped);
+        if (!c) {
+            if (capped)
+                continue; /* its turn comes back when one of its connections frees up */
             /* Every slot is busy; an idle connection elsewhere can make room. */
-            free(req);
+            pool_push_front(&e->ready, &o->ready_link);
             conn_evict_idle(&e->cs);
             return;
         }
         xfer_wait_remove(x);
+        engine_ready(e, o); /* to the back of the round, if it has more */
         xfer_set_state(x, X_ACTIVE);
         xchg_free(&x->xchg);
-        xchg_init(&x->xchg, x, &xfer_xchg_events, req, (size_t)len);
+        xchg_init(&x->xchg, x, &xfer_xchg_events, x->req, x->req_len);
+        x->req = NULL;
         x->conn = c;
         x->sends++;
         x->last_rx_ns = e->now;
@@ -347,7 +407,7 @@ static void engine_assign(struct engine *e)
         /* Either call may end the exchange before it returns (nothing could be
          * queued): x is not touched after it. */
         if (fresh)
-            conn_connect(c, x->origin, &x->xchg, e->now);
+            conn_connect(c, o, &x->xchg, e->now);
         else
             conn_push(c, &x->xchg);
     }
@@ -478,18 +538,27 @@ static void engine_on_tick(struct tmr *t, uint64_t now)
     tmr_arm(&e->timers, &e->tick_tmr, now + (uint64_t)e->opt->tick_ms * 1000000u);
 }
 
+/* next_job asked to be asked again at a time: the loop does that on every
+ * pass, so the timer only has to end the wait. */
+static void engine_on_wake(struct tmr *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+}
+
 static int engine_setup(struct engine *e)
 {
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
     uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE;
-    /* A timer per connection, two per job, and the tick. */
-    int ret = tmr_heap_init(&e->timers, nconns + 2 * e->nslots + 1);
+    /* A timer per connection, two per job, the tick and the wake. */
+    int ret = tmr_heap_init(&e->timers, nconns + 2 * e->nslots + 2);
     if (ret < 0)
         return ret;
     pool_init(&e->pool);
     if ((ret = sink_env_init(&e->sinks, e->be)) < 0)
         return ret;
-    if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms)) < 0)
+    if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms, e->pipeline,
+                             engine_on_capacity, e)) < 0)
         return ret;
     if ((ret = engine_inputs_init(e)) < 0)
         return ret;
@@ -498,11 +567,12 @@ static int engine_setup(struct engine *e)
         return -ENOMEM;
     for (unsigned i = e->nslots; i-- > 0;) {
         e->xfers[i].idx = i;
-        e->xfers[i].next = e->free_x;
+        e->xfers[i].next_free = e->free_x;
         e->free_x = &e->xfers[i];
     }
-    e->wait.next = e->wait.prev = &e->wait;
+    pool_list_init(&e->ready);
     tmr_init(&e->tick_tmr, engine_on_tick);
+    tmr_init(&e->wake_tmr, engine_on_wake);
     return 0;
 }
 
@@ -511,6 +581,7 @@ static void engine_copy_counters(struct engine *e)
     struct rf_stats *st = e->st;
     st->connects = e->cs.connects;
     st->reused = e->cs.reused;
+    st->pipelined = e->cs.pipelined;
     st->files_tmpfile = e->sinks.created_tmpfile;
     st->files_named = e->sinks.created_named;
     if (!e->be)
@@ -534,6 +605,10 @@ static void engine_pull(struct engine *e)
         if (r == RF_JOB_LATER) {
             /* The front end ran dry: whatever input it paused is wanted now. */
             engine_inputs_arm(e, true);
+            if (job.wake_ns) {
+                tmr_arm(&e->timers, &e->wake_tmr, job.wake_ns);
+                break; /* asked again at that time, or sooner */
+            }
             if (e->active > 0 || e->inputs_busy > 0)
                 break; /* asked again after the next result or input */
         }

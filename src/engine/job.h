@@ -8,7 +8,10 @@
  *             ^        |
  *             +--------+  resend (policy.h)
  *
- * WAIT: pulled, waiting for a connection. ACTIVE: its exchange is on a
+ * WAIT: pulled, waiting for a connection on its origin's queue; origins
+ * with waiting jobs take turns (a round), one job each, so a host with a
+ * long queue or a per-host cap never holds up the others. ACTIVE: its
+ * exchange is on a
  * connection. FINISH: the exchange is over and its body consumer is
  * finishing (a file being put in place or removed); the job no longer
  * counts against the window. One result per job, always.
@@ -87,7 +90,10 @@ struct xfer {
     uint64_t last_rx_ns;      /* last time the server sent anything (or the job got its connection) */
     struct tmr deadline_tmr;  /* the whole-request deadline */
     struct tmr idle_tmr;      /* silence: re-armed lazily from last_rx_ns */
-    struct xfer *prev, *next; /* wait queue, or free list (next only) */
+    char *req;                /* request bytes built for the next send, or NULL */
+    size_t req_len;
+    struct pool_link wait_link; /* its origin's queue of jobs waiting for a connection */
+    struct xfer *next_free;
 };
 
 /* One input of the front end (rf_options.inputs), read through the backend. */
@@ -113,13 +119,15 @@ struct engine {
     struct sink_env sinks;
     struct xfer *xfers;
     unsigned window;          /* most requests in flight (X_WAIT + X_ACTIVE) */
+    unsigned pipeline;        /* exchanges per connection at once (1: no pipelining) */
     unsigned nslots;          /* job slots: the window, plus as many finishing their file */
     unsigned active;          /* slots in use */
     unsigned requests;        /* of those, requests in flight: never above window */
     uint64_t now;             /* loop time, refreshed after every wait */
     uint64_t idle_ns;         /* silence limit, 0 = none */
     struct xfer *free_x;
-    struct xfer wait;         /* wait-queue head (circular) */
+    struct pool_link ready;   /* origins with waiting jobs that may start one, in turn */
+    struct tmr wake_tmr;      /* next_job's RF_JOB_LATER with a wake time */
     struct engine_input *inputs;
     unsigned ninputs;
     unsigned inputs_busy;     /* reads in flight */

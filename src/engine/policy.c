@@ -12,7 +12,7 @@ void policy_decide(const struct policy_facts *f, struct policy_verdict *v)
 {
     v->action = POLICY_DELIVER;
     v->err = 0;
-    if (f->resend_ok && f->sends == 1 && !f->kept && !f->stopping) {
+    if (f->resend_ok && f->sends == 1 && !f->kept && !f->stopping && !f->no_resend) {
         v->action = POLICY_RESEND;
         v->outcome = RF_ERROR;
         v->err = f->err;

@@ -5,8 +5,10 @@
  * Today's rules:
  * - Resend once, at once, on a new connection, when the request never got
  *   a byte of answer on a connection that had served before (how a
- *   server's close of an idle keep-alive connection shows) and nothing of
- *   the job was kept yet.
+ *   server's close of an idle keep-alive connection shows), or was queued
+ *   behind a pipelined request on a connection that failed or closed, and
+ *   nothing of the job was kept yet (unless the front end asked to count
+ *   such failures: a load generator).
  * - Otherwise deliver: 2xx (but 206: we never ask for a range, and a
  *   partial body under the final name is the truncated file we promise
  *   never to leave) with a complete body is ok; 404 is "not found"; any
@@ -30,6 +32,7 @@ struct policy_facts {
     unsigned sends;  /* how many times this job's request went out so far */
     bool kept;       /* something of the body was already handed to a consumer */
     bool stopping;   /* the run is being stopped */
+    bool no_resend;  /* the front end counts such failures instead (rf_options.no_resend) */
 };
 
 enum policy_action {

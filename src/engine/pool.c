@@ -75,7 +75,9 @@ int pool_origin(struct pool *p, const struct url *u, struct origin **out)
     snprintf(o->key, sizeof o->key, "%s", key);
     snprintf(o->host, sizeof o->host, "%s", u->host);
     o->port = u->port;
-    o->idle.prev = o->idle.next = &o->idle;
+    pool_list_init(&o->idle);
+    pool_list_init(&o->roomy);
+    pool_list_init(&o->waiting);
     pool_resolve(o);
     p->origins[p->n++] = o;
     *out = o;
@@ -85,18 +87,13 @@ int pool_origin(struct pool *p, const struct url *u, struct origin **out)
 void pool_idle_push(struct origin *o, struct pool_link *l)
 {
     /* Most recently used first: it is the least likely to have been closed by the server. */
-    l->next = o->idle.next;
-    l->prev = &o->idle;
-    o->idle.next->prev = l;
-    o->idle.next = l;
+    pool_push_front(&o->idle, l);
     o->nidle++;
 }
 
 void pool_idle_remove(struct origin *o, struct pool_link *l)
 {
-    l->prev->next = l->next;
-    l->next->prev = l->prev;
-    l->prev = l->next = NULL;
+    pool_unlink(l);
     o->nidle--;
 }
 

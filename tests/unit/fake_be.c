@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 static struct fake_be *F(struct be *b)
 {
@@ -321,14 +322,21 @@ static int fk_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
 {
     struct fake_be *f = F(b);
     (void)wait_nr;
-    (void)timeout_ns;
     b->n.enters++;
     f->waits++;
     if (f->wait_fail_after && f->waits >= f->wait_fail_after)
         return f->wait_fail_err;
     if (f->autopilot)
         fk_autopilot(f);
-    return f->ncq ? 0 : -ETIME;
+    if (f->ncq)
+        return 0;
+    /* Nothing to deliver: sleep out the timeout (capped), as a kernel would. */
+    if (timeout_ns > 0) {
+        int64_t ns = timeout_ns < 100000000 ? timeout_ns : 100000000;
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = ns };
+        nanosleep(&ts, NULL);
+    }
+    return -ETIME;
 }
 
 static unsigned fk_reap(struct be *b, struct be_cqe *out, unsigned max)

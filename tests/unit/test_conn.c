@@ -55,12 +55,20 @@ static void j_end(void *o, int err, const char *detail, bool resend_ok)
 static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end };
 
 struct fixture {
+    unsigned capacity_calls;
     struct fake_be *f;
     struct tmr_heap timers;
     struct conn_set cs;
     struct origin o;
     struct job j[3];
 };
+
+static void on_capacity(void *ctx, struct origin *o)
+{
+    struct fixture *x = ctx;
+    (void)o;
+    x->capacity_calls++;
+}
 
 static void job_init(struct job *j)
 {
@@ -74,8 +82,10 @@ static int setup(void **state)
     struct fixture *x = calloc(1, sizeof *x);
     x->f = fake_be_new(8, 256);
     assert_int_equal(tmr_heap_init(&x->timers, 16), 0);
-    assert_int_equal(conn_set_init(&x->cs, &x->f->b, &x->timers, 4, 10000), 0);
-    x->o.idle.prev = x->o.idle.next = &x->o.idle;
+    assert_int_equal(conn_set_init(&x->cs, &x->f->b, &x->timers, 4, 10000, 3, on_capacity, x), 0);
+    pool_list_init(&x->o.idle);
+    pool_list_init(&x->o.roomy);
+    pool_list_init(&x->o.waiting);
     x->o.naddrs = 2;
     for (int i = 0; i < 2; i++) {
         struct sockaddr_in *sa = (struct sockaddr_in *)&x->o.addrs[i];
@@ -321,6 +331,65 @@ static void gzip_transfer_coding_is_refused(void **state)
     assert_int_equal(x->j[0].len, 0);
 }
 
+/* Pipelining: only after a persistent HTTP/1.1 answer; answers in one
+ * buffer go to their exchanges in order. */
+static void pipelined_answers_go_in_order(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    assert_null(conn_take_roomy(&x->o)); /* not before the first answer */
+    assert_int_equal(x->o.nconns, 1);
+    conn_push(c, &x->j[1].x);            /* behind j[0], unanswered: allowed by hand */
+    reply(x, OK5);                       /* j[0]'s */
+    assert_int_equal(x->j[0].ended, 1);
+    assert_true(c->pipelinable);
+    assert_ptr_equal(conn_take_roomy(&x->o), c); /* depth 1 of 3 */
+    conn_push(c, &x->j[2].x);
+    assert_ptr_equal(conn_take_roomy(&x->o), c); /* 2 of 3 */
+    complete(x, fake_take(x->f, FAKE_SEND), (int)(x->j[1].x.req_len));
+    complete(x, fake_take(x->f, FAKE_SEND), (int)(x->j[2].x.req_len)); /* queued behind it */
+    char both[256];
+    snprintf(both, sizeof both, "%s%s", OK5, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    reply(x, both);
+    assert_int_equal(x->j[1].ended, 1);
+    assert_memory_equal(x->j[1].body, "hello", 5);
+    assert_int_equal(x->j[2].ended, 1);
+    assert_memory_equal(x->j[2].body, "hi", 2);
+    assert_int_equal(c->state, CONN_IDLE);
+    assert_true(x->capacity_calls > 0);
+}
+
+/* A close after one of two pipelined answers: the other was never
+ * answered and may be sent again. */
+static void close_after_k_answers_leaves_the_rest_resendable(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, OK5);
+    assert_ptr_equal(conn_take_idle(&x->o), c);
+    conn_push(c, &x->j[1].x);
+    conn_push(c, &x->j[2].x);
+    assert_int_equal(x->cs.pipelined, 1);
+    reply(x, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+    assert_int_equal(x->j[1].ended, 1);
+    assert_int_equal(x->j[1].err, 0);
+    assert_int_equal(x->j[2].ended, 1);
+    assert_true(x->j[2].err != 0);
+    assert_true(x->j[2].resend_ok);
+    assert_int_equal(c->state, CONN_CLOSING);
+}
+
+/* A server that speaks HTTP/1.0 (or closes) never gets pipelined requests. */
+static void no_pipelining_on_http10(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello");
+    assert_int_equal(c->state, CONN_IDLE);
+    assert_false(c->pipelinable);
+    assert_null(conn_take_roomy(&x->o));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +405,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(stale_completion_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(garbage_is_a_protocol_error, setup, teardown),
         cmocka_unit_test_setup_teardown(gzip_transfer_coding_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(pipelined_answers_go_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_after_k_answers_leaves_the_rest_resendable, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_pipelining_on_http10, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

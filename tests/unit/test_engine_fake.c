@@ -156,12 +156,51 @@ static void an_input_is_read_through_the_backend(void **state)
     assert_int_equal(r.ok, 2);
 }
 
+/* RF_JOB_LATER with a wake time: nothing in flight, no input, and yet the
+ * run waits for that time instead of ending. */
+static uint64_t wake_at;
+static unsigned wake_asks;
+
+static int next_after_a_while(void *ctx, struct rf_job *job)
+{
+    struct run *r = ctx;
+    wake_asks++;
+    if (r->next == 1)
+        return RF_JOB_NONE;
+    if (rf_now_ns() < wake_at) {
+        job->wake_ns = wake_at;
+        return RF_JOB_LATER;
+    }
+    return next_job(ctx, job);
+}
+
+static void later_with_a_wake_time_waits_for_it(void **state)
+{
+    (void)state;
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->autopilot = true;
+    f->reply = REPLY;
+    struct run r = { .njobs = 1 };
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    struct rf_stats st;
+    wake_at = rf_now_ns() + 50000000;
+    wake_asks = 0;
+    assert_int_equal(engine_run_with(&f->b, 4, &opt, next_after_a_while, on_result, &r, &st), 0);
+    assert_true(rf_now_ns() >= wake_at);
+    assert_int_equal(r.ok, 1);
+    /* Asked again when the timer said so, not in a busy loop. */
+    assert_true(wake_asks >= 2 && wake_asks <= 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_job_ends_ok_on_a_healthy_backend),
         cmocka_unit_test(a_failing_wait_still_gives_every_job_one_result),
         cmocka_unit_test(an_input_is_read_through_the_backend),
+        cmocka_unit_test(later_with_a_wake_time_waits_for_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
