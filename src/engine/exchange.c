@@ -30,6 +30,7 @@ void xchg_init(struct xchg *x, void *owner, const struct xchg_events *ev, char *
 
 void xchg_free(struct xchg *x)
 {
+    resp_free(&x->resp);
     free(x->req);
     x->req = NULL;
     x->owner = NULL;

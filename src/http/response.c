@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ringfetch/engine.h"
@@ -67,7 +68,13 @@ static int resp_count(struct resp *r, size_t n)
 
 static int resp_on_message_begin(llhttp_t *p)
 {
-    return resp_count(resp_of(p), RESP_STATUS_LINE_OVERHEAD) ? -1 : 0;
+    struct resp *r = resp_of(p);
+    /* Only the final response's fields count: forget an interim one's. */
+    r->kept_len = 0;
+    memset(r->kept_n, 0, sizeof r->kept_n);
+    memset(r->kept_over, 0, sizeof r->kept_over);
+    r->cur_hdr = -1;
+    return resp_count(r, RESP_STATUS_LINE_OVERHEAD) ? -1 : 0;
 }
 
 static int resp_on_span(llhttp_t *p, const char *at, size_t len)
@@ -95,11 +102,67 @@ static int resp_on_header_field(llhttp_t *p, const char *at, size_t len)
     return resp_on_span(p, at, len);
 }
 
+static const char *const resp_hdr_names[RESP_H_COUNT] = {
+    [RESP_H_LOCATION] = "location",
+    [RESP_H_RETRY_AFTER] = "retry-after",
+    [RESP_H_ETAG] = "etag",
+    [RESP_H_LAST_MODIFIED] = "last-modified",
+    [RESP_H_CONTENT_RANGE] = "content-range",
+};
+
+static bool resp_field_is(const struct resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    return r->field_len == n && memcmp(r->field, name, n) == 0;
+}
+
+/* Which kept field (if any) this header line is. */
+static void resp_pick_kept(struct resp *r)
+{
+    r->cur_hdr = -1;
+    if (!r->want)
+        return;
+    for (int h = 0; h < RESP_H_COUNT; h++)
+        if ((r->want & (1u << h)) && r->kept_n[h] == 0 && !r->kept_over[h] &&
+            resp_field_is(r, resp_hdr_names[h])) {
+            r->cur_hdr = (int8_t)h;
+            r->kept_off[h] = r->kept_len;
+            return;
+        }
+}
+
+static int resp_keep(struct resp *r, const char *at, size_t len)
+{
+    int h = r->cur_hdr;
+    size_t limit = h == RESP_H_LOCATION ? RESP_LOCATION_MAX : RESP_VALUE_MAX;
+    size_t have = r->kept_len - r->kept_off[h];
+    if (r->kept_over[h])
+        return 0;
+    if (have + len > limit) {
+        r->kept_over[h] = true;
+        r->kept_len = r->kept_off[h];
+        return 0;
+    }
+    if (r->kept_len + len > r->kept_cap) {
+        uint32_t cap = r->kept_cap ? r->kept_cap : 256;
+        while (cap < r->kept_len + len)
+            cap *= 2;
+        char *k = realloc(r->kept, cap);
+        if (!k)
+            return -ENOMEM;
+        r->kept = k;
+        r->kept_cap = cap;
+    }
+    memcpy(r->kept + r->kept_len, at, len);
+    r->kept_len += (uint32_t)len;
+    return 0;
+}
+
 static int resp_on_header_field_complete(llhttp_t *p)
 {
     struct resp *r = resp_of(p);
-    static const char te[] = "transfer-encoding";
-    r->in_te = r->field_len == sizeof te - 1 && memcmp(r->field, te, sizeof te - 1) == 0;
+    r->in_te = resp_field_is(r, "transfer-encoding");
+    resp_pick_kept(r);
     r->field_len = 0;
     r->te_token_len = 0;
     r->te_in_params = false;
@@ -127,6 +190,8 @@ static int resp_te_token_end(struct resp *r)
 static int resp_on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     struct resp *r = resp_of(p);
+    if (r->cur_hdr >= 0 && resp_keep(r, at, len) < 0)
+        return resp_fail(r, -ENOMEM, "out of memory keeping a header");
     if (r->in_te && r->error == 0) {
         /* Split the value into its codings: "gzip, chunked", "chunked;q=1"
          * (a coding's parameters, after ';', are skipped to the next ','). */
@@ -153,6 +218,12 @@ static int resp_on_header_value(llhttp_t *p, const char *at, size_t len)
 static int resp_on_header_value_complete(llhttp_t *p)
 {
     struct resp *r = resp_of(p);
+    if (r->cur_hdr >= 0) {
+        int h = r->cur_hdr;
+        /* An empty value counts as absent; an over-long one as present. */
+        r->kept_n[h] = r->kept_over[h] ? 1 : r->kept_len - r->kept_off[h];
+        r->cur_hdr = -1;
+    }
     if (r->in_te && resp_te_token_end(r))
         return -1;
     r->in_te = false;
@@ -230,6 +301,7 @@ static int resp_on_message_complete(llhttp_t *p)
 void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_fn on_body)
 {
     memset(r, 0, sizeof(*r));
+    r->cur_hdr = -1;
     llhttp_settings_init(&r->settings);
     r->settings.on_message_begin = resp_on_message_begin;
     r->settings.on_version = resp_on_span;
@@ -247,6 +319,39 @@ void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_
     r->ctx = ctx;
     r->on_headers = on_headers;
     r->on_body = on_body;
+}
+
+void resp_free(struct resp *r)
+{
+    free(r->kept);
+    r->kept = NULL;
+    r->kept_cap = r->kept_len = 0;
+}
+
+void resp_want(struct resp *r, unsigned mask)
+{
+    r->want = mask;
+}
+
+const char *resp_header(const struct resp *r, enum resp_hdr h, size_t *len, bool *too_long)
+{
+    *len = 0;
+    if (too_long)
+        *too_long = r->kept_over[h];
+    if (r->kept_over[h])
+        return r->kept_n[h] ? "" : NULL;
+    if (r->kept_n[h] == 0)
+        return NULL;
+    const char *v = r->kept + r->kept_off[h];
+    size_t n = r->kept_n[h];
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    while (n && (*v == ' ' || *v == '\t')) {
+        v++;
+        n--;
+    }
+    *len = n;
+    return v;
 }
 
 static enum resp_rc resp_set_failed(struct resp *r, int err, const char *reason)

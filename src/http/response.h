@@ -33,6 +33,21 @@ enum resp_rc {
 #define RESP_CODING_MAX 32
 /* Longest header field name we need to recognise ("transfer-encoding"). */
 #define RESP_FIELD_NAME_MAX 24
+/* Longest kept values (resp_want): a Location is a URL; the others are
+ * dates, entity tags and byte ranges. */
+#define RESP_LOCATION_MAX 4096
+#define RESP_VALUE_MAX 256
+
+/* Header fields a caller may ask the parser to keep (resp_want), for the
+ * policy (where a redirect goes, when to retry) and for resuming. */
+enum resp_hdr {
+    RESP_H_LOCATION,
+    RESP_H_RETRY_AFTER,
+    RESP_H_ETAG,
+    RESP_H_LAST_MODIFIED,
+    RESP_H_CONTENT_RANGE,
+    RESP_H_COUNT,
+};
 
 struct resp;
 /* Called once when the final (non-1xx) header section is complete. Return 0
@@ -67,6 +82,12 @@ struct resp {
     uint8_t te_token_len;
     bool te_in_params;       /* private: past a ';' in that value */
     const char *cur_buf;     /* private: the buffer being fed */
+    unsigned want;           /* private: 1 << enum resp_hdr of the fields to keep */
+    int8_t cur_hdr;          /* private: the kept field being read, or -1 */
+    char *kept;              /* private: the kept values, one after another (malloc'd) */
+    uint32_t kept_len, kept_cap;
+    uint32_t kept_off[RESP_H_COUNT], kept_n[RESP_H_COUNT]; /* private: where each is; n 0 = absent */
+    bool kept_over[RESP_H_COUNT]; /* private: longer than its limit */
     void *ctx;
     resp_headers_fn on_headers;
     resp_body_fn on_body;
@@ -74,6 +95,18 @@ struct resp {
 
 /* Prepare r for a new response to a GET. */
 void resp_init(struct resp *r, void *ctx, resp_headers_fn on_headers, resp_body_fn on_body);
+/* Free what the parser keeps (resp_want's values). resp_init starts from
+ * nothing, so call this before initialising r again. */
+void resp_free(struct resp *r);
+/* Keep the values of these fields (a mask of 1 << enum resp_hdr) of the
+ * final response, for resp_header. Call after resp_init, before feeding. */
+void resp_want(struct resp *r, unsigned mask);
+/* A kept field's value (not NUL-terminated; surrounding blanks trimmed),
+ * or NULL when the response had none. The first occurrence counts. A value
+ * longer than the field's limit (RESP_LOCATION_MAX for Location, else
+ * RESP_VALUE_MAX) is reported as present with *too_long set and no bytes.
+ * Valid until resp_free or the next resp_init. */
+const char *resp_header(const struct resp *r, enum resp_hdr h, size_t *len, bool *too_long);
 
 /* Feed len bytes. Returns RESP_MORE when all were consumed and the message
  * is not complete, RESP_DONE when the message completed (*used = bytes of

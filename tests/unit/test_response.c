@@ -719,9 +719,85 @@ static void test_callbacks_may_be_null(void **state)
     assert_int_equal(r.body_bytes, 5);
 }
 
+/* ---- kept header fields (resp_want) ---- */
+
+static void expect_kept(const struct resp *r, enum resp_hdr h, const char *want)
+{
+    size_t n;
+    bool too_long;
+    const char *v = resp_header(r, h, &n, &too_long);
+    if (!want) {
+        assert_null(v);
+        return;
+    }
+    assert_non_null(v);
+    assert_false(too_long);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(v, want, n);
+}
+
+static void test_wanted_fields_are_kept_whatever_the_buffer_cuts(void **state)
+{
+    (void)state;
+    const char *in = "HTTP/1.1 301 Moved\r\nLocation:  /new/place?q=1 \r\nETag: \"abc\"\r\n"
+                     "Location: /second\r\nContent-Length: 0\r\n\r\n";
+    for (size_t step = 1; step <= strlen(in); step += 7) {
+        struct resp r;
+        struct sink s;
+        size_t end;
+        start(&r, &s);
+        resp_want(&r, 1u << RESP_H_LOCATION | 1u << RESP_H_RETRY_AFTER);
+        assert_int_equal(feed_steps(&r, in, strlen(in), step, &end), RESP_DONE);
+        expect_kept(&r, RESP_H_LOCATION, "/new/place?q=1"); /* the first one, trimmed */
+        expect_kept(&r, RESP_H_RETRY_AFTER, NULL);
+        expect_kept(&r, RESP_H_ETAG, NULL);                 /* not asked for */
+        resp_free(&r);
+    }
+}
+
+static void test_interim_response_fields_are_forgotten(void **state)
+{
+    (void)state;
+    const char *in = "HTTP/1.1 103 Early Hints\r\nLocation: /hint\r\n\r\n"
+                     "HTTP/1.1 503 Busy\r\nRetry-After: 7\r\nContent-Length: 0\r\n\r\n";
+    struct resp r;
+    struct sink s;
+    size_t end;
+    start(&r, &s);
+    resp_want(&r, 1u << RESP_H_LOCATION | 1u << RESP_H_RETRY_AFTER);
+    assert_int_equal(feed_all(&r, in, &end), RESP_DONE);
+    expect_kept(&r, RESP_H_LOCATION, NULL);
+    expect_kept(&r, RESP_H_RETRY_AFTER, "7");
+    resp_free(&r);
+}
+
+static void test_an_over_long_location_is_flagged_not_cut(void **state)
+{
+    (void)state;
+    static char in[RESP_LOCATION_MAX + 200];
+    int n = snprintf(in, sizeof in, "HTTP/1.1 302 Found\r\nLocation: /");
+    memset(in + n, 'a', RESP_LOCATION_MAX);
+    snprintf(in + n + RESP_LOCATION_MAX, sizeof in - (size_t)n - RESP_LOCATION_MAX,
+             "\r\nContent-Length: 0\r\n\r\n");
+    struct resp r;
+    struct sink s;
+    size_t end, len;
+    bool too_long;
+    start(&r, &s);
+    resp_want(&r, 1u << RESP_H_LOCATION);
+    assert_int_equal(feed_all(&r, in, &end), RESP_DONE);
+    assert_non_null(resp_header(&r, RESP_H_LOCATION, &len, &too_long));
+    assert_true(too_long);
+    assert_int_equal(len, 0);
+    resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wanted_fields_are_kept_whatever_the_buffer_cuts),
+        cmocka_unit_test(test_interim_response_fields_are_forgotten),
+        cmocka_unit_test(test_an_over_long_location_is_flagged_not_cut),
         cmocka_unit_test(test_content_length_response_completes_with_body),
         cmocka_unit_test(test_content_length_response_fed_bytewise_completes_on_last_byte),
         cmocka_unit_test(test_surplus_after_content_length_response_is_reported_via_used),
