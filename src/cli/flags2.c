@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli/dirs.h"
+#include "util/dirs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/sigstop.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/dirs.h"
+#include "util/dirs.h"
 #include "cli/flagmeta.h"
 #include "cli/outpath.h"
 #include "cli/progress.h"

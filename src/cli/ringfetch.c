@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "cli/dirs.h"
+#include "util/dirs.h"
 #include "cli/nameset.h"
 #include "cli/outpath.h"
 #include "cli/progress.h"

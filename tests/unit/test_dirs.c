@@ -1,4 +1,4 @@
-/* cli/dirs.c: creating output folders like mkdir -p. */
+/* util/dirs.c: creating folders like mkdir -p. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cli/dirs.h"
+#include "util/dirs.h"
 
 static char root[64];
 

@@ -1,5 +1,5 @@
 /* See dirs.h. */
-#include "cli/dirs.h"
+#include "util/dirs.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
-/* Output folders. */
-#ifndef RF_CLI_DIRS_H
-#define RF_CLI_DIRS_H
+/* Folders: made like mkdir -p (the front ends' output folders, the corpus trees). */
+#ifndef RF_UTIL_DIRS_H
+#define RF_UTIL_DIRS_H
 
 /* Create path and its missing parents, like mkdir -p (mode 0777 less the
  * umask). Returns 0 when path is (now) a directory, else -errno (-ENOTDIR
