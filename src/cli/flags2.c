@@ -8,6 +8,7 @@
 #include "util/dirs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
@@ -15,12 +16,11 @@
 #define MESSAGE_BYTES 256
 
 struct run {
+    struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
     const struct flags2_args *a;
     size_t next;                    /* index of the next code to hand out */
     char url[RF_URL_MAX_BYTES];     /* the engine copies both before the next call */
     char path[RF_PATH_MAX_BYTES];
-    struct report_counts counts;
-    struct progress bar;
 };
 
 /* Jobs are produced lazily, one per code; user points at the code itself
@@ -46,27 +46,12 @@ static void on_result(void *ctx, const struct rf_result *res)
     struct run *r = ctx;
     char msg[MESSAGE_BYTES] = "";
 
-    switch (res->outcome) {
-    case RF_OK:
-        r->counts.ok++;
-        r->counts.bytes += res->bytes;
-        break;
-    case RF_NOT_FOUND: r->counts.not_found++; break;
-    case RF_ERROR: r->counts.errors++; break;
-    case RF_CANCELLED: r->counts.cancelled++; break;
-    }
+    report_count(&r->view.counts, res->outcome, res->bytes);
     if (r->a->verbose) {
         if (res->outcome == RF_ERROR)
             rf_result_message(res, msg, sizeof msg);
         report_flags2_item(stdout, res->user, res->outcome, msg);
     }
-}
-
-static void on_tick(void *ctx, const struct rf_stats *stats)
-{
-    struct run *r = ctx;
-    (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
 }
 
 int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
@@ -88,18 +73,18 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     fflush(stdout);
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
-    runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
+    runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
-    progress_start(&r.bar, stderr, bar, a->codes.n, t0);
+    runview_start(&r.view, bar, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    runview_finish(&r.view, &stats, t1);
     fflush(stdout);
 
     bool interrupted = rc == -EINTR || (stop && *stop);
-    return flags2_finish(a, &r.counts, rc, t1 - t0, interrupted, &stats);
+    return flags2_finish(a, &r.view.counts, rc, t1 - t0, interrupted, &stats);
 }
 
 int flags2_finish(const struct flags2_args *a, const struct report_counts *counts, int rc,

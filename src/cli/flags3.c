@@ -18,6 +18,7 @@
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/runopts.h"
+#include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
@@ -37,6 +38,7 @@ struct item {
 };
 
 struct run {
+    struct runview view;                 /* first: the engine's ctx is read as it (runview.h) */
     const struct flags2_args *a;
     size_t next_code;                    /* index of the next code to start */
     /* A code holds an item from its metadata request to its flag's result:
@@ -50,8 +52,6 @@ struct run {
     size_t meta_inflight;                /* metadata requests handed out, result not in */
     char url[RF_URL_MAX_BYTES];          /* the engine copies both before the next call */
     char path[RF_PATH_MAX_BYTES];
-    struct report_counts counts;
-    struct progress bar;
 };
 
 static void lower2(char out[3], const char *cc)
@@ -104,14 +104,10 @@ static int next_job(void *ctx, struct rf_job *job)
 }
 
 /* The item's chain is over: count it once, say so with -v, free it. */
-static void settle(struct run *r, struct item *it, enum rf_outcome outcome, const char *msg)
+static void settle(struct run *r, struct item *it, enum rf_outcome outcome, uint64_t bytes,
+                   const char *msg)
 {
-    switch (outcome) {
-    case RF_OK: r->counts.ok++; break;
-    case RF_NOT_FOUND: r->counts.not_found++; break;
-    case RF_ERROR: r->counts.errors++; break;
-    case RF_CANCELLED: r->counts.cancelled++; break;
-    }
+    report_count(&r->view.counts, outcome, bytes);
     if (r->a->verbose)
         report_flags2_item(stdout, it->cc, outcome, msg);
     it->next_free = r->free_items;
@@ -197,7 +193,7 @@ static void on_result(void *ctx, const struct rf_result *res)
         r->meta_inflight--;
         if (res->outcome == RF_OK) {
             if (name_from_metadata(r, it, res, msg, sizeof msg) < 0) {
-                settle(r, it, RF_ERROR, msg);
+                settle(r, it, RF_ERROR, 0, msg);
                 return;
             }
             /* Not counted yet: the flag is the rest of this item. */
@@ -210,21 +206,12 @@ static void on_result(void *ctx, const struct rf_result *res)
                      RF_FLAGS3_METADATA_MAX_BYTES);
         else if (res->outcome == RF_ERROR)
             snprintf(msg, sizeof msg, "metadata: %s", rf_result_message(res, why, sizeof why));
-        settle(r, it, res->outcome, msg);
+        settle(r, it, res->outcome, 0, msg);
         return;
     }
-    if (res->outcome == RF_OK)
-        r->counts.bytes += res->bytes;
     if (res->outcome == RF_ERROR)
         rf_result_message(res, msg, sizeof msg);
-    settle(r, it, res->outcome, msg);
-}
-
-static void on_tick(void *ctx, const struct rf_stats *stats)
-{
-    struct run *r = ctx;
-    (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+    settle(r, it, res->outcome, res->bytes, msg);
 }
 
 static int run_alloc(struct run *r, unsigned window)
@@ -266,10 +253,10 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     fflush(stdout);   /* the bar goes to stderr: the header must be out before it */
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
-    runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
+    runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
-    progress_start(&r.bar, stderr, bar, a->codes.n, t0);
+    runview_start(&r.view, bar, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     bool interrupted = rc == -EINTR || (stop && *stop);
@@ -279,14 +266,14 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
         struct item *it = r.ready[r.ready_head];
         r.ready_head = (r.ready_head + 1) % r.ready_cap;
         r.ready_count--;
-        settle(&r, it, interrupted ? RF_CANCELLED : RF_ERROR,
+        settle(&r, it, interrupted ? RF_CANCELLED : RF_ERROR, 0,
                "flag not fetched: the engine stopped");
     }
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    runview_finish(&r.view, &stats, t1);
     fflush(stdout);
 
-    rc = flags2_finish(a, &r.counts, rc, t1 - t0, interrupted, &stats);
+    rc = flags2_finish(a, &r.view.counts, rc, t1 - t0, interrupted, &stats);
 out:
     free(r.items);
     free(r.ready);

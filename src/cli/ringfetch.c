@@ -11,6 +11,7 @@
 #include "cli/outpath.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "cli/urllist.h"
 #include "ringfetch/engine.h"
@@ -19,19 +20,18 @@
 #define MESSAGE_BYTES 512
 
 struct run {
+    struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
     const struct ringfetch_args *a;
     struct urllist urls;
     struct nameset names;
     char path[RF_PATH_MAX_BYTES];   /* the engine copies it before the next call */
-    struct report_counts counts;
-    struct progress bar;
 };
 
 /* An error line on stderr; the bar, on the same stream, is blanked first and
  * comes back at the next tick. */
 static void print_error(struct run *r, const char *fmt, const char *a, const char *b)
 {
-    progress_clear(&r->bar);
+    progress_clear(&r->view.bar);
     fputs("ERR ", stderr);
     fprintf(stderr, fmt, a, b);
     fputc('\n', stderr);
@@ -57,7 +57,7 @@ static int next_job(void *ctx, struct rf_job *job)
         }
         char where[48];
         snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
-        r->counts.errors++;
+        report_count(&r->view.counts, RF_ERROR, 0);
         print_error(r, "%s: %s", where, why);
     }
     return rc;
@@ -68,37 +68,17 @@ static void on_result(void *ctx, const struct rf_result *res)
     struct run *r = ctx;
     char msg[MESSAGE_BYTES];
 
-    switch (res->outcome) {
-    case RF_OK:
-        r->counts.ok++;
-        r->counts.bytes += res->bytes;
-        if (r->a->verbosity == RINGFETCH_VERBOSE)
-            printf("OK %s -> %s (%" PRIu64 " bytes)\n", res->url, res->path ? res->path : "-",
-                   res->bytes);
-        return;
-    case RF_NOT_FOUND:
-        r->counts.not_found++;
-        break;
-    case RF_ERROR:
-        r->counts.errors++;
-        break;
-    case RF_CANCELLED:
-        r->counts.cancelled++;
-        return;
-    }
-    print_error(r, "%s: %s", res->url, rf_result_message(res, msg, sizeof msg));
-}
-
-static void on_tick(void *ctx, const struct rf_stats *stats)
-{
-    struct run *r = ctx;
-    (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+    report_count(&r->view.counts, res->outcome, res->bytes);
+    if (res->outcome == RF_OK && r->a->verbosity == RINGFETCH_VERBOSE)
+        printf("OK %s -> %s (%" PRIu64 " bytes)\n", res->url, res->path ? res->path : "-",
+               res->bytes);
+    if (res->outcome == RF_NOT_FOUND || res->outcome == RF_ERROR)
+        print_error(r, "%s: %s", res->url, rf_result_message(res, msg, sizeof msg));
 }
 
 int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 {
-    static struct run r;   /* two path-sized buffers and the line buffer: off the stack */
+    static struct run r;   /* a path buffer and the list's line buffer (12 KiB): off the stack */
     struct rf_options opt;
     struct rf_stats stats;
     FILE *list = NULL;
@@ -123,15 +103,16 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     nameset_init(&r.names);
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
-    runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar, on_tick);
+    runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar,
+                 runview_tick);
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */
-    progress_start(&r.bar, stderr, bar, a->list ? 0 : a->nurls, t0);
+    runview_start(&r.view, bar, a->list ? 0 : a->nurls, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
+    runview_finish(&r.view, &stats, t1);
     fflush(stdout);
 
     bool interrupted = rc == -EINTR || (stop && *stop);
@@ -142,9 +123,9 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
             fprintf(stderr, "ringfetch: the fetch engine failed: %s\n", strerror(-rc));
     }
     if (a->verbosity != RINGFETCH_QUIET)
-        report_summary(stderr, &r.counts, t1 - t0);
+        report_summary(stderr, &r.view.counts, t1 - t0);
     if (a->stats) {
-        report_stats_json(stdout, &r.counts, t1 - t0, &stats);
+        report_stats_json(stdout, &r.view.counts, t1 - t0, &stats);
         fflush(stdout);
     }
     nameset_free(&r.names);
@@ -152,7 +133,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     if (interrupted)
         status = SIGSTOP_EXIT_STATUS;
     else
-        status = rc < 0 || r.counts.errors || r.counts.not_found ? 1 : 0;
+        status = rc < 0 || r.view.counts.errors || r.view.counts.not_found ? 1 : 0;
 close_list:
     if (list && list != stdin)
         fclose(list);
