@@ -36,8 +36,14 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "invalid response: %s", res->detail ? res->detail : "parse error");
         break;
     case RF_E_TRUNCATED:
-        snprintf(buf, size, "truncated body: connection closed after %llu body bytes",
-                 (unsigned long long)res->bytes);
+        /* No status means the header section never ended: there was no body
+         * to be cut, and "after 0 body bytes" would say there was. */
+        if (res->http_status == 0)
+            snprintf(buf, size,
+                     "truncated response: connection closed before the headers were complete");
+        else
+            snprintf(buf, size, "truncated body: connection closed after %llu body bytes",
+                     (unsigned long long)res->bytes);
         break;
     case RF_E_BAD_URL:
         snprintf(buf, size, "bad URL");
