@@ -83,13 +83,15 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     runview_finish(&r.view, &stats, t1);
     fflush(stdout);
 
-    bool interrupted = rc == -EINTR || (stop && *stop);
-    return flags2_finish(a, &r.view.counts, rc, t1 - t0, interrupted, &stats);
+    return flags2_finish(a, &r.view.counts, rc, t1 - t0, stop, &stats);
 }
 
 int flags2_finish(const struct flags2_args *a, const struct report_counts *counts, int rc,
-                  double elapsed_s, bool interrupted, const struct rf_stats *stats)
+                  double elapsed_s, const volatile sig_atomic_t *stop,
+                  const struct rf_stats *stats)
 {
+    bool interrupted = sigstop_stopped(rc, stop);
+
     if (rc < 0 && rc != -EINTR)
         fprintf(stderr, "flags2: the fetch engine failed: %s\n", strerror(-rc));
     report_flags2_final(stdout, counts, a->codes.n, elapsed_s, interrupted);
@@ -97,6 +99,6 @@ int flags2_finish(const struct flags2_args *a, const struct report_counts *count
     if (a->stats)
         report_stats_json(stderr, counts, elapsed_s, stats);
     if (interrupted)
-        return SIGSTOP_EXIT_STATUS;
+        return sigstop_exit_status(stop);
     return rc < 0 || counts->errors ? 1 : 0;
 }

@@ -64,8 +64,11 @@ static const char help_text[] =
     "                        any other metadata failure as an error, and then\n"
     "                        the flag is not fetched\n"
     "\n"
+    "Ctrl-C, SIGTERM or SIGHUP stops the run: the transfers in flight are\n"
+    "cancelled and leave no file, and the report counts what finished.\n"
+    "\n"
     "Exit status: 0 when no flag ended in error, 1 when some did, 2 for usage\n"
-    "errors, 130 when interrupted.\n";
+    "errors, 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3 };
 

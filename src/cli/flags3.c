@@ -259,7 +259,7 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     runview_start(&r.view, bar, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
-    bool interrupted = rc == -EINTR || (stop && *stop);
+    bool interrupted = sigstop_stopped(rc, stop);
     /* Flags the engine never got to start: cancelled with Ctrl-C, errors when
      * the engine failed. Every code is still counted once. */
     while (r.ready_count) {
@@ -273,7 +273,7 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     runview_finish(&r.view, &stats, t1);
     fflush(stdout);
 
-    rc = flags2_finish(a, &r.view.counts, rc, t1 - t0, interrupted, &stats);
+    rc = flags2_finish(a, &r.view.counts, rc, t1 - t0, stop, &stats);
 out:
     free(r.items);
     free(r.ready);

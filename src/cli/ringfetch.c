@@ -115,8 +115,10 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     runview_finish(&r.view, &stats, t1);
     fflush(stdout);
 
-    bool interrupted = rc == -EINTR || (stop && *stop);
-    if (rc < 0 && rc != -EINTR) {
+    /* A signal that lands in a blocking read of the list fails the read
+     * (EINTR): that is the stop, not a list that cannot be read. */
+    bool interrupted = sigstop_stopped(rc, stop);
+    if (rc < 0 && !interrupted) {
         if (rc == -EIO && list && ferror(list))
             fprintf(stderr, "ringfetch: reading %s failed\n", a->list);
         else
@@ -131,7 +133,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     nameset_free(&r.names);
 
     if (interrupted)
-        status = SIGSTOP_EXIT_STATUS;
+        status = sigstop_exit_status(stop);
     else
         status = rc < 0 || r.view.counts.errors || r.view.counts.not_found ? 1 : 0;
 close_list:

@@ -46,11 +46,13 @@ static const char help_text[] =
     "its name only once it is complete.\n"
     "\n"
     "Progress: a bar on stderr when it is a terminal (not with -q or -v), and\n"
-    "a summary line on stderr at the end (not with -q). Ctrl-C stops: the\n"
-    "transfers in flight are cancelled, the summary is printed, exit 130.\n"
+    "a summary line on stderr at the end (not with -q). Ctrl-C, SIGTERM or\n"
+    "SIGHUP stops: the transfers in flight are cancelled and leave no file, and\n"
+    "the summary is printed.\n"
     "\n"
     "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
-    "included), 2 for usage errors, 130 when interrupted.\n";
+    "included), 2 for usage errors, 128 + the signal when stopped (130 Ctrl-C,\n"
+    "143 SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
 

@@ -290,15 +290,15 @@ class SlowServer(FakeServer):
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n' + b's' * 1000)
 
 
-def interrupt_after(cmd, seconds):
-    """Run cmd, SIGINT it after `seconds`; returns (rc, out, err, seconds from
-    the signal to the exit)."""
+def interrupt_after(cmd, seconds, sig=signal.SIGINT, stdin=subprocess.DEVNULL):
+    """Run cmd, send it sig (SIGINT) after `seconds`; returns (rc, out, err,
+    seconds from the signal to the exit)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        p = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err)
         try:
             time.sleep(seconds)
             assert p.poll() is None, 'ended before the interrupt'
-            p.send_signal(signal.SIGINT)
+            p.send_signal(sig)
             t0 = time.monotonic()
             rc = p.wait(10)
             took = time.monotonic() - t0
@@ -330,6 +330,91 @@ def ringfetch_sigint_stops_promptly_with_a_partial_report_and_exit_130():
     assert 0 < j['ok'] < 200, j
     assert s['files'] == j['files'] == j['ok'] + j['errors'] + j['not_found'] + s['cancelled'], (s, j)
     assert s['cancelled'] >= 1 and s['errors'] == 0, s
+
+
+def ringfetch_stops_on(sig, want_rc):
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('ringfetch'), '-m', '4', '-o', dest, '--stats']
+            + [srv.url('/f%03d' % i) for i in range(200)], 1.2, sig)
+    assert rc == want_rc, 'exit %d, expected %d; stderr %s' % (rc, want_rc, err[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    files = rftest.leftovers(dest)
+    no_part_files(dest)
+    s = summary_counts(err)
+    import json
+    j = json.loads([l for l in out.splitlines() if l.startswith('{')][-1])
+    assert j['ok'] == len(files) and 0 < j['ok'] < 200, (j, len(files))
+    assert s['cancelled'] >= 1 and s['errors'] == 0, s
+
+
+@rftest.test
+def ringfetch_sigterm_stops_like_sigint_with_exit_143():
+    ringfetch_stops_on(signal.SIGTERM, 143)
+
+
+@rftest.test
+def ringfetch_sighup_stops_like_sigint_with_exit_129():
+    ringfetch_stops_on(signal.SIGHUP, 129)
+
+
+def flags2_stops_on(sig, want_rc, *extra):
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('flags2'), '-a', '-m', '4', '--url', srv.url('/flags'), '--dest', dest]
+            + list(extra), 1.2, sig)
+    assert rc == want_rc, 'exit %d, expected %d; stdout %s' % (rc, want_rc, out[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    files = rftest.leftovers(dest)
+    no_part_files(dest)
+    lines = out.splitlines()
+    assert '%d flags downloaded.' % len(files) in lines, (files, lines[-5:])
+    m = [x for x in (re.match(r'\*\*\* Interrupted: (\d+) of 194 codes not done\.$', l)
+                     for l in lines) if x]
+    assert len(m) == 1 and int(m[0].group(1)) == 194 - len(files), (lines[-5:], len(files))
+    assert 0 < len(files) < 194
+
+
+@rftest.test
+def flags2_sigterm_stops_like_sigint_with_exit_143():
+    flags2_stops_on(signal.SIGTERM, 143)
+
+
+@rftest.test
+def flags2_sighup_stops_like_sigint_with_exit_129():
+    flags2_stops_on(signal.SIGHUP, 129)
+
+
+@rftest.test
+def flags3_sigterm_stops_like_sigint_with_exit_143():
+    # SlowServer answers metadata.json with 1000 's' bytes: not JSON, so every
+    # code ends in a metadata error; what matters is how the run stops.
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('flags2'), '--flags3', '-a', '-m', '4', '--url', srv.url('/flags'),
+             '--dest', dest], 1.2, signal.SIGTERM)
+    assert rc == 143, 'exit %d; stdout %s' % (rc, out[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    no_part_files(dest)
+    assert any(l.startswith('*** Interrupted: ') for l in out.splitlines()), out[-300:]
+
+
+@rftest.test
+def ringfetch_interrupted_while_waiting_for_stdin_is_a_stop_not_a_read_error():
+    # The list on stdin is a pipe nobody writes to: ringfetch blocks reading it.
+    rd, wr = os.pipe()
+    try:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('ringfetch'), '-i', '-', '-o', rftest.tempdir()], 0.5, stdin=rd)
+    finally:
+        os.close(rd)
+        os.close(wr)
+    assert rc == 130, 'exit %d; stderr %s' % (rc, err[-300:])
+    assert 'failed' not in err, err[-300:]
+    assert summary_counts(err)['files'] == 0, err[-300:]
 
 
 @rftest.test
