@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/dirs.h"
+#include "cli/lists.h"
 #include "cli/nameset.h"
 #include "cli/outpath.h"
 #include "cli/progress.h"
@@ -22,7 +23,9 @@
 struct run {
     struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
     const struct ringfetch_args *a;
-    struct urllist urls;
+    struct urllist urls;            /* the arguments, then each list in turn */
+    struct lists lists;
+    int list_errno;                 /* why reading the current list failed */
     struct nameset names;
     char path[RF_PATH_MAX_BYTES];   /* the engine copies it before the next call */
 };
@@ -46,7 +49,17 @@ static int next_job(void *ctx, struct rf_job *job)
 
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
-    while ((rc = urllist_next(&r->urls, &it)) == 1) {
+    for (;;) {
+        errno = 0;
+        rc = urllist_next(&r->urls, &it);
+        if (rc == 0 && lists_next(&r->lists)) {
+            urllist_init(&r->urls, NULL, 0, lists_file(&r->lists));
+            continue;
+        }
+        if (rc < 0)
+            r->list_errno = errno ? errno : -rc;
+        if (rc != 1)
+            break;
         rc = outpath_make(r->a->discard ? NULL : r->a->outdir, it.url, it.problem, &r->names,
                           r->path, sizeof r->path, why, sizeof why);
         if (rc == 0) {
@@ -55,8 +68,13 @@ static int next_job(void *ctx, struct rf_job *job)
             job->user = NULL;
             return 1;
         }
-        char where[48];
-        snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
+        char where[RF_PATH_MAX_BYTES + 48];
+        if (!it.from_list)
+            snprintf(where, sizeof where, "argument %lu", it.index);
+        else if (r->a->nlists == 1)
+            snprintf(where, sizeof where, "line %lu", it.index);
+        else
+            snprintf(where, sizeof where, "line %lu of %s", it.index, lists_name(&r->lists));
         report_count(&r->view.counts, RF_ERROR, 0);
         print_error(r, "%s: %s", where, why);
     }
@@ -81,25 +99,23 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     static struct run r;   /* a path buffer and the list's line buffer (12 KiB): off the stack */
     struct rf_options opt;
     struct rf_stats stats;
-    FILE *list = NULL;
+    size_t bad;
     int rc, status;
 
     memset(&r, 0, sizeof r);
     r.a = a;
-    if (a->list) {
-        list = strcmp(a->list, "-") == 0 ? stdin : fopen(a->list, "r");
-        if (!list) {
-            fprintf(stderr, "ringfetch: cannot open %s: %s\n", a->list, strerror(errno));
-            return 2;
-        }
+    rc = lists_open(&r.lists, a->lists, a->nlists, &bad);
+    if (rc < 0) {
+        fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
+        return 2;
     }
     rc = a->discard ? 0 : dirs_make(a->outdir);
     if (rc < 0) {
         fprintf(stderr, "ringfetch: cannot create folder %s: %s\n", a->outdir, strerror(-rc));
         status = 1;
-        goto close_list;
+        goto close_lists;
     }
-    urllist_init(&r.urls, a->urls, a->nurls, list);
+    urllist_init(&r.urls, a->urls, a->nurls, lists_file(&r.lists));
     nameset_init(&r.names);
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
@@ -108,7 +124,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */
-    runview_start(&r.view, bar, a->list ? 0 : a->nurls, t0);
+    runview_start(&r.view, bar, a->nlists ? 0 : a->nurls, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
@@ -119,8 +135,9 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
      * (EINTR): that is the stop, not a list that cannot be read. */
     bool interrupted = sigstop_stopped(rc, stop);
     if (rc < 0 && !interrupted) {
-        if (rc == -EIO && list && ferror(list))
-            fprintf(stderr, "ringfetch: reading %s failed\n", a->list);
+        if (r.list_errno)
+            fprintf(stderr, "ringfetch: reading list %s failed: %s\n", lists_name(&r.lists),
+                    strerror(r.list_errno));
         else
             fprintf(stderr, "ringfetch: the fetch engine failed: %s\n", strerror(-rc));
     }
@@ -136,8 +153,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
         status = sigstop_exit_status(stop);
     else
         status = rc < 0 || r.view.counts.errors || r.view.counts.not_found ? 1 : 0;
-close_list:
-    if (list && list != stdin)
-        fclose(list);
+close_lists:
+    lists_close(&r.lists);
     return status;
 }

@@ -26,7 +26,9 @@ static const char help_text[] =
     "  -i FILE, --input FILE read more URLs from FILE, '-' for stdin: one per line,\n"
     "                        blanks around it ignored, empty lines and lines\n"
     "                        starting with '#' skipped; read as the run goes, so\n"
-    "                        lists of any length are fine\n"
+    "                        lists of any length are fine. Give -i up to %u times\n"
+    "                        to read several lists, one after the other; each\n"
+    "                        must open and read before any request is made\n"
     "  -q, --quiet           print nothing but errors\n"
     "  -v, --verbose         one line per URL: 'OK URL -> PATH (N bytes)' on\n"
     "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
@@ -51,8 +53,8 @@ static const char help_text[] =
     "the summary is printed.\n"
     "\n"
     "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
-    "included), 2 for usage errors, 128 + the signal when stopped (130 Ctrl-C,\n"
-    "143 SIGTERM, 129 SIGHUP).\n";
+    "included), 2 for usage errors (a list that cannot be read included), 128 +\n"
+    "the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
 
@@ -144,7 +146,19 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             break;
         }
         case 'o': a->outdir = optarg; outdir_given = true; break;
-        case 'i': a->list = optarg; break;
+        case 'i':
+            if (a->nlists == RF_RINGFETCH_MAX_LISTS)
+                return usage_error(err, "-i can be given at most " XSTR(RF_RINGFETCH_MAX_LISTS)
+                                        " times (join the lists with cat), not for '%s'",
+                                   optarg);
+            if (optarg[0] == '\0')
+                return usage_error(err, "-i FILE must not be empty%s", "");
+            for (size_t i = 0; i < a->nlists; i++)
+                if (strcmp(optarg, "-") == 0 && strcmp(a->lists[i], "-") == 0)
+                    return usage_error(err, "-i - given twice: standard input can be read "
+                                            "only once%s", "");
+            a->lists[a->nlists++] = optarg;
+            break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_STATS: a->stats = true; break;
@@ -160,7 +174,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         }
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
-                    timeout_default());
+                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default());
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
             fputs("ringfetch " RF_VERSION "\n", out);
@@ -178,11 +192,9 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
     a->verbosity = quiet ? RINGFETCH_QUIET : verbose ? RINGFETCH_VERBOSE : RINGFETCH_NORMAL;
     if (a->outdir[0] == '\0')
         return usage_error(err, "-o DIR must not be empty%s", "");
-    if (a->list && a->list[0] == '\0')
-        return usage_error(err, "-i FILE must not be empty%s", "");
     a->urls = argv + optind;
     a->nurls = (size_t)(argc - optind);
-    if (a->nurls == 0 && !a->list)
+    if (a->nurls == 0 && a->nlists == 0)
         return usage_error(err, "no URL given (as arguments or with -i FILE)%s", "");
     return RINGFETCH_ARGS_RUN;
 }

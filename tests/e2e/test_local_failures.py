@@ -535,7 +535,87 @@ def malformed_urls_in_a_list_are_reported_by_line_and_the_rest_proceeds():
 @rftest.test
 def missing_list_file_is_a_usage_error():
     r = ringfetch('-i', '/nonexistent/list.txt', '-o', rftest.tempdir())
-    assert r.rc == 2 and 'cannot open /nonexistent/list.txt: No such file or directory' in r.err, r.why()
+    assert r.rc == 2 and 'cannot read list /nonexistent/list.txt: No such file or directory' in r.err, r.why()
+
+
+@rftest.test
+def list_that_is_a_directory_is_a_usage_error_with_the_reason_before_any_request():
+    d = rftest.tempdir()
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-i', d, '-o', os.path.join(d, 'out'), srv.url('/a'))
+        accepted = srv.accepted
+    assert r.rc == 2 and 'ringfetch: cannot read list %s: Is a directory' % d in r.err, r.why()
+    assert accepted == 0, 'a request went out before the list was found unreadable'
+
+
+@rftest.test
+def stdin_that_is_a_directory_is_a_usage_error_with_the_reason():
+    d = rftest.tempdir()
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        p = subprocess.run([rftest.bin('ringfetch'), '-i', '-', '-o', os.path.join(d, 'out')],
+                           stdin=fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    finally:
+        os.close(fd)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and 'cannot read list -: Is a directory' in err, (p.returncode, err)
+
+
+@rftest.test
+def list_that_opens_but_cannot_be_read_is_a_usage_error_with_the_reason():
+    # /proc/self/mem opens as a regular file, and reading its offset 0 fails (EIO).
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-i', '/proc/self/mem', '-o', rftest.tempdir(), srv.url('/a'))
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert 'cannot read list /proc/self/mem: Input/output error' in r.err, r.why()
+    assert accepted == 0, 'a request went out before the list was found unreadable'
+
+
+class LoggingServer(FakeServer):
+    """Keep-alive; answers every request with ONE and records its path."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths = []
+
+    def handle(self, conn):
+        for head in rftest.requests(conn):
+            self.paths.append(head.split(b' ')[1].decode())
+            conn.sendall(ONE)
+
+
+@rftest.test
+def two_lists_are_both_read_in_order():
+    d = rftest.tempdir()
+    with LoggingServer() as srv:
+        a, b = os.path.join(d, 'a.txt'), os.path.join(d, 'b.txt')
+        with open(a, 'w') as f:
+            f.write(srv.url('/a1') + '\n' + srv.url('/a2') + '\n')
+        with open(b, 'w') as f:
+            f.write(srv.url('/b1') + '\nftp://x/y\n' + srv.url('/b2') + '\n')
+        r = ringfetch('-m', 1, '-i', a, '-i', b, '-o', os.path.join(d, 'out'), '--stats')
+        paths = list(srv.paths)
+    assert r.rc == 1, r.why()
+    assert paths == ['/a1', '/a2', '/b1', '/b2'], paths
+    assert sorted(rftest.leftovers(os.path.join(d, 'out'))) == ['a1', 'a2', 'b1', 'b2']
+    s = r.stats()
+    assert (s['files'], s['ok'], s['errors']) == (5, 4, 1), s
+    # With several lists, an error names the list as well as the line.
+    assert 'ERR line 2 of %s: bad URL' % b in r.err, r.why()
+
+
+@rftest.test
+def second_list_unreadable_stops_the_run_before_any_request():
+    d = rftest.tempdir()
+    with FakeServer.canned(ONE) as srv:
+        a = os.path.join(d, 'a.txt')
+        with open(a, 'w') as f:
+            f.write(srv.url('/a1') + '\n')
+        r = ringfetch('-i', a, '-i', os.path.join(d, 'missing.txt'), '-o', os.path.join(d, 'out'))
+        accepted = srv.accepted
+    assert r.rc == 2 and 'cannot read list %s/missing.txt: No such file' % d in r.err, r.why()
+    assert accepted == 0
 
 
 @rftest.test
