@@ -5,13 +5,14 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util/dirs.h"
+#include "cli/closeout.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
+#include "util/dirs.h"
 
 #define MESSAGE_BYTES 256
 
@@ -51,6 +52,7 @@ static void on_result(void *ctx, const struct rf_result *res)
         if (res->outcome == RF_ERROR)
             rf_result_message(res, msg, sizeof msg);
         report_flags2_item(stdout, res->user, res->outcome, msg);
+        closeout_poll();
     }
 }
 
@@ -70,7 +72,7 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
     /* The bar goes to stderr: the header must be out before it. */
-    fflush(stdout);
+    closeout_flush();
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
@@ -81,7 +83,7 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
     runview_finish(&r.view, &stats, t1);
-    fflush(stdout);
+    closeout_flush();
 
     return flags2_finish(a, &r.view.counts, rc, t1 - t0, stop, &stats);
 }
@@ -95,7 +97,7 @@ int flags2_finish(const struct flags2_args *a, const struct report_counts *count
     if (rc < 0 && rc != -EINTR)
         fprintf(stderr, "flags2: the fetch engine failed: %s\n", strerror(-rc));
     report_flags2_final(stdout, counts, a->codes.n, elapsed_s, interrupted);
-    fflush(stdout);
+    closeout_flush();
     if (a->stats)
         report_stats_json(stderr, counts, elapsed_s, stats);
     if (interrupted)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/dirs.h"
+#include "cli/closeout.h"
 #include "cli/flagmeta.h"
 #include "cli/outpath.h"
 #include "cli/progress.h"
@@ -23,6 +23,7 @@
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
 #include "cli/cli_tunables.h"
+#include "util/dirs.h"
 
 #define MESSAGE_BYTES 512
 #define QUOTE_BYTES 120   /* a country name shown in a message is cut past this */
@@ -108,8 +109,10 @@ static void settle(struct run *r, struct item *it, enum rf_outcome outcome, uint
                    const char *msg)
 {
     report_count(&r->view.counts, outcome, bytes);
-    if (r->a->verbose)
+    if (r->a->verbose) {
         report_flags2_item(stdout, it->cc, outcome, msg);
+        closeout_poll();
+    }
     it->next_free = r->free_items;
     r->free_items = it;
 }
@@ -250,7 +253,7 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
         goto out;
     }
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
-    fflush(stdout);   /* the bar goes to stderr: the header must be out before it */
+    closeout_flush();   /* the bar goes to stderr: the header must be out before it */
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
@@ -271,7 +274,7 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     }
     double t1 = progress_now();
     runview_finish(&r.view, &stats, t1);
-    fflush(stdout);
+    closeout_flush();
 
     rc = flags2_finish(a, &r.view.counts, rc, t1 - t0, stop, &stats);
 out:

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "util/dirs.h"
+#include "cli/closeout.h"
 #include "cli/lists.h"
 #include "cli/nameset.h"
 #include "cli/outpath.h"
@@ -17,6 +17,7 @@
 #include "cli/urllist.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
+#include "util/dirs.h"
 
 #define MESSAGE_BYTES 512
 
@@ -87,9 +88,11 @@ static void on_result(void *ctx, const struct rf_result *res)
     char msg[MESSAGE_BYTES];
 
     report_count(&r->view.counts, res->outcome, res->bytes);
-    if (res->outcome == RF_OK && r->a->verbosity == RINGFETCH_VERBOSE)
+    if (res->outcome == RF_OK && r->a->verbosity == RINGFETCH_VERBOSE) {
         printf("OK %s -> %s (%" PRIu64 " bytes)\n", res->url, res->path ? res->path : "-",
                res->bytes);
+        closeout_poll();
+    }
     if (res->outcome == RF_NOT_FOUND || res->outcome == RF_ERROR)
         print_error(r, "%s: %s", res->url, rf_result_message(res, msg, sizeof msg));
 }
@@ -129,7 +132,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
     runview_finish(&r.view, &stats, t1);
-    fflush(stdout);
+    closeout_flush();
 
     /* A signal that lands in a blocking read of the list fails the read
      * (EINTR): that is the stop, not a list that cannot be read. */
@@ -145,7 +148,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
         report_summary(stderr, &r.view.counts, t1 - t0);
     if (a->stats) {
         report_stats_json(stdout, &r.view.counts, t1 - t0, &stats);
-        fflush(stdout);
+        closeout_flush();
     }
     nameset_free(&r.names);
 

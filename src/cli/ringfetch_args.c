@@ -52,9 +52,10 @@ static const char help_text[] =
     "SIGHUP stops: the transfers in flight are cancelled and leave no file, and\n"
     "the summary is printed.\n"
     "\n"
-    "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
-    "included), 2 for usage errors (a list that cannot be read included), 128 +\n"
-    "the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
+    "Exit status: 0 when every URL was fetched; 1 when any failed (404\n"
+    "included) or output on stdout or stderr was lost; 2 for usage errors (a\n"
+    "list that cannot be read included); 128 + the signal when stopped (130\n"
+    "Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
 

@@ -214,6 +214,70 @@ def flags2_destination_that_is_a_file_is_reported_and_left_alone():
     assert open(plain).read() == 'keep me'
 
 
+# ------------------------------------------------ output that cannot be written
+
+def run_into(cmd, stdout_path='/dev/null', stderr_path=None):
+    """Run cmd with stdout (and stderr, when given) opened on a path such as
+    /dev/full; returns (rc, the text of the stream that stayed readable)."""
+    if not os.path.exists('/dev/full'):
+        rftest.skip('no /dev/full here')
+    with open(stdout_path, 'wb') as out, tempfile.TemporaryFile() as cap:
+        err = open(stderr_path, 'wb') if stderr_path else cap
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=60)
+        finally:
+            if stderr_path:
+                err.close()
+        cap.seek(0)
+        return p.returncode, cap.read().decode()
+
+
+@rftest.test
+def ringfetch_stats_into_a_full_stdout_fail_the_run_with_a_message():
+    with FakeServer.canned(ONE) as srv:
+        rc, err = run_into([rftest.bin('ringfetch'), '--stats', '-o', rftest.tempdir(), srv.url('/a')],
+                           '/dev/full')
+    assert rc == 1, 'exit %d; stderr %s' % (rc, err)
+    assert 'ringfetch: writing to standard output failed: No space left on device' in err, err
+
+
+@rftest.test
+def ringfetch_verbose_lines_into_a_full_stdout_fail_the_run_with_a_message():
+    with FakeServer.canned(ONE, close=False) as srv:
+        rc, err = run_into([rftest.bin('ringfetch'), '-v', '-o', rftest.tempdir()]
+                           + [srv.url('/f%04d' % i) for i in range(300)], '/dev/full')
+    assert rc == 1, 'exit %d; stderr %s' % (rc, err[-300:])
+    assert err.count('writing to standard output failed: No space left on device') == 1, err[-300:]
+    assert summary_counts(err)['files'] == 300, err[-300:]
+
+
+@rftest.test
+def ringfetch_quiet_into_a_full_stdout_loses_nothing_and_succeeds():
+    with FakeServer.canned(ONE) as srv:
+        rc, err = run_into([rftest.bin('ringfetch'), '-q', '-o', rftest.tempdir(), srv.url('/a')],
+                           '/dev/full')
+    assert rc == 0 and err == '', 'exit %d; stderr %s' % (rc, err)
+
+
+@rftest.test
+def flags2_report_into_a_full_stdout_fails_the_run_with_a_message():
+    with FakeServer.canned(ONE) as srv:
+        rc, err = run_into([rftest.bin('flags2'), 'BR', '--url', srv.url('/flags'),
+                            '--dest', rftest.tempdir()], '/dev/full')
+    assert rc == 1, 'exit %d; stderr %s' % (rc, err)
+    assert 'flags2: writing to standard output failed: No space left on device' in err, err
+
+
+@rftest.test
+def flags2_stats_into_a_full_stderr_fail_the_run():
+    # The JSON of flags2 --stats goes to stderr: nowhere left to say it was
+    # lost, but the exit status does.
+    with FakeServer.canned(ONE) as srv:
+        rc, _ = run_into([rftest.bin('flags2'), '--stats', 'BR', '--url', srv.url('/flags'),
+                          '--dest', rftest.tempdir()], '/dev/null', '/dev/full')
+    assert rc == 1, 'exit %d' % rc
+
+
 # ----------------------------------------------------------- name collisions
 # Decision (documented in tests/corpus/README.md and ringfetch --help): a file
 # already in the destination is overwritten, atomically, once the new body is
