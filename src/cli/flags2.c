@@ -63,13 +63,15 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     struct rf_stats stats;
     int rc;
 
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    if (conns == 0)
+        return RUNOPTS_EXIT_NO_WINDOW;
     rc = dirs_make(a->dest);
     if (rc < 0) {
         fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
         return 1;
     }
 
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
     /* The bar goes to stderr: the header must be out before it. */
     closeout_flush();

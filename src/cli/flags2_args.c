@@ -68,8 +68,9 @@ static const char help_text[] =
     "cancelled and leave no file, and the report counts what finished.\n"
     "\n"
     "Exit status: 0 when no flag ended in error, 1 when some did (or output on\n"
-    "stdout or stderr was lost), 2 for usage errors, 128 + the signal when\n"
-    "stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
+    "stdout or stderr was lost), 2 for usage errors (an open-file limit too low\n"
+    "for one request included), 128 + the signal when stopped (130 Ctrl-C, 143\n"
+    "SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3 };
 

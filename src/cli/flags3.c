@@ -240,12 +240,14 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     memset(&r, 0, sizeof r);
     r.a = a;
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    if (conns == 0)
+        return RUNOPTS_EXIT_NO_WINDOW;
     rc = dirs_make(a->dest);
     if (rc < 0) {
         fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
         return 1;
     }
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
     /* The engine holds up to RF_JOBS_PER_WINDOW jobs per unit of window. */
     if (run_alloc(&r, RF_JOBS_PER_WINDOW * conns) < 0) {
         fprintf(stderr, "flags2: out of memory\n");

@@ -112,6 +112,11 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
         fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
         return 2;
     }
+    unsigned window = runopts_window("ringfetch", a->window, a->verbosity == RINGFETCH_QUIET);
+    if (window == 0) {
+        status = RUNOPTS_EXIT_NO_WINDOW;
+        goto close_lists;
+    }
     rc = a->discard ? 0 : dirs_make(a->outdir);
     if (rc < 0) {
         fprintf(stderr, "ringfetch: cannot create folder %s: %s\n", a->outdir, strerror(-rc));
@@ -122,8 +127,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     nameset_init(&r.names);
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
-    runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar,
-                 runview_tick);
+    runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */

@@ -17,17 +17,25 @@ void runopts_timeout(struct rf_options *opt, double seconds)
         opt->idle_timeout_ms = opt->request_timeout_ms;
 }
 
-unsigned runopts_window(const char *prog, unsigned want)
+unsigned runopts_window(const char *prog, unsigned want, bool quiet)
 {
     unsigned fit = rf_window_fit(want);
-    if (fit < want) {
-        struct rlimit rl = { 0, 0 };
-        getrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+    getrlimit(RLIMIT_NOFILE, &rl);   /* as rf_window_fit left it */
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rf_window_fds(1)) {
+        fprintf(stderr,
+                "%s: the open-file limit is %llu (ulimit -n): too low for even one request "
+                "at a time, which needs %lu descriptors; raise it\n",
+                prog, (unsigned long long)rl.rlim_cur, rf_window_fds(1));
+        return 0;
+    }
+    if (fit >= want)
+        return fit;
+    if (!quiet)
         fprintf(stderr,
                 "%s: note: %u concurrent requests reduced to %u: the open-file limit is %llu "
                 "(ulimit -n), and each request may hold a socket and a file\n",
                 prog, want, fit, (unsigned long long)rl.rlim_cur);
-    }
     return fit;
 }
 

@@ -17,7 +17,13 @@ void runopts_timeout(struct rf_options *opt, double seconds);
 
 /* The window the open-file limit allows for `want`; says so on stderr,
  * as "PROG: note: ...", when it is smaller (a concurrency knob must never
- * change silently). */
-unsigned runopts_window(const char *prog, unsigned want);
+ * change silently), unless quiet. Returns 0, after saying on stderr (even
+ * when quiet) how many descriptors one request needs, when the limit cannot
+ * hold a window of 1: the front end must then exit with
+ * RUNOPTS_EXIT_NO_WINDOW before any request. */
+unsigned runopts_window(const char *prog, unsigned want, bool quiet);
+
+/* A limit too low for one request is the user's to raise: a usage error. */
+#define RUNOPTS_EXIT_NO_WINDOW 2
 
 #endif

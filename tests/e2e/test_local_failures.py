@@ -149,6 +149,54 @@ def ringfetch_says_when_the_descriptor_limit_shrinks_the_window():
         'no word about the reduced window on stderr: %s' % r.why()
 
 
+def with_fd_limit(n, prog, *args, timeout=30):
+    return rftest.run(['sh', '-c', 'ulimit -n %d && exec "$@"' % n, 'sh', rftest.bin(prog)]
+                      + [str(a) for a in args], timeout=timeout)
+
+
+@rftest.test
+def ringfetch_limit_too_low_for_one_request_says_so_once_and_exits_2():
+    with FakeServer.canned(ONE, close=False) as srv:
+        r = with_fd_limit(5, 'ringfetch', '-o', rftest.tempdir(), '--stats',
+                          *[srv.url('/f%d' % i) for i in range(50)])
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert r.err.splitlines() == [
+        'ringfetch: the open-file limit is 5 (ulimit -n): too low for even one request at a '
+        'time, which needs 36 descriptors; raise it'], r.why()
+    assert r.out == '' and accepted == 0, r.why()
+
+
+@rftest.test
+def flags2_limit_too_low_for_one_request_says_so_once_and_exits_2():
+    with FakeServer.canned(ONE, close=False) as srv:
+        r = with_fd_limit(5, 'flags2', '-a', '--url', srv.url('/flags'), '--dest', rftest.tempdir())
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert len(r.err.splitlines()) == 1 and 'open-file limit is 5' in r.err, r.why()
+    assert 'Too many open files' not in r.out + r.err and accepted == 0, r.why()
+
+
+@rftest.test
+def ringfetch_quiet_prints_no_note_about_a_reduced_window():
+    with FakeServer.canned(ONE) as srv:
+        r = with_fd_limit(64, 'ringfetch', '-q', '-m', 200, '-o', rftest.tempdir(), srv.url('/a'))
+    assert r.rc == 0 and r.err == '', r.why()
+
+
+@rftest.test
+def window_from_the_limit_is_what_the_readme_says():
+    # README: window = min(-m, (limit - 32) / 4); below 36 no request fits.
+    for limit, window in ((36, 1), (64, 8), (100, 17)):
+        with FakeServer.canned(ONE) as srv:
+            r = with_fd_limit(limit, 'ringfetch', '-m', 200, '--stats', '-o', rftest.tempdir(),
+                              srv.url('/a'))
+        assert r.rc == 0 and r.stats()['window'] == window, (limit, window, r.why())
+    with FakeServer.canned(ONE) as srv:
+        r = with_fd_limit(35, 'ringfetch', '-o', rftest.tempdir(), srv.url('/a'))
+    assert r.rc == 2, r.why()
+
+
 # ------------------------------------------------ destinations that refuse
 
 ONE = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
