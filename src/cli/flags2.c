@@ -12,9 +12,8 @@
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
-#include "util/dirs.h"
 
-#define MESSAGE_BYTES 256
+#define MESSAGE_BYTES (RF_PATH_MAX_BYTES + 512)   /* a message may name a whole output path */
 
 struct run {
     struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
@@ -66,11 +65,9 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
     if (conns == 0)
         return RUNOPTS_EXIT_NO_WINDOW;
-    rc = dirs_make(a->dest);
-    if (rc < 0) {
-        fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
-        return 1;
-    }
+    rc = runopts_dest("flags2", a->dest);
+    if (rc != 0)
+        return rc;
 
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
     /* The bar goes to stderr: the header must be out before it. */

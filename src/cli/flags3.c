@@ -23,9 +23,8 @@
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
 #include "cli/cli_tunables.h"
-#include "util/dirs.h"
 
-#define MESSAGE_BYTES 512
+#define MESSAGE_BYTES (RF_PATH_MAX_BYTES + 512)   /* a message may name a whole output path */
 #define QUOTE_BYTES 120   /* a country name shown in a message is cut past this */
 
 enum stage { STAGE_METADATA, STAGE_FLAG };
@@ -243,11 +242,9 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
     if (conns == 0)
         return RUNOPTS_EXIT_NO_WINDOW;
-    rc = dirs_make(a->dest);
-    if (rc < 0) {
-        fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
-        return 1;
-    }
+    rc = runopts_dest("flags2", a->dest);
+    if (rc != 0)
+        return rc;
     /* The engine holds up to RF_JOBS_PER_WINDOW jobs per unit of window. */
     if (run_alloc(&r, RF_JOBS_PER_WINDOW * conns) < 0) {
         fprintf(stderr, "flags2: out of memory\n");

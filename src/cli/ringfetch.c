@@ -17,9 +17,8 @@
 #include "cli/urllist.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
-#include "util/dirs.h"
 
-#define MESSAGE_BYTES 512
+#define MESSAGE_BYTES (RF_PATH_MAX_BYTES + 512)   /* a message may name a whole output path */
 
 struct run {
     struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
@@ -117,12 +116,9 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
         status = RUNOPTS_EXIT_NO_WINDOW;
         goto close_lists;
     }
-    rc = a->discard ? 0 : dirs_make(a->outdir);
-    if (rc < 0) {
-        fprintf(stderr, "ringfetch: cannot create folder %s: %s\n", a->outdir, strerror(-rc));
-        status = 1;
+    status = a->discard ? 0 : runopts_dest("ringfetch", a->outdir);
+    if (status != 0)
         goto close_lists;
-    }
     urllist_init(&r.urls, a->urls, a->nurls, lists_file(&r.lists));
     nameset_init(&r.names);
 

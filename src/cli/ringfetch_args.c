@@ -24,7 +24,8 @@ static const char help_text[] =
     "  -m N, --max N         at most N requests in flight, 1..%u (default=%u);\n"
     "                        fewer when the open-file limit (ulimit -n) cannot\n"
     "                        hold N, which a note says: see the README\n"
-    "  -o DIR, --output DIR  save the files in DIR, created when missing (default=.)\n"
+    "  -o DIR, --output DIR  save the files in DIR, created when missing (default=.);\n"
+    "                        it must take new files, checked before any request\n"
     "  -i FILE, --input FILE read more URLs from FILE, '-' for stdin: one per line,\n"
     "                        blanks around it ignored, empty lines and lines\n"
     "                        starting with '#' skipped; read as the run goes, so\n"
@@ -56,8 +57,8 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 when every URL was fetched; 1 when any failed (404\n"
     "included) or output on stdout or stderr was lost; 2 for usage errors (a\n"
-    "list that cannot be read, an open-file limit too low for one request\n"
-    "included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
+    "list that cannot be read, a destination that cannot take files, an\n"
+    "open-file limit too low for one request included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
     "SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };

@@ -1,9 +1,11 @@
 #include "cli/runopts.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "ringfetch/limits.h"
+#include "util/dirs.h"
 
 void runopts_timeout(struct rf_options *opt, double seconds)
 {
@@ -50,4 +52,19 @@ void runopts_init(struct rf_options *opt, unsigned window, volatile sig_atomic_t
         opt->tick_ms = RF_TICK_MS;
         opt->tick = tick;
     }
+}
+
+int runopts_dest(const char *prog, const char *dir)
+{
+    int rc = dirs_make(dir);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot create folder %s: %s\n", prog, dir, strerror(-rc));
+        return RUNOPTS_EXIT_BAD_DEST;
+    }
+    rc = dirs_probe_writable(dir);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot write in folder %s: %s\n", prog, dir, strerror(-rc));
+        return RUNOPTS_EXIT_BAD_DEST;
+    }
+    return 0;
 }

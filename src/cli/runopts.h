@@ -26,4 +26,14 @@ unsigned runopts_window(const char *prog, unsigned want, bool quiet);
 /* A limit too low for one request is the user's to raise: a usage error. */
 #define RUNOPTS_EXIT_NO_WINDOW 2
 
+/* Make sure the output folder can take the files, once, before any request:
+ * it exists or can be created, is a directory, and a file can be created in
+ * it (dirs_probe_writable). Otherwise say which folder and why on stderr
+ * ("PROG: cannot create folder DIR: REASON", "PROG: cannot write in folder
+ * DIR: REASON") and return RUNOPTS_EXIT_BAD_DEST; else 0. */
+int runopts_dest(const char *prog, const char *dir);
+
+/* A destination that cannot take files is the user's to fix: a usage error. */
+#define RUNOPTS_EXIT_BAD_DEST 2
+
 #endif

@@ -1,6 +1,7 @@
 /* Words for results. The engine itself only deals in codes; front ends call
  * these at the edge, when they print. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,24 @@
 const char *rf_status_reason(int status)
 {
     return http_status_reason(status);
+}
+
+/* Whether err is the output file's failure rather than the connection's.
+ * The file is opened only once a 2xx status is in, and after that a socket
+ * can fail only in ways of its own (reset, timeout): so with a 2xx status
+ * and a path, the errors a file operation gives are the file's. */
+static bool is_file_error(const struct rf_result *res)
+{
+    if (!res->path || res->http_status < 200 || res->http_status > 299)
+        return false;
+    switch (-res->err) {
+    case ENOSPC: case EDQUOT: case EROFS: case EACCES: case EPERM: case EIO: case EFBIG:
+    case EISDIR: case ENOTDIR: case ENAMETOOLONG: case ELOOP: case EEXIST: case EXDEV:
+    case ENOTEMPTY: case EBUSY: case ETXTBSY: case EMFILE: case ENFILE: case ENOENT:
+        return true;
+    default:
+        return false;
+    }
 }
 
 char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
@@ -70,7 +89,9 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "error");
         break;
     default:
-        if (res->err < 0 && res->err > -4000)
+        if (res->err < 0 && res->err > -4000 && is_file_error(res))
+            snprintf(buf, size, "cannot write %s: %s", res->path, strerror(-res->err));
+        else if (res->err < 0 && res->err > -4000)
             snprintf(buf, size, "%s", strerror(-res->err));
         else
             snprintf(buf, size, "error %d", res->err);

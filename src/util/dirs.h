@@ -7,4 +7,12 @@
  * when it exists as something else). */
 int dirs_make(const char *path);
 
+/* Whether files can be created in the directory path, found by creating
+ * one and removing it again: an unnamed O_TMPFILE where the file system
+ * has them, else a fresh name made with mkstemp (O_EXCL, so it can never
+ * be one of the user's files). This needs write and search permission on
+ * path and a writable file system. Returns 0, or -errno (-EACCES, -EROFS,
+ * -ENOSPC, -EDQUOT, ...). */
+int dirs_probe_writable(const char *path);
+
 #endif

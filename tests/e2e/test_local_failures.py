@@ -8,6 +8,7 @@ Tests that mount a tmpfs need root (CAP_SYS_ADMIN); they SKIP elsewhere.
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,7 +94,10 @@ def ringfetch_disk_full_fails_items_with_no_space_and_leaves_no_partial_file():
     assert s['errors'] >= 10 and s['ok'] == len(files), 'stats %s, files on disk %s' % (s, files)
     errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
     assert len(errs) == s['errors'], errs
-    assert all(l.endswith(': No space left on device') for l in errs), errs
+    # The failing file is named: "ERR URL: cannot write DEST/NAME: No space left on device".
+    bad = [l for l in errs if not re.match(r'ERR http://\S+/(f\d+\.bin): cannot write %s/\1: '
+                                           r'No space left on device$' % re.escape(dest), l)]
+    assert not bad, bad[:3]
 
 
 @rftest.test
@@ -108,7 +112,9 @@ def flags2_disk_full_fails_items_with_no_space_and_the_run_ends():
     out = r.out.splitlines()
     assert not r.timed_out and r.rc == 1, r.why()
     errs = [l for l in out if l.startswith('*** Error for ')]
-    assert errs and all(l.endswith(': No space left on device') for l in errs), errs[:5]
+    assert errs and all(re.match(r'\*\*\* Error for [A-Z]{2}: cannot write %s/[a-z]{2}\.gif: '
+                                 r'No space left on device$' % re.escape(dest), l)
+                        for l in errs), errs[:5]
     assert '%d flags downloaded.' % len(files) in out and '%d errors.' % len(errs) in out, r.why()
     assert len(files) + len(errs) == 194, '%d files + %d errors' % (len(files), len(errs))
 
@@ -203,25 +209,76 @@ ONE = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
 
 
 @rftest.test
-def ringfetch_read_only_destination_fails_each_item_with_the_reason():
+def ringfetch_read_only_destination_is_named_once_before_any_request():
     with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
-        r = ringfetch('-o', dest, '--stats', srv.url('/a'), srv.url('/b'))
+        r = ringfetch('-o', dest, '--stats', *[srv.url('/f%d' % i) for i in range(100)])
         left = rftest.leftovers(dest)
-    assert r.rc == 1, r.why()
-    s = r.stats()
-    assert (s['files'], s['errors']) == (2, 2), s
-    errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
-    assert len(errs) == 2 and all(l.endswith('Read-only file system') for l in errs), r.why()
-    assert left == []
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert r.err.splitlines() == ['ringfetch: cannot write in folder %s: Read-only file system'
+                                  % dest], r.why()
+    assert accepted == 0 and left == [] and r.out == '', r.why()
 
 
 @rftest.test
-def flags2_read_only_destination_fails_each_item_with_the_reason():
+def flags2_read_only_destination_is_named_once_before_any_request():
     with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
         r = flags2('-v', 'BR', 'CA', '--url', srv.url('/flags'), '--dest', dest)
-    out = r.out.splitlines()
-    assert r.rc == 1 and '2 errors.' in out, r.why()
-    assert '*** Error for BR: Read-only file system' in out, r.why()
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert r.err.splitlines() == ['flags2: cannot write in folder %s: Read-only file system'
+                                  % dest], r.why()
+    assert accepted == 0, r.why()
+
+
+def as_nobody(cmd):
+    """cmd run as user and group 65534 (no supplementary groups): root
+    writes anywhere, so permissions can only be tested as someone else."""
+    if os.geteuid() != 0:
+        rftest.skip('needs root to switch to another user')
+    setpriv = shutil.which('setpriv')
+    if not setpriv:
+        rftest.skip('setpriv (util-linux) not installed')
+    return [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups'] + cmd
+
+
+@rftest.test
+def ringfetch_destination_without_write_permission_is_named_once_before_any_request():
+    d = tempfile.mkdtemp(prefix='rftest-perm-')
+    try:
+        os.chmod(d, 0o755)           # the parent: searchable by anyone
+        dest = os.path.join(d, 'out')
+        os.mkdir(dest, 0o755)        # ours (root's): nobody may write in it
+        with FakeServer.canned(ONE, close=False) as srv:
+            r = rftest.run(as_nobody([rftest.bin('ringfetch'), '-o', dest]
+                                     + [srv.url('/f%d' % i) for i in range(100)]), timeout=30)
+            accepted = srv.accepted
+        assert r.rc == 2, r.why()
+        assert r.err.splitlines() == ['ringfetch: cannot write in folder %s: Permission denied'
+                                      % dest], r.why()
+        assert accepted == 0 and os.listdir(dest) == [], r.why()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@rftest.test
+def flags2_destination_without_search_permission_is_named_once_before_any_request():
+    d = tempfile.mkdtemp(prefix='rftest-perm-')
+    try:
+        os.chmod(d, 0o755)
+        dest = os.path.join(d, 'out')
+        os.mkdir(dest, 0o777)
+        os.chmod(dest, 0o666)        # writable but not searchable: no file can be made in it
+        with FakeServer.canned(ONE, close=False) as srv:
+            r = rftest.run(as_nobody([rftest.bin('flags2'), 'BR', 'CA', '--url',
+                                      srv.url('/flags'), '--dest', dest]), timeout=30)
+            accepted = srv.accepted
+        assert r.rc == 2, r.why()
+        assert r.err.splitlines() == ['flags2: cannot write in folder %s: Permission denied'
+                                      % dest], r.why()
+        assert accepted == 0, r.why()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @rftest.test
@@ -233,7 +290,7 @@ def ringfetch_destination_under_a_file_is_reported_and_nothing_is_fetched():
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', os.path.join(plain, 'sub'), srv.url('/a'))
         accepted = srv.accepted
-    assert r.rc == 1 and 'cannot create folder' in r.err and 'Not a directory' in r.err, r.why()
+    assert r.rc == 2 and 'cannot create folder' in r.err and 'Not a directory' in r.err, r.why()
     assert accepted == 0, 'fetched although the destination cannot exist'
     assert open(plain).read() == 'keep me'
 
@@ -246,7 +303,7 @@ def ringfetch_destination_that_is_a_file_is_reported_and_left_alone():
         f.write('keep me')
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', plain, srv.url('/a'))
-    assert r.rc == 1 and 'cannot create folder %s' % plain in r.err, r.why()
+    assert r.rc == 2 and 'cannot create folder %s: Not a directory' % plain in r.err, r.why()
     assert open(plain).read() == 'keep me'
 
 
@@ -258,7 +315,7 @@ def flags2_destination_that_is_a_file_is_reported_and_left_alone():
         f.write('keep me')
     with FakeServer.canned(ONE) as srv:
         r = flags2('BR', '--url', srv.url('/flags'), '--dest', plain)
-    assert r.rc == 1 and 'cannot create folder %s' % plain in r.err, r.why()
+    assert r.rc == 2 and 'cannot create folder %s: Not a directory' % plain in r.err, r.why()
     assert open(plain).read() == 'keep me'
 
 
@@ -372,7 +429,7 @@ def directory_in_the_way_of_the_name_is_an_error_and_no_part_is_left():
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', dest, '--stats', srv.url('/a'))
     assert r.rc == 1 and r.stats()['errors'] == 1, r.why()
-    assert 'Is a directory' in r.err, r.why()
+    assert 'ERR %s: cannot write %s/a: Is a directory' % (srv.url('/a'), dest) in r.err, r.why()
     assert rftest.leftovers(dest) == [] and os.path.isdir(os.path.join(dest, 'a'))
 
 
