@@ -77,7 +77,7 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
-    runview_start(&r.view, bar, a->codes.n, t0);
+    runview_start(&r.view, bar, false, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();

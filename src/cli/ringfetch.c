@@ -127,7 +127,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */
-    runview_start(&r.view, bar, a->nlists ? 0 : a->nurls, t0);
+    runview_start(&r.view, bar, true, a->nlists ? 0 : a->nurls, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();

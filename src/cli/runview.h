@@ -22,8 +22,10 @@ struct runview {
 };
 
 /* Zero the counts and start the bar on stderr (drawn only when `bar`);
- * total is the number of items, 0 when not known yet. */
-void runview_start(struct runview *v, bool bar, uint64_t total, double now_s);
+ * with_bytes adds the bytes, byte rate and errors (progress.h); total is
+ * the number of items, 0 when not known yet (progress_set_total on
+ * v->bar when it becomes known). */
+void runview_start(struct runview *v, bool bar, bool with_bytes, uint64_t total, double now_s);
 
 /* The engine's rf_tick_fn: redraw the bar. ctx points at a struct whose
  * first member is a struct runview. */
