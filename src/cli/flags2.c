@@ -64,7 +64,7 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
     if (conns == 0)
-        return RUNOPTS_EXIT_NO_WINDOW;
+        return RUNOPTS_EXIT_USAGE;
     rc = runopts_dest("flags2", a->dest);
     if (rc != 0)
         return rc;

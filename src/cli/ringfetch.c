@@ -109,11 +109,11 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     rc = lists_open(&r.lists, a->lists, a->nlists, &bad);
     if (rc < 0) {
         fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
-        return 2;
+        return RUNOPTS_EXIT_USAGE;
     }
     unsigned window = runopts_window("ringfetch", a->window, a->verbosity == RINGFETCH_QUIET);
     if (window == 0) {
-        status = RUNOPTS_EXIT_NO_WINDOW;
+        status = RUNOPTS_EXIT_USAGE;
         goto close_lists;
     }
     status = a->discard ? 0 : runopts_dest("ringfetch", a->outdir);

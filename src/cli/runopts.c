@@ -59,12 +59,12 @@ int runopts_dest(const char *prog, const char *dir)
     int rc = dirs_make(dir);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot create folder %s: %s\n", prog, dir, strerror(-rc));
-        return RUNOPTS_EXIT_BAD_DEST;
+        return RUNOPTS_EXIT_USAGE;
     }
     rc = dirs_probe_writable(dir);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot write in folder %s: %s\n", prog, dir, strerror(-rc));
-        return RUNOPTS_EXIT_BAD_DEST;
+        return RUNOPTS_EXIT_USAGE;
     }
     return 0;
 }
