@@ -731,6 +731,22 @@ def stdin_that_is_a_directory_is_a_usage_error_with_the_reason():
 
 
 @rftest.test
+def list_without_read_permission_is_a_usage_error_with_the_reason():
+    d = tempfile.mkdtemp(prefix='rftest-perm-')
+    try:
+        os.chmod(d, 0o755)
+        lst = os.path.join(d, 'list')
+        with open(lst, 'w') as f:
+            f.write('http://127.0.0.1:9/a\n')
+        os.chmod(lst, 0o600)         # root's own: user 65534 may not read it
+        r = rftest.run(as_nobody([rftest.bin('ringfetch'), '-i', lst, '-o', os.path.join(d, 'out')]),
+                       timeout=30)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert r.rc == 2 and 'cannot read list %s: Permission denied' % lst in r.err, r.why()
+
+
+@rftest.test
 def list_that_opens_but_cannot_be_read_is_a_usage_error_with_the_reason():
     # /proc/self/mem opens as a regular file, and reading its offset 0 fails (EIO).
     with FakeServer.canned(ONE) as srv:
