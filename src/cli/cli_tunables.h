@@ -6,4 +6,10 @@
  * a bigger body makes the item an error instead of growing without bound. */
 #define RF_FLAGS3_METADATA_MAX_BYTES 4096
 
+/* ringfetch: most -i lists in one run. Each is opened before the first
+ * request and holds a descriptor for the whole run, out of the few the
+ * open-file budget keeps besides the window (RF_FDS_RESERVED); more lists
+ * can always be joined with cat. */
+#define RF_RINGFETCH_MAX_LISTS 16
+
 #endif

@@ -5,22 +5,22 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli/dirs.h"
+#include "cli/closeout.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
 
-#define MESSAGE_BYTES 256
+#define MESSAGE_BYTES (RF_PATH_MAX_BYTES + 512)   /* a message may name a whole output path */
 
 struct run {
+    struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
     const struct flags2_args *a;
     size_t next;                    /* index of the next code to hand out */
     char url[RF_URL_MAX_BYTES];     /* the engine copies both before the next call */
     char path[RF_PATH_MAX_BYTES];
-    struct report_counts counts;
-    struct progress bar;
 };
 
 /* Jobs are produced lazily, one per code; user points at the code itself
@@ -46,27 +46,13 @@ static void on_result(void *ctx, const struct rf_result *res)
     struct run *r = ctx;
     char msg[MESSAGE_BYTES] = "";
 
-    switch (res->outcome) {
-    case RF_OK:
-        r->counts.ok++;
-        r->counts.bytes += res->bytes;
-        break;
-    case RF_NOT_FOUND: r->counts.not_found++; break;
-    case RF_ERROR: r->counts.errors++; break;
-    case RF_CANCELLED: r->counts.cancelled++; break;
-    }
+    report_count(&r->view.counts, res->outcome, res->bytes);
     if (r->a->verbose) {
         if (res->outcome == RF_ERROR)
             rf_result_message(res, msg, sizeof msg);
         report_flags2_item(stdout, res->user, res->outcome, msg);
+        closeout_poll();
     }
-}
-
-static void on_tick(void *ctx, const struct rf_stats *stats)
-{
-    struct run *r = ctx;
-    (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
 }
 
 int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
@@ -76,43 +62,45 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     struct rf_stats stats;
     int rc;
 
-    rc = dirs_make(a->dest);
-    if (rc < 0) {
-        fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
-        return 1;
-    }
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    if (conns == 0)
+        return RUNOPTS_EXIT_USAGE;
+    rc = runopts_dest("flags2", a->dest);
+    if (rc != 0)
+        return rc;
 
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
     /* The bar goes to stderr: the header must be out before it. */
-    fflush(stdout);
+    closeout_flush();
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
-    runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
+    runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
-    progress_start(&r.bar, stderr, bar, a->codes.n, t0);
+    runview_start(&r.view, bar, false, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
-    fflush(stdout);
+    runview_finish(&r.view, &stats, t1);
+    closeout_flush();
 
-    bool interrupted = rc == -EINTR || (stop && *stop);
-    return flags2_finish(a, &r.counts, rc, t1 - t0, interrupted, &stats);
+    return flags2_finish(a, &r.view.counts, rc, t1 - t0, stop, &stats);
 }
 
 int flags2_finish(const struct flags2_args *a, const struct report_counts *counts, int rc,
-                  double elapsed_s, bool interrupted, const struct rf_stats *stats)
+                  double elapsed_s, const volatile sig_atomic_t *stop,
+                  const struct rf_stats *stats)
 {
+    bool interrupted = sigstop_stopped(rc, stop);
+
     if (rc < 0 && rc != -EINTR)
         fprintf(stderr, "flags2: %s failed: %s\n", stats->failed ? stats->failed : "the fetch engine",
                 strerror(-rc));
     report_flags2_final(stdout, counts, a->codes.n, elapsed_s, interrupted);
-    fflush(stdout);
+    closeout_flush();
     if (a->stats)
         report_stats_json(stderr, counts, elapsed_s, stats);
     if (interrupted)
-        return SIGSTOP_EXIT_STATUS;
+        return sigstop_exit_status(stop);
     return rc < 0 || counts->errors ? 1 : 0;
 }

@@ -52,7 +52,8 @@ static const char help_text[] =
     "  -v, --verbose         output detailed progress info\n"
     "  --url BASE            base URL of the flags, instead of the server's\n"
     "                        (BASE/cc/cc.gif is fetched)\n"
-    "  --dest DIR            folder for the flags, created when missing\n"
+    "  --dest DIR            folder for the flags, created when missing; it must\n"
+    "                        take new files, checked before any request\n"
     "                        (default=downloads)\n"
     "  --timeout SECONDS     give up on a flag after SECONDS (default: %s)\n"
     "  --stats               print engine statistics as JSON on stderr at the end\n"
@@ -65,8 +66,13 @@ static const char help_text[] =
     "                        any other metadata failure as an error, and then\n"
     "                        the flag is not fetched\n"
     "\n"
-    "Exit status: 0 when no flag ended in error, 1 when some did, 2 for usage\n"
-    "errors, 130 when interrupted.\n";
+    "Ctrl-C, SIGTERM or SIGHUP stops the run: the transfers in flight are\n"
+    "cancelled and leave no file, and the report counts what finished.\n"
+    "\n"
+    "Exit status: 0 when no flag ended in error, 1 when some did (or output on\n"
+    "stdout or stderr was lost), 2 for usage errors (a destination that cannot\n"
+    "take files, an open-file limit too low for one request included), 128 + the signal when stopped (130 Ctrl-C, 143\n"
+    "SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3 };
 

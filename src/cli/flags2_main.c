@@ -1,6 +1,7 @@
 /* flags2: the seed's front end (see ../shared/flags2-spec.md). */
 #include <stdio.h>
 
+#include "cli/closeout.h"
 #include "cli/flags2.h"
 #include "cli/flags2_args.h"
 #include "cli/flags3.h"
@@ -17,5 +18,6 @@ int main(int argc, char **argv)
     if (rc < 0)
         return 2;
     volatile sig_atomic_t *stop = sigstop_install();
-    return args.flags3 ? flags3_run(&args, stop) : flags2_run(&args, stop);
+    rc = args.flags3 ? flags3_run(&args, stop) : flags2_run(&args, stop);
+    return closeout_exit_status("flags2", rc);
 }

@@ -12,18 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/dirs.h"
+#include "cli/closeout.h"
 #include "cli/flagmeta.h"
 #include "cli/outpath.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/runopts.h"
+#include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
 #include "cli/cli_tunables.h"
 
-#define MESSAGE_BYTES 512
+#define MESSAGE_BYTES (RF_PATH_MAX_BYTES + 512)   /* a message may name a whole output path */
 #define QUOTE_BYTES 120   /* a country name shown in a message is cut past this */
 
 enum stage { STAGE_METADATA, STAGE_FLAG };
@@ -37,6 +38,7 @@ struct item {
 };
 
 struct run {
+    struct runview view;                 /* first: the engine's ctx is read as it (runview.h) */
     const struct flags2_args *a;
     size_t next_code;                    /* index of the next code to start */
     /* A code holds an item from its metadata request to its flag's result:
@@ -50,8 +52,6 @@ struct run {
     size_t meta_inflight;                /* metadata requests handed out, result not in */
     char url[RF_URL_MAX_BYTES];          /* the engine copies both before the next call */
     char path[RF_PATH_MAX_BYTES];
-    struct report_counts counts;
-    struct progress bar;
 };
 
 static void lower2(char out[3], const char *cc)
@@ -104,16 +104,14 @@ static int next_job(void *ctx, struct rf_job *job)
 }
 
 /* The item's chain is over: count it once, say so with -v, free it. */
-static void settle(struct run *r, struct item *it, enum rf_outcome outcome, const char *msg)
+static void settle(struct run *r, struct item *it, enum rf_outcome outcome, uint64_t bytes,
+                   const char *msg)
 {
-    switch (outcome) {
-    case RF_OK: r->counts.ok++; break;
-    case RF_NOT_FOUND: r->counts.not_found++; break;
-    case RF_ERROR: r->counts.errors++; break;
-    case RF_CANCELLED: r->counts.cancelled++; break;
-    }
-    if (r->a->verbose)
+    report_count(&r->view.counts, outcome, bytes);
+    if (r->a->verbose) {
         report_flags2_item(stdout, it->cc, outcome, msg);
+        closeout_poll();
+    }
     it->next_free = r->free_items;
     r->free_items = it;
 }
@@ -163,7 +161,7 @@ static void on_result(void *ctx, const struct rf_result *res)
         r->meta_inflight--;
         if (res->outcome == RF_OK) {
             if (name_from_metadata(r, it, res, msg, sizeof msg) < 0) {
-                settle(r, it, RF_ERROR, msg);
+                settle(r, it, RF_ERROR, 0, msg);
                 return;
             }
             /* Not counted yet: the flag is the rest of this item. */
@@ -176,21 +174,12 @@ static void on_result(void *ctx, const struct rf_result *res)
                      RF_FLAGS3_METADATA_MAX_BYTES);
         else if (res->outcome == RF_ERROR)
             snprintf(msg, sizeof msg, "metadata: %s", rf_result_message(res, why, sizeof why));
-        settle(r, it, res->outcome, msg);
+        settle(r, it, res->outcome, 0, msg);
         return;
     }
-    if (res->outcome == RF_OK)
-        r->counts.bytes += res->bytes;
     if (res->outcome == RF_ERROR)
         rf_result_message(res, msg, sizeof msg);
-    settle(r, it, res->outcome, msg);
-}
-
-static void on_tick(void *ctx, const struct rf_stats *stats)
-{
-    struct run *r = ctx;
-    (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled, progress_now());
+    settle(r, it, res->outcome, res->bytes, msg);
 }
 
 static int run_alloc(struct run *r, unsigned window)
@@ -216,12 +205,12 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     memset(&r, 0, sizeof r);
     r.a = a;
-    rc = dirs_make(a->dest);
-    if (rc < 0) {
-        fprintf(stderr, "flags2: cannot create folder %s: %s\n", a->dest, strerror(-rc));
-        return 1;
-    }
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n));
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    if (conns == 0)
+        return RUNOPTS_EXIT_USAGE;
+    rc = runopts_dest("flags2", a->dest);
+    if (rc != 0)
+        return rc;
     /* The engine holds up to RF_JOBS_PER_WINDOW jobs per unit of window. */
     if (run_alloc(&r, RF_JOBS_PER_WINDOW * conns) < 0) {
         fprintf(stderr, "flags2: out of memory\n");
@@ -229,30 +218,30 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
         goto out;
     }
     report_flags2_header(stdout, a->label, a->base_url, &a->codes, conns);
-    fflush(stdout);   /* the bar goes to stderr: the header must be out before it */
+    closeout_flush();   /* the bar goes to stderr: the header must be out before it */
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
-    runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
+    runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
-    progress_start(&r.bar, stderr, bar, a->codes.n, t0);
+    runview_start(&r.view, bar, false, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
-    bool interrupted = rc == -EINTR || (stop && *stop);
+    bool interrupted = sigstop_stopped(rc, stop);
     /* Flags the engine never got to start: cancelled with Ctrl-C, errors when
      * the engine failed. Every code is still counted once. */
     while (r.ready_count) {
         struct item *it = r.ready[r.ready_head];
         r.ready_head = (r.ready_head + 1) % r.ready_cap;
         r.ready_count--;
-        settle(&r, it, interrupted ? RF_CANCELLED : RF_ERROR,
+        settle(&r, it, interrupted ? RF_CANCELLED : RF_ERROR, 0,
                "flag not fetched: the engine stopped");
     }
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
-    fflush(stdout);
+    runview_finish(&r.view, &stats, t1);
+    closeout_flush();
 
-    rc = flags2_finish(a, &r.counts, rc, t1 - t0, interrupted, &stats);
+    rc = flags2_finish(a, &r.view.counts, rc, t1 - t0, stop, &stats);
 out:
     free(r.items);
     free(r.ready);

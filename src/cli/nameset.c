@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "util/mix64.h"
+
 #define NAMESET_MIN_CAP 1024
 
 /* FNV-1a, then a 64-bit finaliser (splitmix64's) so that the low bits
@@ -15,12 +17,7 @@ static uint64_t hash_bytes(const char *s, size_t len)
         h ^= (unsigned char)s[i];
         h *= 0x100000001b3ull;
     }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return h;
+    return mix64(h);
 }
 
 void nameset_init(struct nameset *s)

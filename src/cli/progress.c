@@ -2,8 +2,11 @@
 #include "cli/progress.h"
 
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cli/report.h"
 
 #define EMA_WEIGHT 0.3   /* tqdm's default smoothing */
 
@@ -64,16 +67,20 @@ static size_t format_bar(char *buf, size_t size, double frac)
 }
 
 int progress_format(char *buf, size_t size, uint64_t n, uint64_t total,
-                    double elapsed_s, double rate)
+                    double elapsed_s, double rate, const char *postfix)
 {
     char el[32], rem[32], rt[32];
+    const char *sep = postfix && *postfix ? ", " : "";
 
+    if (!postfix)
+        postfix = "";
     if (rate < 0)
         rate = elapsed_s > 0 ? (double)n / elapsed_s : 0;
     format_interval(el, sizeof el, elapsed_s);
     format_rate(rt, sizeof rt, rate);
     if (total == 0)
-        return snprintf(buf, size, "%lluit [%s, %s]", (unsigned long long)n, el, rt);
+        return snprintf(buf, size, "%lluit [%s, %s%s%s]", (unsigned long long)n, el, rt, sep,
+                        postfix);
 
     if (rate > 0)
         format_interval(rem, sizeof rem, n < total ? (double)(total - n) / rate : 0);
@@ -82,8 +89,21 @@ int progress_format(char *buf, size_t size, uint64_t n, uint64_t total,
     double frac = (double)n / (double)total;
     char bar[PROGRESS_BAR_CELLS * 4 + 1];
     format_bar(bar, sizeof bar, frac);
-    return snprintf(buf, size, "%3.0f%%|%s| %llu/%llu [%s<%s, %s]", frac * 100.0, bar,
-                    (unsigned long long)n, (unsigned long long)total, el, rem, rt);
+    return snprintf(buf, size, "%3.0f%%|%s| %llu/%llu [%s<%s, %s%s%s]", frac * 100.0, bar,
+                    (unsigned long long)n, (unsigned long long)total, el, rem, rt, sep, postfix);
+}
+
+int progress_postfix(char *buf, size_t size, uint64_t bytes, double byte_rate,
+                     uint64_t errors)
+{
+    char sz[32], rt[32];
+    report_size(sz, sizeof sz, (double)bytes);
+    if (byte_rate < 0)
+        snprintf(rt, sizeof rt, "? B");
+    else
+        report_size(rt, sizeof rt, byte_rate);
+    return snprintf(buf, size, "%s, %s/s, %llu error%s", sz, rt, (unsigned long long)errors,
+                    errors == 1 ? "" : "s");
 }
 
 /* Columns on screen: every UTF-8 sequence we emit is one column wide. */
@@ -95,11 +115,45 @@ static size_t columns(const char *s)
     return c;
 }
 
-static void draw(struct progress *p, uint64_t n, double now_s, double rate)
+size_t progress_fit(char *line, size_t max_columns)
 {
-    char line[PROGRESS_LINE_MAX];
-    progress_format(line, sizeof line, n, p->total, now_s - p->start_s, rate);
-    size_t w = columns(line);
+    size_t c = 0;
+    for (char *s = line; *s; s++) {
+        if (((unsigned char)*s & 0xC0) == 0x80)
+            continue;   /* the rest of a character already counted */
+        if (c == max_columns) {
+            *s = '\0';
+            return c;
+        }
+        c++;
+    }
+    return c;
+}
+
+/* The terminal's width, or 0 when out is not one (or does not say). */
+static size_t terminal_columns(FILE *out)
+{
+    struct winsize ws;
+    if (ioctl(fileno(out), TIOCGWINSZ, &ws) < 0)
+        return 0;
+    return ws.ws_col;
+}
+
+static void draw(struct progress *p, const struct progress_counts *c, double now_s, double rate)
+{
+    char line[PROGRESS_LINE_MAX], postfix[PROGRESS_POSTFIX_MAX] = "";
+    double elapsed = now_s - p->start_s;
+
+    if (p->with_bytes) {
+        double byte_rate = p->have_byte_ema && p->ema_dbt > 0 ? p->ema_db / p->ema_dbt
+                           : elapsed > 0 ? (double)c->bytes / elapsed : -1;
+        progress_postfix(postfix, sizeof postfix, c->bytes, byte_rate, c->errors);
+    }
+    progress_format(line, sizeof line, c->done, p->total, elapsed, rate, postfix);
+    /* A line as wide as the terminal wraps, and '\r' then returns to the
+     * wrong row: keep it one column short. */
+    size_t cols = terminal_columns(p->out);
+    size_t w = cols > 1 ? progress_fit(line, cols - 1) : columns(line);
     /* Like tqdm: overwrite in place, padding with blanks when the new line
      * is shorter than the one it replaces. */
     fprintf(p->out, "\r%s%*s", line, p->last_width > w ? (int)(p->last_width - w) : 0, "");
@@ -112,33 +166,49 @@ static double shown_rate(const struct progress *p)
     return p->have_ema && p->ema_dt > 0 ? p->ema_dn / p->ema_dt : -1;
 }
 
-void progress_start(struct progress *p, FILE *out, bool enabled, uint64_t total, double now_s)
+void progress_start(struct progress *p, FILE *out, bool enabled, bool with_bytes,
+                    uint64_t total, double now_s)
 {
+    static const struct progress_counts none = {0, 0, 0};
     memset(p, 0, sizeof *p);
     p->out = out;
     p->enabled = enabled;
+    p->with_bytes = with_bytes;
     p->total = total;
-    p->start_s = p->last_s = now_s;
+    p->start_s = p->last_s = p->last_bytes_s = now_s;
     if (enabled)
-        draw(p, 0, now_s, 0);
+        draw(p, &none, now_s, 0);
 }
 
-void progress_update(struct progress *p, uint64_t n, double now_s)
+void progress_set_total(struct progress *p, uint64_t total)
+{
+    p->total = total;
+}
+
+void progress_update(struct progress *p, const struct progress_counts *c, double now_s)
 {
     if (!p->enabled)
         return;
     double dt = now_s - p->last_s;
-    if (n > p->last_n && dt > 0) {
-        double dn = (double)(n - p->last_n);
+    if (c->done > p->last_n && dt > 0) {
+        double dn = (double)(c->done - p->last_n);
         /* tqdm's EMA starts from 0; its bias correction divides both
          * averages by the same factor, so the ratio needs none. */
         p->ema_dn = EMA_WEIGHT * dn + (1 - EMA_WEIGHT) * p->ema_dn;
         p->ema_dt = EMA_WEIGHT * dt + (1 - EMA_WEIGHT) * p->ema_dt;
         p->have_ema = true;
-        p->last_n = n;
+        p->last_n = c->done;
         p->last_s = now_s;
     }
-    draw(p, n, now_s, shown_rate(p));
+    double dbt = now_s - p->last_bytes_s;
+    if (dbt > 0 && c->bytes >= p->last_bytes) {
+        p->ema_db = EMA_WEIGHT * (double)(c->bytes - p->last_bytes) + (1 - EMA_WEIGHT) * p->ema_db;
+        p->ema_dbt = EMA_WEIGHT * dbt + (1 - EMA_WEIGHT) * p->ema_dbt;
+        p->have_byte_ema = true;
+        p->last_bytes = c->bytes;
+        p->last_bytes_s = now_s;
+    }
+    draw(p, c, now_s, shown_rate(p));
 }
 
 void progress_clear(struct progress *p)
@@ -150,13 +220,13 @@ void progress_clear(struct progress *p)
     p->last_width = 0;
 }
 
-void progress_finish(struct progress *p, uint64_t n, double now_s)
+void progress_finish(struct progress *p, const struct progress_counts *c, double now_s)
 {
     if (!p->enabled)
         return;
     /* tqdm's close() shows the smoothed rate of the last redraws, or the
      * average when the run was too short for any. */
-    draw(p, n, now_s, shown_rate(p));
+    draw(p, c, now_s, shown_rate(p));
     fputc('\n', p->out);
     fflush(p->out);
     p->last_width = 0;

@@ -14,6 +14,19 @@ uint64_t report_items(const struct report_counts *c)
     return c->ok + c->not_found + c->errors + c->cancelled;
 }
 
+void report_count(struct report_counts *c, enum rf_outcome outcome, uint64_t bytes)
+{
+    switch (outcome) {
+    case RF_OK:
+        c->ok++;
+        c->bytes += bytes;
+        break;
+    case RF_NOT_FOUND: c->not_found++; break;
+    case RF_ERROR: c->errors++; break;
+    case RF_CANCELLED: c->cancelled++; break;
+    }
+}
+
 void report_flags2_header(FILE *out, const char *label, const char *url,
                           const struct codes_set *codes, unsigned connections)
 {

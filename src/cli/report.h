@@ -24,6 +24,10 @@ struct report_counts {
 
 uint64_t report_items(const struct report_counts *c);
 
+/* Count one item by how it ended; bytes (its body) count only when it is
+ * RF_OK. The one place an outcome becomes a counter, for every front end. */
+void report_count(struct report_counts *c, enum rf_outcome outcome, uint64_t bytes);
+
 /* flags2's three lines before the run:
  *   "LABEL site: URL" / "Searching for N flag(s): CODES" / "N concurrent connection(s) will be used."
  * Codes are joined with ", " when there are 10 or fewer, else "from X to Y". */

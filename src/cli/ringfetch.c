@@ -6,32 +6,35 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "cli/dirs.h"
+#include "cli/closeout.h"
+#include "cli/lists.h"
 #include "cli/nameset.h"
 #include "cli/outpath.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/runview.h"
 #include "cli/sigstop.h"
 #include "cli/urllist.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
 
-#define MESSAGE_BYTES 512
+#define MESSAGE_BYTES (RF_PATH_MAX_BYTES + 512)   /* a message may name a whole output path */
 
 struct run {
+    struct runview view;            /* first: the engine's ctx is read as it (runview.h) */
     const struct ringfetch_args *a;
-    struct urllist urls;
+    struct urllist urls;            /* the arguments, then each list in turn */
+    struct lists lists;
+    int list_errno;                 /* why reading the current list failed */
     struct nameset names;
     char path[RF_PATH_MAX_BYTES];   /* the engine copies it before the next call */
-    struct report_counts counts;
-    struct progress bar;
 };
 
 /* An error line on stderr; the bar, on the same stream, is blanked first and
  * comes back at the next tick. */
 static void print_error(struct run *r, const char *fmt, const char *a, const char *b)
 {
-    progress_clear(&r->bar);
+    progress_clear(&r->view.bar);
     fputs("ERR ", stderr);
     fprintf(stderr, fmt, a, b);
     fputc('\n', stderr);
@@ -42,7 +45,7 @@ static void print_repeat(struct run *r, const char *where, const char *why)
 {
     if (r->a->verbosity == RINGFETCH_QUIET)
         return;
-    progress_clear(&r->bar);
+    progress_clear(&r->view.bar);
     fprintf(stderr, "DUP %s: %s\n", where, why);
 }
 
@@ -55,7 +58,17 @@ static int next_job(void *ctx, struct rf_job *job)
 
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
-    while ((rc = urllist_next(&r->urls, &it)) == URLLIST_ITEM) {
+    for (;;) {
+        errno = 0;
+        rc = urllist_next(&r->urls, &it);
+        if (rc == URLLIST_END && lists_next(&r->lists)) {
+            urllist_init(&r->urls, NULL, 0, lists_file(&r->lists));
+            continue;
+        }
+        if (rc < 0)
+            r->list_errno = errno ? errno : -rc;
+        if (rc != URLLIST_ITEM)
+            break;
         rc = outpath_make(r->a->discard ? NULL : r->a->outdir, &it, &r->names, r->path,
                           sizeof r->path, why, sizeof why);
         if (rc == OUTPATH_FETCH) {
@@ -64,14 +77,19 @@ static int next_job(void *ctx, struct rf_job *job)
             job->user = NULL;
             return RF_JOB_READY;
         }
-        char where[48];
-        snprintf(where, sizeof where, "%s %lu", it.from_list ? "line" : "argument", it.index);
+        char where[RF_PATH_MAX_BYTES + 48];
+        if (!it.from_list)
+            snprintf(where, sizeof where, "argument %lu", it.index);
+        else if (r->a->nlists == 1)
+            snprintf(where, sizeof where, "line %lu", it.index);
+        else
+            snprintf(where, sizeof where, "line %lu of %s", it.index, lists_name(&r->lists));
         if (rc == OUTPATH_REPEAT) {
-            r->counts.duplicates++;
+            r->view.counts.duplicates++;
             print_repeat(r, where, why);
             continue;
         }
-        r->counts.errors++;
+        report_count(&r->view.counts, RF_ERROR, 0);
         print_error(r, "%s: %s", where, why);
     }
     return rc < 0 ? rc : RF_JOB_NONE;
@@ -83,98 +101,80 @@ static void on_result(void *ctx, const struct rf_result *res)
     char msg[MESSAGE_BYTES], url[OUTPATH_URL_QUOTE_BYTES];
 
     outpath_quote_url(url, sizeof url, res->url);
-    switch (res->outcome) {
-    case RF_OK:
-        r->counts.ok++;
-        r->counts.bytes += res->bytes;
-        if (r->a->verbosity == RINGFETCH_VERBOSE) {
-            char path[4 * RF_PATH_MAX_BYTES];
-            const char *p = res->path ? res->path : "-";
-            printf("OK %s -> %s (%" PRIu64 " bytes)\n", url,
-                   outpath_quote(path, sizeof path, p, strlen(p)), res->bytes);
-        }
-        return;
-    case RF_NOT_FOUND:
-        r->counts.not_found++;
-        break;
-    case RF_ERROR:
-        r->counts.errors++;
-        break;
-    case RF_CANCELLED:
-        r->counts.cancelled++;
-        return;
+    report_count(&r->view.counts, res->outcome, res->bytes);
+    if (res->outcome == RF_OK && r->a->verbosity == RINGFETCH_VERBOSE) {
+        char path[4 * RF_PATH_MAX_BYTES];
+        const char *p = res->path ? res->path : "-";
+        printf("OK %s -> %s (%" PRIu64 " bytes)\n", url, outpath_quote(path, sizeof path, p, strlen(p)),
+               res->bytes);
+        closeout_poll();
     }
-    print_error(r, "%s: %s", url, rf_result_message(res, msg, sizeof msg));
-}
-
-static void on_tick(void *ctx, const struct rf_stats *stats)
-{
-    struct run *r = ctx;
-    (void)stats;
-    progress_update(&r->bar, report_items(&r->counts) - r->counts.cancelled + r->counts.duplicates,
-                    progress_now());
+    if (res->outcome == RF_NOT_FOUND || res->outcome == RF_ERROR)
+        print_error(r, "%s: %s", url, rf_result_message(res, msg, sizeof msg));
 }
 
 int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 {
-    static struct run r;   /* two path-sized buffers and the line buffer: off the stack */
+    static struct run r;   /* a path buffer and the list's line buffer (12 KiB): off the stack */
     struct rf_options opt;
     struct rf_stats stats;
-    FILE *list = NULL;
+    size_t bad;
     int rc, status;
 
     memset(&r, 0, sizeof r);
     r.a = a;
-    if (a->list) {
-        list = strcmp(a->list, "-") == 0 ? stdin : fopen(a->list, "r");
-        if (!list) {
-            fprintf(stderr, "ringfetch: cannot open %s: %s\n", a->list, strerror(errno));
-            return 2;
-        }
-    }
-    rc = a->discard ? 0 : dirs_make(a->outdir);
+    rc = lists_open(&r.lists, a->lists, a->nlists, &bad);
     if (rc < 0) {
-        fprintf(stderr, "ringfetch: cannot create folder %s: %s\n", a->outdir, strerror(-rc));
-        status = 1;
-        goto close_list;
+        fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
+        return RUNOPTS_EXIT_USAGE;
     }
-    urllist_init(&r.urls, a->urls, a->nurls, list);
+    unsigned window = runopts_window("ringfetch", a->window, a->verbosity == RINGFETCH_QUIET);
+    if (window == 0) {
+        status = RUNOPTS_EXIT_USAGE;
+        goto close_lists;
+    }
+    status = a->discard ? 0 : runopts_dest("ringfetch", a->outdir);
+    if (status != 0)
+        goto close_lists;
+    urllist_init(&r.urls, a->urls, a->nurls, lists_file(&r.lists));
     nameset_init(&r.names);
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
-    runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar, on_tick);
+    runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */
-    progress_start(&r.bar, stderr, bar, a->list ? 0 : a->nurls, t0);
+    runview_start(&r.view, bar, true, a->nlists ? 0 : a->nurls, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
-    progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled + r.counts.duplicates, t1);
-    fflush(stdout);
+    runview_finish(&r.view, &stats, t1);
+    closeout_flush();
 
-    bool interrupted = rc == -EINTR || (stop && *stop);
-    if (rc < 0 && rc != -EINTR) {
-        if (rc == -EIO && list && ferror(list))
-            fprintf(stderr, "ringfetch: reading %s failed\n", a->list);
+    /* A signal that lands in a blocking read of the list fails the read
+     * (EINTR): that is the stop, not a list that cannot be read. */
+    bool interrupted = sigstop_stopped(rc, stop);
+    if (rc < 0 && !interrupted) {
+        if (r.list_errno)
+            fprintf(stderr, "ringfetch: reading list %s failed: %s\n", lists_name(&r.lists),
+                    strerror(r.list_errno));
         else
             fprintf(stderr, "ringfetch: %s failed: %s\n", stats.failed ? stats.failed : "the fetch engine",
                     strerror(-rc));
     }
     if (a->verbosity != RINGFETCH_QUIET)
-        report_summary(stderr, &r.counts, t1 - t0);
+        report_summary(stderr, &r.view.counts, t1 - t0);
     if (a->stats) {
-        report_stats_json(stdout, &r.counts, t1 - t0, &stats);
-        fflush(stdout);
+        report_stats_json(stdout, &r.view.counts, t1 - t0, &stats);
+        closeout_flush();
     }
     nameset_free(&r.names);
 
     if (interrupted)
-        status = SIGSTOP_EXIT_STATUS;
+        status = sigstop_exit_status(stop);
     else
-        status = rc < 0 || r.counts.errors || r.counts.not_found ? 1 : 0;
-close_list:
-    if (list && list != stdin)
-        fclose(list);
+        status = rc < 0 || r.view.counts.errors || r.view.counts.not_found ? 1 : 0;
+close_lists:
+    lists_close(&r.lists);
     return status;
 }

@@ -21,12 +21,17 @@ static const char help_text[] =
     "after the last segment of its path.\n"
     "\n"
     "options:\n"
-    "  -m N, --max N         at most N requests in flight, 1..%u (default=%u)\n"
-    "  -o DIR, --output DIR  save the files in DIR, created when missing (default=.)\n"
+    "  -m N, --max N         at most N requests in flight, 1..%u (default=%u);\n"
+    "                        fewer when the open-file limit (ulimit -n) cannot\n"
+    "                        hold N, which a note says: see the README\n"
+    "  -o DIR, --output DIR  save the files in DIR, created when missing (default=.);\n"
+    "                        it must take new files, checked before any request\n"
     "  -i FILE, --input FILE read more URLs from FILE, '-' for stdin: one per line,\n"
     "                        blanks around it ignored, empty lines and lines\n"
     "                        starting with '#' skipped; read as the run goes, so\n"
-    "                        lists of any length are fine\n"
+    "                        lists of any length are fine. Give -i up to %u times\n"
+    "                        to read several lists, one after the other; each\n"
+    "                        must open and read before any request is made\n"
     "  -q, --quiet           print nothing but errors\n"
     "  -v, --verbose         one line per URL: 'OK URL -> PATH (N bytes)' on\n"
     "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
@@ -51,12 +56,18 @@ static const char help_text[] =
     "error ('duplicate output name'), never a silent overwrite. A file appears\n"
     "under its name only once it is complete.\n"
     "\n"
-    "Progress: a bar on stderr when it is a terminal (not with -q or -v), and\n"
-    "a summary line on stderr at the end (not with -q). Ctrl-C stops: the\n"
-    "transfers in flight are cancelled, the summary is printed, exit 130.\n"
+    "Progress: a bar on stderr when it is a terminal (not with -q or -v) with\n"
+    "the URLs done (of the total, with an ETA, when they are all arguments),\n"
+    "the body bytes so far, their rate and the errors so far; and a summary\n"
+    "line on stderr at the end (not with -q). Ctrl-C, SIGTERM or SIGHUP stops:\n"
+    "the transfers in flight are cancelled and leave no file, and the summary\n"
+    "is printed.\n"
     "\n"
-    "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
-    "included), 2 for usage errors, 130 when interrupted.\n";
+    "Exit status: 0 when every URL was fetched; 1 when any failed (404\n"
+    "included) or output on stdout or stderr was lost; 2 for usage errors (a\n"
+    "list that cannot be read, a destination that cannot take files, an\n"
+    "open-file limit too low for one request included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
+    "SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
 
@@ -148,7 +159,19 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             break;
         }
         case 'o': a->outdir = optarg; outdir_given = true; break;
-        case 'i': a->list = optarg; break;
+        case 'i':
+            if (a->nlists == RF_RINGFETCH_MAX_LISTS)
+                return usage_error(err, "-i can be given at most " XSTR(RF_RINGFETCH_MAX_LISTS)
+                                        " times (join the lists with cat), not for '%s'",
+                                   optarg);
+            if (optarg[0] == '\0')
+                return usage_error(err, "-i FILE must not be empty%s", "");
+            for (size_t i = 0; i < a->nlists; i++)
+                if (strcmp(optarg, "-") == 0 && strcmp(a->lists[i], "-") == 0)
+                    return usage_error(err, "-i - given twice: standard input can be read "
+                                            "only once%s", "");
+            a->lists[a->nlists++] = optarg;
+            break;
         case 'q': quiet = true; break;
         case 'v': verbose = true; break;
         case OPT_STATS: a->stats = true; break;
@@ -164,7 +187,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         }
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
-                    timeout_default());
+                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default());
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
             fputs("ringfetch " RF_VERSION "\n", out);
@@ -182,11 +205,9 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
     a->verbosity = quiet ? RINGFETCH_QUIET : verbose ? RINGFETCH_VERBOSE : RINGFETCH_NORMAL;
     if (a->outdir[0] == '\0')
         return usage_error(err, "-o DIR must not be empty%s", "");
-    if (a->list && a->list[0] == '\0')
-        return usage_error(err, "-i FILE must not be empty%s", "");
     a->urls = argv + optind;
     a->nurls = (size_t)(argc - optind);
-    if (a->nurls == 0 && !a->list)
+    if (a->nurls == 0 && a->nlists == 0)
         return usage_error(err, "no URL given (as arguments or with -i FILE)%s", "");
     return RINGFETCH_ARGS_RUN;
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/cli_tunables.h"
+
 #define RINGFETCH_DEFAULT_WINDOW 20
 
 #define RINGFETCH_USAGE \
@@ -18,7 +20,8 @@ enum ringfetch_verbosity { RINGFETCH_QUIET = -1, RINGFETCH_NORMAL = 0, RINGFETCH
 struct ringfetch_args {
     unsigned window;            /* -m, 1..RF_MAX_WINDOW */
     const char *outdir;         /* -o, default "." */
-    const char *list;           /* -i: a file, "-" for stdin, NULL for none */
+    const char *lists[RF_RINGFETCH_MAX_LISTS];   /* each -i in order: a file, "-" for stdin */
+    size_t nlists;
     enum ringfetch_verbosity verbosity;
     double timeout_s;           /* --timeout; 0 = the engine's defaults */
     bool stats;

@@ -1,4 +1,5 @@
 /* ringfetch: fetch many http:// URLs over one io_uring (see --help). */
+#include "cli/closeout.h"
 #include "cli/ringfetch.h"
 #include "cli/ringfetch_args.h"
 #include "cli/sigstop.h"
@@ -12,5 +13,5 @@ int main(int argc, char **argv)
         return 0;
     if (rc < 0)
         return 2;
-    return ringfetch_run(&args, sigstop_install());
+    return closeout_exit_status("ringfetch", ringfetch_run(&args, sigstop_install()));
 }

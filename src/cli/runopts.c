@@ -1,9 +1,11 @@
 #include "cli/runopts.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "ringfetch/limits.h"
+#include "util/dirs.h"
 
 void runopts_timeout(struct rf_options *opt, double seconds)
 {
@@ -17,17 +19,25 @@ void runopts_timeout(struct rf_options *opt, double seconds)
         opt->idle_timeout_ms = opt->request_timeout_ms;
 }
 
-unsigned runopts_window(const char *prog, unsigned want)
+unsigned runopts_window(const char *prog, unsigned want, bool quiet)
 {
     unsigned fit = rf_window_fit(want);
-    if (fit < want) {
-        struct rlimit rl = { 0, 0 };
-        getrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+    getrlimit(RLIMIT_NOFILE, &rl);   /* as rf_window_fit left it */
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rf_window_fds(1)) {
+        fprintf(stderr,
+                "%s: the open-file limit is %llu (ulimit -n): too low for even one request "
+                "at a time, which needs %lu descriptors; raise it\n",
+                prog, (unsigned long long)rl.rlim_cur, rf_window_fds(1));
+        return 0;
+    }
+    if (fit >= want)
+        return fit;
+    if (!quiet)
         fprintf(stderr,
                 "%s: note: %u concurrent requests reduced to %u: the open-file limit is %llu "
                 "(ulimit -n), and each request may hold a socket and a file\n",
                 prog, want, fit, (unsigned long long)rl.rlim_cur);
-    }
     return fit;
 }
 
@@ -42,4 +52,19 @@ void runopts_init(struct rf_options *opt, unsigned window, volatile sig_atomic_t
         opt->tick_ms = RF_TICK_MS;
         opt->tick = tick;
     }
+}
+
+int runopts_dest(const char *prog, const char *dir)
+{
+    int rc = dirs_make(dir);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot create folder %s: %s\n", prog, dir, strerror(-rc));
+        return RUNOPTS_EXIT_USAGE;
+    }
+    rc = dirs_probe_writable(dir);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot write in folder %s: %s\n", prog, dir, strerror(-rc));
+        return RUNOPTS_EXIT_USAGE;
+    }
+    return 0;
 }

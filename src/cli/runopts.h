@@ -1,10 +1,18 @@
-/* Engine options both front ends set the same way from their command line. */
+/* What every front end sets up the same way before a run: the engine options
+ * from its command line, the window the open-file limit allows, and the
+ * destination folder. */
 #ifndef RF_CLI_RUNOPTS_H
 #define RF_CLI_RUNOPTS_H
 
 #include <stdbool.h>
 
 #include "ringfetch/engine.h"
+
+/* The exit status of a run that never started because of something the
+ * user has to fix: the command line, an unreadable list, a destination that
+ * cannot take files, an open-file limit too low for one request. Nothing was
+ * fetched. */
+#define RUNOPTS_EXIT_USAGE 2
 
 /* The options every front end starts from: the engine's defaults, the
  * window, the stop flag, --timeout, and the bar's tick when it is drawn. */
@@ -17,7 +25,17 @@ void runopts_timeout(struct rf_options *opt, double seconds);
 
 /* The window the open-file limit allows for `want`; says so on stderr,
  * as "PROG: note: ...", when it is smaller (a concurrency knob must never
- * change silently). */
-unsigned runopts_window(const char *prog, unsigned want);
+ * change silently), unless quiet. Returns 0, after saying on stderr (even
+ * when quiet) how many descriptors one request needs, when the limit cannot
+ * hold a window of 1: the front end must then exit with RUNOPTS_EXIT_USAGE
+ * before any request. */
+unsigned runopts_window(const char *prog, unsigned want, bool quiet);
+
+/* Make sure the output folder can take the files, once, before any request:
+ * it exists or can be created, is a directory, and a file can be created in
+ * it (dirs_probe_writable). Otherwise say which folder and why on stderr
+ * ("PROG: cannot create folder DIR: REASON", "PROG: cannot write in folder
+ * DIR: REASON") and return RUNOPTS_EXIT_USAGE; else 0. */
+int runopts_dest(const char *prog, const char *dir);
 
 #endif

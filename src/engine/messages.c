@@ -1,46 +1,33 @@
 /* Words for results. The engine itself only deals in codes; front ends call
  * these at the edge, when they print. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "http/status.h"
 #include "ringfetch/engine.h"
 
 const char *rf_status_reason(int status)
 {
-    switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 203: return "Non-Authoritative Information";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 410: return "Gone";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 418: return "I'm a Teapot";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "";
+    return http_status_reason(status);
+}
+
+/* Whether err is the output file's failure rather than the connection's.
+ * The file is opened only once a 2xx status is in, and after that a socket
+ * can fail only in ways of its own (reset, timeout): so with a 2xx status
+ * and a path, the errors a file operation gives are the file's. */
+static bool is_file_error(const struct rf_result *res)
+{
+    if (!res->path || res->http_status < 200 || res->http_status > 299)
+        return false;
+    switch (-res->err) {
+    case ENOSPC: case EDQUOT: case EROFS: case EACCES: case EPERM: case EIO: case EFBIG:
+    case EISDIR: case ENOTDIR: case ENAMETOOLONG: case ELOOP: case EEXIST: case EXDEV:
+    case ENOTEMPTY: case EBUSY: case ETXTBSY: case EMFILE: case ENFILE: case ENOENT:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -68,8 +55,14 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "invalid response: %s", res->detail ? res->detail : "parse error");
         break;
     case RF_E_TRUNCATED:
-        snprintf(buf, size, "truncated body: connection closed after %llu body bytes",
-                 (unsigned long long)res->bytes);
+        /* No status means the header section never ended: there was no body
+         * to be cut, and "after 0 body bytes" would say there was. */
+        if (res->http_status == 0)
+            snprintf(buf, size,
+                     "truncated response: connection closed before the headers were complete");
+        else
+            snprintf(buf, size, "truncated body: connection closed after %llu body bytes",
+                     (unsigned long long)res->bytes);
         break;
     case RF_E_BAD_URL:
         snprintf(buf, size, "bad URL");
@@ -101,7 +94,9 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "error");
         break;
     default:
-        if (res->err < 0 && res->err > -4000)
+        if (res->err < 0 && res->err > -4000 && is_file_error(res))
+            snprintf(buf, size, "cannot write %s: %s", res->path, strerror(-res->err));
+        else if (res->err < 0 && res->err > -4000)
             snprintf(buf, size, "%s", strerror(-res->err));
         else
             snprintf(buf, size, "error %d", res->err);

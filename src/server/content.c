@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/corpus.h"
+#include "corpus/corpus.h"
 
 struct fs_mem_file {
     char path[32];   /* "/flags/br/metadata.json" is the longest */

@@ -1,5 +1,6 @@
 /* reply: response heads and error pages. See reply.h. */
 #include "server/reply.h"
+#include "http/status.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,23 +10,8 @@
 
 const char *fs_reply_reason(int status)
 {
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 414: return "URI Too Long";
-    case 418: return "I'm a Teapot";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
-    }
+    const char *reason = http_status_reason(status);
+    return *reason ? reason : "Error";
 }
 
 int fs_reply_head(char *buf, size_t cap, bool http10, int status, const char *content_type,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/corpus.h"
+#include "corpus/corpus.h"
 
 static const char usage[] =
     "usage: mkcorpus flags DIR\n"

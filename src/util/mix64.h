@@ -1,6 +1,7 @@
-/* Deterministic randomness shared by the corpus generator and flagserver:
- * the splitmix64 finaliser, a bijection on 64 bits with good avalanche, and
- * its increment (2^64 / golden ratio). Same seed, same bytes, any machine. */
+/* The splitmix64 finaliser, a bijection on 64 bits with good avalanche, and
+ * its increment (2^64 / golden ratio): the deterministic randomness of the
+ * corpus generator and flagserver (same seed, same bytes, any machine), and
+ * the last step of the output-name set's hash. */
 #ifndef RF_UTIL_MIX64_H
 #define RF_UTIL_MIX64_H
 

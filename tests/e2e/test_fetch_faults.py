@@ -29,6 +29,47 @@ def ringfetch_body_cut_short_is_an_error_and_leaves_no_file():
     assert rftest.leftovers(dest) == [], 'left behind: %s' % rftest.leftovers(dest)
 
 
+def headers_cut_server(head):
+    """Answers every request with the bytes `head` (part of a header
+    section), then closes."""
+    def handle(conn):
+        rftest.read_request(conn)
+        conn.sendall(head)
+        conn.close()
+    return FakeServer(handle)
+
+
+HEADERS_CUT = 'truncated response: connection closed before the headers were complete'
+
+
+@rftest.test
+def ringfetch_reply_cut_in_its_headers_says_the_headers_were_incomplete():
+    for head in (b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n', b'HTTP/1.1 20'):
+        dest = rftest.tempdir()
+        with headers_cut_server(head) as srv:
+            r = ringfetch(dest, srv.url('/a'))
+        assert_one_error(r)
+        errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
+        assert errs == ['ERR %s: %s' % (srv.url('/a'), HEADERS_CUT)], (head, r.why())
+
+
+@rftest.test
+def flags2_reply_cut_in_its_headers_says_the_headers_were_incomplete():
+    with headers_cut_server(b'HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\n') as srv:
+        r = rftest.run([rftest.bin('flags2'), '-v', 'BR', '--url', srv.url('/flags'),
+                        '--dest', rftest.tempdir()], timeout=30)
+    assert r.rc == 1 and '*** Error for BR: ' + HEADERS_CUT in r.out.splitlines(), r.why()
+
+
+@rftest.test
+def ringfetch_body_cut_short_says_how_many_body_bytes_came():
+    dest = rftest.tempdir()
+    with FakeServer.truncating(1000, send=300) as srv:
+        r = ringfetch(dest, srv.url('/cut.bin'))
+    assert_one_error(r)
+    assert 'truncated body: connection closed after 300 body bytes' in r.err, r.why()
+
+
 @rftest.test
 def ringfetch_silent_server_times_out_and_leaves_no_file():
     dest = rftest.tempdir()

@@ -8,6 +8,7 @@ Tests that mount a tmpfs need root (CAP_SYS_ADMIN); they SKIP elsewhere.
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,7 +94,10 @@ def ringfetch_disk_full_fails_items_with_no_space_and_leaves_no_partial_file():
     assert s['errors'] >= 10 and s['ok'] == len(files), 'stats %s, files on disk %s' % (s, files)
     errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
     assert len(errs) == s['errors'], errs
-    assert all(l.endswith(': No space left on device') for l in errs), errs
+    # The failing file is named: "ERR URL: cannot write DEST/NAME: No space left on device".
+    bad = [l for l in errs if not re.match(r'ERR http://\S+/(f\d+\.bin): cannot write %s/\1: '
+                                           r'No space left on device$' % re.escape(dest), l)]
+    assert not bad, bad[:3]
 
 
 @rftest.test
@@ -108,7 +112,9 @@ def flags2_disk_full_fails_items_with_no_space_and_the_run_ends():
     out = r.out.splitlines()
     assert not r.timed_out and r.rc == 1, r.why()
     errs = [l for l in out if l.startswith('*** Error for ')]
-    assert errs and all(l.endswith(': No space left on device') for l in errs), errs[:5]
+    assert errs and all(re.match(r'\*\*\* Error for [A-Z]{2}: cannot write %s/[a-z]{2}\.gif: '
+                                 r'No space left on device$' % re.escape(dest), l)
+                        for l in errs), errs[:5]
     assert '%d flags downloaded.' % len(files) in out and '%d errors.' % len(errs) in out, r.why()
     assert len(files) + len(errs) == 194, '%d files + %d errors' % (len(files), len(errs))
 
@@ -149,31 +155,130 @@ def ringfetch_says_when_the_descriptor_limit_shrinks_the_window():
         'no word about the reduced window on stderr: %s' % r.why()
 
 
+def with_fd_limit(n, prog, *args, timeout=30):
+    return rftest.run(['sh', '-c', 'ulimit -n %d && exec "$@"' % n, 'sh', rftest.bin(prog)]
+                      + [str(a) for a in args], timeout=timeout)
+
+
+@rftest.test
+def ringfetch_limit_too_low_for_one_request_says_so_once_and_exits_2():
+    with FakeServer.canned(ONE, close=False) as srv:
+        r = with_fd_limit(5, 'ringfetch', '-o', rftest.tempdir(), '--stats',
+                          *[srv.url('/f%d' % i) for i in range(50)])
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert r.err.splitlines() == [
+        'ringfetch: the open-file limit is 5 (ulimit -n): too low for even one request at a '
+        'time, which needs 36 descriptors; raise it'], r.why()
+    assert r.out == '' and accepted == 0, r.why()
+
+
+@rftest.test
+def flags2_limit_too_low_for_one_request_says_so_once_and_exits_2():
+    with FakeServer.canned(ONE, close=False) as srv:
+        r = with_fd_limit(5, 'flags2', '-a', '--url', srv.url('/flags'), '--dest', rftest.tempdir())
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert len(r.err.splitlines()) == 1 and 'open-file limit is 5' in r.err, r.why()
+    assert 'Too many open files' not in r.out + r.err and accepted == 0, r.why()
+
+
+@rftest.test
+def ringfetch_quiet_prints_no_note_about_a_reduced_window():
+    with FakeServer.canned(ONE) as srv:
+        r = with_fd_limit(64, 'ringfetch', '-q', '-m', 200, '-o', rftest.tempdir(), srv.url('/a'))
+    assert r.rc == 0 and r.err == '', r.why()
+
+
+@rftest.test
+def window_from_the_limit_is_what_the_readme_says():
+    # README: window = min(-m, (limit - 32) / 4); below 36 no request fits.
+    for limit, window in ((36, 1), (64, 8), (100, 17)):
+        with FakeServer.canned(ONE) as srv:
+            r = with_fd_limit(limit, 'ringfetch', '-m', 200, '--stats', '-o', rftest.tempdir(),
+                              srv.url('/a'))
+        assert r.rc == 0 and r.stats()['window'] == window, (limit, window, r.why())
+    with FakeServer.canned(ONE) as srv:
+        r = with_fd_limit(35, 'ringfetch', '-o', rftest.tempdir(), srv.url('/a'))
+    assert r.rc == 2, r.why()
+
+
 # ------------------------------------------------ destinations that refuse
 
 ONE = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
 
 
 @rftest.test
-def ringfetch_read_only_destination_fails_each_item_with_the_reason():
+def ringfetch_read_only_destination_is_named_once_before_any_request():
     with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
-        r = ringfetch('-o', dest, '--stats', srv.url('/a'), srv.url('/b'))
+        r = ringfetch('-o', dest, '--stats', *[srv.url('/f%d' % i) for i in range(100)])
         left = rftest.leftovers(dest)
-    assert r.rc == 1, r.why()
-    s = r.stats()
-    assert (s['files'], s['errors']) == (2, 2), s
-    errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
-    assert len(errs) == 2 and all(l.endswith('Read-only file system') for l in errs), r.why()
-    assert left == []
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert r.err.splitlines() == ['ringfetch: cannot write in folder %s: Read-only file system'
+                                  % dest], r.why()
+    assert accepted == 0 and left == [] and r.out == '', r.why()
 
 
 @rftest.test
-def flags2_read_only_destination_fails_each_item_with_the_reason():
+def flags2_read_only_destination_is_named_once_before_any_request():
     with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
         r = flags2('-v', 'BR', 'CA', '--url', srv.url('/flags'), '--dest', dest)
-    out = r.out.splitlines()
-    assert r.rc == 1 and '2 errors.' in out, r.why()
-    assert '*** Error for BR: Read-only file system' in out, r.why()
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert r.err.splitlines() == ['flags2: cannot write in folder %s: Read-only file system'
+                                  % dest], r.why()
+    assert accepted == 0, r.why()
+
+
+def as_nobody(cmd):
+    """cmd run as user and group 65534 (no supplementary groups): root
+    writes anywhere, so permissions can only be tested as someone else."""
+    if os.geteuid() != 0:
+        rftest.skip('needs root to switch to another user')
+    setpriv = shutil.which('setpriv')
+    if not setpriv:
+        rftest.skip('setpriv (util-linux) not installed')
+    return [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups'] + cmd
+
+
+@rftest.test
+def ringfetch_destination_without_write_permission_is_named_once_before_any_request():
+    d = tempfile.mkdtemp(prefix='rftest-perm-')
+    try:
+        os.chmod(d, 0o755)           # the parent: searchable by anyone
+        dest = os.path.join(d, 'out')
+        os.mkdir(dest, 0o755)        # ours (root's): nobody may write in it
+        with FakeServer.canned(ONE, close=False) as srv:
+            r = rftest.run(as_nobody([rftest.bin('ringfetch'), '-o', dest]
+                                     + [srv.url('/f%d' % i) for i in range(100)]), timeout=30)
+            accepted = srv.accepted
+        assert r.rc == 2, r.why()
+        assert r.err.splitlines() == ['ringfetch: cannot write in folder %s: Permission denied'
+                                      % dest], r.why()
+        assert accepted == 0 and os.listdir(dest) == [], r.why()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@rftest.test
+def flags2_destination_without_search_permission_is_named_once_before_any_request():
+    d = tempfile.mkdtemp(prefix='rftest-perm-')
+    try:
+        os.chmod(d, 0o755)
+        dest = os.path.join(d, 'out')
+        os.mkdir(dest, 0o777)
+        os.chmod(dest, 0o666)        # writable but not searchable: no file can be made in it
+        with FakeServer.canned(ONE, close=False) as srv:
+            r = rftest.run(as_nobody([rftest.bin('flags2'), 'BR', 'CA', '--url',
+                                      srv.url('/flags'), '--dest', dest]), timeout=30)
+            accepted = srv.accepted
+        assert r.rc == 2, r.why()
+        assert r.err.splitlines() == ['flags2: cannot write in folder %s: Permission denied'
+                                      % dest], r.why()
+        assert accepted == 0, r.why()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @rftest.test
@@ -185,7 +290,7 @@ def ringfetch_destination_under_a_file_is_reported_and_nothing_is_fetched():
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', os.path.join(plain, 'sub'), srv.url('/a'))
         accepted = srv.accepted
-    assert r.rc == 1 and 'cannot create folder' in r.err and 'Not a directory' in r.err, r.why()
+    assert r.rc == 2 and 'cannot create folder' in r.err and 'Not a directory' in r.err, r.why()
     assert accepted == 0, 'fetched although the destination cannot exist'
     assert open(plain).read() == 'keep me'
 
@@ -198,7 +303,7 @@ def ringfetch_destination_that_is_a_file_is_reported_and_left_alone():
         f.write('keep me')
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', plain, srv.url('/a'))
-    assert r.rc == 1 and 'cannot create folder %s' % plain in r.err, r.why()
+    assert r.rc == 2 and 'cannot create folder %s: Not a directory' % plain in r.err, r.why()
     assert open(plain).read() == 'keep me'
 
 
@@ -210,8 +315,72 @@ def flags2_destination_that_is_a_file_is_reported_and_left_alone():
         f.write('keep me')
     with FakeServer.canned(ONE) as srv:
         r = flags2('BR', '--url', srv.url('/flags'), '--dest', plain)
-    assert r.rc == 1 and 'cannot create folder %s' % plain in r.err, r.why()
+    assert r.rc == 2 and 'cannot create folder %s: Not a directory' % plain in r.err, r.why()
     assert open(plain).read() == 'keep me'
+
+
+# ------------------------------------------------ output that cannot be written
+
+def run_into(cmd, stdout_path='/dev/null', stderr_path=None):
+    """Run cmd with stdout (and stderr, when given) opened on a path such as
+    /dev/full; returns (rc, the text of the stream that stayed readable)."""
+    if not os.path.exists('/dev/full'):
+        rftest.skip('no /dev/full here')
+    with open(stdout_path, 'wb') as out, tempfile.TemporaryFile() as cap:
+        err = open(stderr_path, 'wb') if stderr_path else cap
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=60)
+        finally:
+            if stderr_path:
+                err.close()
+        cap.seek(0)
+        return p.returncode, cap.read().decode()
+
+
+@rftest.test
+def ringfetch_stats_into_a_full_stdout_fail_the_run_with_a_message():
+    with FakeServer.canned(ONE) as srv:
+        rc, err = run_into([rftest.bin('ringfetch'), '--stats', '-o', rftest.tempdir(), srv.url('/a')],
+                           '/dev/full')
+    assert rc == 1, 'exit %d; stderr %s' % (rc, err)
+    assert 'ringfetch: writing to standard output failed: No space left on device' in err, err
+
+
+@rftest.test
+def ringfetch_verbose_lines_into_a_full_stdout_fail_the_run_with_a_message():
+    with FakeServer.canned(ONE, close=False) as srv:
+        rc, err = run_into([rftest.bin('ringfetch'), '-v', '-o', rftest.tempdir()]
+                           + [srv.url('/f%04d' % i) for i in range(300)], '/dev/full')
+    assert rc == 1, 'exit %d; stderr %s' % (rc, err[-300:])
+    assert err.count('writing to standard output failed: No space left on device') == 1, err[-300:]
+    assert summary_counts(err)['files'] == 300, err[-300:]
+
+
+@rftest.test
+def ringfetch_quiet_into_a_full_stdout_loses_nothing_and_succeeds():
+    with FakeServer.canned(ONE) as srv:
+        rc, err = run_into([rftest.bin('ringfetch'), '-q', '-o', rftest.tempdir(), srv.url('/a')],
+                           '/dev/full')
+    assert rc == 0 and err == '', 'exit %d; stderr %s' % (rc, err)
+
+
+@rftest.test
+def flags2_report_into_a_full_stdout_fails_the_run_with_a_message():
+    with FakeServer.canned(ONE) as srv:
+        rc, err = run_into([rftest.bin('flags2'), 'BR', '--url', srv.url('/flags'),
+                            '--dest', rftest.tempdir()], '/dev/full')
+    assert rc == 1, 'exit %d; stderr %s' % (rc, err)
+    assert 'flags2: writing to standard output failed: No space left on device' in err, err
+
+
+@rftest.test
+def flags2_stats_into_a_full_stderr_fail_the_run():
+    # The JSON of flags2 --stats goes to stderr: nowhere left to say it was
+    # lost, but the exit status does.
+    with FakeServer.canned(ONE) as srv:
+        rc, _ = run_into([rftest.bin('flags2'), '--stats', 'BR', '--url', srv.url('/flags'),
+                          '--dest', rftest.tempdir()], '/dev/null', '/dev/full')
+    assert rc == 1, 'exit %d' % rc
 
 
 # ----------------------------------------------------------- name collisions
@@ -264,7 +433,7 @@ def directory_in_the_way_of_the_name_is_an_error_and_no_part_is_left():
     with FakeServer.canned(ONE) as srv:
         r = ringfetch('-o', dest, '--stats', srv.url('/a'))
     assert r.rc == 1 and r.stats()['errors'] == 1, r.why()
-    assert 'Is a directory' in r.err, r.why()
+    assert 'ERR %s: cannot write %s/a: Is a directory' % (srv.url('/a'), dest) in r.err, r.why()
     assert rftest.leftovers(dest) == [] and os.path.isdir(os.path.join(dest, 'a'))
 
 
@@ -294,15 +463,15 @@ class SlowServer(FakeServer):
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n' + b's' * 1000)
 
 
-def interrupt_after(cmd, seconds):
-    """Run cmd, SIGINT it after `seconds`; returns (rc, out, err, seconds from
-    the signal to the exit)."""
+def interrupt_after(cmd, seconds, sig=signal.SIGINT, stdin=subprocess.DEVNULL):
+    """Run cmd, send it sig (SIGINT) after `seconds`; returns (rc, out, err,
+    seconds from the signal to the exit)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        p = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err)
         try:
             time.sleep(seconds)
             assert p.poll() is None, 'ended before the interrupt'
-            p.send_signal(signal.SIGINT)
+            p.send_signal(sig)
             t0 = time.monotonic()
             rc = p.wait(10)
             took = time.monotonic() - t0
@@ -334,6 +503,91 @@ def ringfetch_sigint_stops_promptly_with_a_partial_report_and_exit_130():
     assert 0 < j['ok'] < 200, j
     assert s['files'] == j['files'] == j['ok'] + j['errors'] + j['not_found'] + s['cancelled'], (s, j)
     assert s['cancelled'] >= 1 and s['errors'] == 0, s
+
+
+def ringfetch_stops_on(sig, want_rc):
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('ringfetch'), '-m', '4', '-o', dest, '--stats']
+            + [srv.url('/f%03d' % i) for i in range(200)], 1.2, sig)
+    assert rc == want_rc, 'exit %d, expected %d; stderr %s' % (rc, want_rc, err[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    files = rftest.leftovers(dest)
+    no_part_files(dest)
+    s = summary_counts(err)
+    import json
+    j = json.loads([l for l in out.splitlines() if l.startswith('{')][-1])
+    assert j['ok'] == len(files) and 0 < j['ok'] < 200, (j, len(files))
+    assert s['cancelled'] >= 1 and s['errors'] == 0, s
+
+
+@rftest.test
+def ringfetch_sigterm_stops_like_sigint_with_exit_143():
+    ringfetch_stops_on(signal.SIGTERM, 143)
+
+
+@rftest.test
+def ringfetch_sighup_stops_like_sigint_with_exit_129():
+    ringfetch_stops_on(signal.SIGHUP, 129)
+
+
+def flags2_stops_on(sig, want_rc, *extra):
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('flags2'), '-a', '-m', '4', '--url', srv.url('/flags'), '--dest', dest]
+            + list(extra), 1.2, sig)
+    assert rc == want_rc, 'exit %d, expected %d; stdout %s' % (rc, want_rc, out[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    files = rftest.leftovers(dest)
+    no_part_files(dest)
+    lines = out.splitlines()
+    assert '%d flags downloaded.' % len(files) in lines, (files, lines[-5:])
+    m = [x for x in (re.match(r'\*\*\* Interrupted: (\d+) of 194 codes not done\.$', l)
+                     for l in lines) if x]
+    assert len(m) == 1 and int(m[0].group(1)) == 194 - len(files), (lines[-5:], len(files))
+    assert 0 < len(files) < 194
+
+
+@rftest.test
+def flags2_sigterm_stops_like_sigint_with_exit_143():
+    flags2_stops_on(signal.SIGTERM, 143)
+
+
+@rftest.test
+def flags2_sighup_stops_like_sigint_with_exit_129():
+    flags2_stops_on(signal.SIGHUP, 129)
+
+
+@rftest.test
+def flags3_sigterm_stops_like_sigint_with_exit_143():
+    # SlowServer answers metadata.json with 1000 's' bytes: not JSON, so every
+    # code ends in a metadata error; what matters is how the run stops.
+    dest = rftest.tempdir()
+    with SlowServer(0.2) as srv:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('flags2'), '--flags3', '-a', '-m', '4', '--url', srv.url('/flags'),
+             '--dest', dest], 1.2, signal.SIGTERM)
+    assert rc == 143, 'exit %d; stdout %s' % (rc, out[-300:])
+    assert took < 2, 'took %.1fs to stop' % took
+    no_part_files(dest)
+    assert any(l.startswith('*** Interrupted: ') for l in out.splitlines()), out[-300:]
+
+
+@rftest.test
+def ringfetch_interrupted_while_waiting_for_stdin_is_a_stop_not_a_read_error():
+    # The list on stdin is a pipe nobody writes to: ringfetch blocks reading it.
+    rd, wr = os.pipe()
+    try:
+        rc, out, err, took = interrupt_after(
+            [rftest.bin('ringfetch'), '-i', '-', '-o', rftest.tempdir()], 0.5, stdin=rd)
+    finally:
+        os.close(rd)
+        os.close(wr)
+    assert rc == 130, 'exit %d; stderr %s' % (rc, err[-300:])
+    assert 'failed' not in err, err[-300:]
+    assert summary_counts(err)['files'] == 0, err[-300:]
 
 
 @rftest.test
@@ -454,7 +708,103 @@ def malformed_urls_in_a_list_are_reported_by_line_and_the_rest_proceeds():
 @rftest.test
 def missing_list_file_is_a_usage_error():
     r = ringfetch('-i', '/nonexistent/list.txt', '-o', rftest.tempdir())
-    assert r.rc == 2 and 'cannot open /nonexistent/list.txt: No such file or directory' in r.err, r.why()
+    assert r.rc == 2 and 'cannot read list /nonexistent/list.txt: No such file or directory' in r.err, r.why()
+
+
+@rftest.test
+def list_that_is_a_directory_is_a_usage_error_with_the_reason_before_any_request():
+    d = rftest.tempdir()
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-i', d, '-o', os.path.join(d, 'out'), srv.url('/a'))
+        accepted = srv.accepted
+    assert r.rc == 2 and 'ringfetch: cannot read list %s: Is a directory' % d in r.err, r.why()
+    assert accepted == 0, 'a request went out before the list was found unreadable'
+
+
+@rftest.test
+def stdin_that_is_a_directory_is_a_usage_error_with_the_reason():
+    d = rftest.tempdir()
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        p = subprocess.run([rftest.bin('ringfetch'), '-i', '-', '-o', os.path.join(d, 'out')],
+                           stdin=fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    finally:
+        os.close(fd)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and 'cannot read list -: Is a directory' in err, (p.returncode, err)
+
+
+@rftest.test
+def list_without_read_permission_is_a_usage_error_with_the_reason():
+    d = tempfile.mkdtemp(prefix='rftest-perm-')
+    try:
+        os.chmod(d, 0o755)
+        lst = os.path.join(d, 'list')
+        with open(lst, 'w') as f:
+            f.write('http://127.0.0.1:9/a\n')
+        os.chmod(lst, 0o600)         # root's own: user 65534 may not read it
+        r = rftest.run(as_nobody([rftest.bin('ringfetch'), '-i', lst, '-o', os.path.join(d, 'out')]),
+                       timeout=30)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert r.rc == 2 and 'cannot read list %s: Permission denied' % lst in r.err, r.why()
+
+
+@rftest.test
+def list_that_opens_but_cannot_be_read_is_a_usage_error_with_the_reason():
+    # /proc/self/mem opens as a regular file, and reading its offset 0 fails (EIO).
+    with FakeServer.canned(ONE) as srv:
+        r = ringfetch('-i', '/proc/self/mem', '-o', rftest.tempdir(), srv.url('/a'))
+        accepted = srv.accepted
+    assert r.rc == 2, r.why()
+    assert 'cannot read list /proc/self/mem: Input/output error' in r.err, r.why()
+    assert accepted == 0, 'a request went out before the list was found unreadable'
+
+
+class LoggingServer(FakeServer):
+    """Keep-alive; answers every request with ONE and records its path."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths = []
+
+    def handle(self, conn):
+        for head in rftest.requests(conn):
+            self.paths.append(head.split(b' ')[1].decode())
+            conn.sendall(ONE)
+
+
+@rftest.test
+def two_lists_are_both_read_in_order():
+    d = rftest.tempdir()
+    with LoggingServer() as srv:
+        a, b = os.path.join(d, 'a.txt'), os.path.join(d, 'b.txt')
+        with open(a, 'w') as f:
+            f.write(srv.url('/a1') + '\n' + srv.url('/a2') + '\n')
+        with open(b, 'w') as f:
+            f.write(srv.url('/b1') + '\nftp://x/y\n' + srv.url('/b2') + '\n')
+        r = ringfetch('-m', 1, '-i', a, '-i', b, '-o', os.path.join(d, 'out'), '--stats')
+        paths = list(srv.paths)
+    assert r.rc == 1, r.why()
+    assert paths == ['/a1', '/a2', '/b1', '/b2'], paths
+    assert sorted(rftest.leftovers(os.path.join(d, 'out'))) == ['a1', 'a2', 'b1', 'b2']
+    s = r.stats()
+    assert (s['files'], s['ok'], s['errors']) == (5, 4, 1), s
+    # With several lists, an error names the list as well as the line.
+    assert 'ERR line 2 of %s: bad URL' % b in r.err, r.why()
+
+
+@rftest.test
+def second_list_unreadable_stops_the_run_before_any_request():
+    d = rftest.tempdir()
+    with FakeServer.canned(ONE) as srv:
+        a = os.path.join(d, 'a.txt')
+        with open(a, 'w') as f:
+            f.write(srv.url('/a1') + '\n')
+        r = ringfetch('-i', a, '-i', os.path.join(d, 'missing.txt'), '-o', os.path.join(d, 'out'))
+        accepted = srv.accepted
+    assert r.rc == 2 and 'cannot read list %s/missing.txt: No such file' % d in r.err, r.why()
+    assert accepted == 0
 
 
 @rftest.test

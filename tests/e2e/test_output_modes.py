@@ -110,16 +110,12 @@ def ringfetch_quiet_prints_nothing_when_all_is_well():
 
 @rftest.test
 def ringfetch_quiet_prints_no_note_when_the_fd_limit_shrinks_the_window():
-    # Issue 9 item 13, not fixed yet: -q still prints the open-file note.
-    # Reported as a SKIP while it fails, a FAIL once it passes (remove this).
+    # Issue 9 item 13: -q prints only errors, not the open-file note.
     dest = rftest.tempdir()
     with PathServer() as srv:
         r = rftest.run(['sh', '-c', 'ulimit -n 64 && exec "$@"', 'sh', rftest.bin('ringfetch'), '-q',
                         '-m', '100', '-o', dest, srv.url('/a.bin')], timeout=30)
-    assert r.rc == 0 and r.out == '', r.why()
-    if r.err != '':
-        rftest.skip('known defect (issue 9 item 13): -q prints %r' % r.err.strip())
-    raise AssertionError('-q no longer prints the note: remove the known-defect mark')
+    assert (r.rc, r.out, r.err) == (0, '', ''), r.why()
 
 
 def flags2(srv, *args):

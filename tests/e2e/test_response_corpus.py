@@ -311,7 +311,8 @@ def reply_server(case):
 
 MESSAGE_CLASS = [
     ('invalid response', 'protocol_error'),
-    ('truncated body', 'truncated'),
+    ('truncated body: ', 'truncated'),
+    ('truncated response: ', 'truncated'),   # closed in the header section
     ('empty reply', 'empty'),
     ('timed out', 'timeout'),
     ('HTTP error', 'http_error'),

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "tools/corpus.h"
+#include "corpus/corpus.h"
 
 static unsigned char *gif_of(int index, size_t *len)
 {

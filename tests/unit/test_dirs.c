@@ -1,4 +1,5 @@
-/* cli/dirs.c: creating output folders like mkdir -p. */
+/* util/dirs.c: creating folders like mkdir -p, and probing them for writing. */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "cli/dirs.h"
+#include "util/dirs.h"
 
 static char root[64];
 
@@ -82,6 +83,37 @@ static void test_empty_path_is_refused(void **state)
     assert_int_equal(dirs_make(""), -ENOENT);
 }
 
+static int entries(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void test_probe_of_a_writable_folder_succeeds_and_leaves_nothing(void **state)
+{
+    (void)state;
+    assert_int_equal(dirs_probe_writable(root), 0);
+    assert_int_equal(entries(root), 0);
+}
+
+static void test_probe_of_a_file_or_a_missing_folder_fails(void **state)
+{
+    (void)state;
+    char p[128], q[160];
+    snprintf(p, sizeof p, "%s/file", root);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(dirs_probe_writable(p), -ENOTDIR);
+    snprintf(q, sizeof q, "%s/missing", root);
+    assert_int_equal(dirs_probe_writable(q), -ENOENT);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -92,6 +124,8 @@ int main(void)
         T(test_trailing_and_doubled_slashes_are_fine),
         T(test_file_in_the_way_is_not_a_folder),
         T(test_empty_path_is_refused),
+        T(test_probe_of_a_writable_folder_succeeds_and_leaves_nothing),
+        T(test_probe_of_a_file_or_a_missing_folder_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

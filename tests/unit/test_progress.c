@@ -1,4 +1,5 @@
-/* cli/progress.c: the tqdm-4 style line and the drawer. */
+/* cli/progress.c: the tqdm-4 style line, ringfetch's bytes-and-errors postfix, and the
+ * drawer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +16,39 @@ static char line[PROGRESS_LINE_MAX];
 
 static const char *fmt(uint64_t n, uint64_t total, double elapsed, double rate)
 {
-    int len = progress_format(line, sizeof line, n, total, elapsed, rate);
+    int len = progress_format(line, sizeof line, n, total, elapsed, rate, NULL);
     assert_int_equal((size_t)len, strlen(line));
     return line;
+}
+
+static const char *fmt_post(uint64_t n, uint64_t total, double elapsed, double rate,
+                            const char *postfix)
+{
+    int len = progress_format(line, sizeof line, n, total, elapsed, rate, postfix);
+    assert_int_equal((size_t)len, strlen(line));
+    return line;
+}
+
+static char post[PROGRESS_POSTFIX_MAX];
+
+static const char *postfix(uint64_t bytes, double byte_rate, uint64_t errors)
+{
+    int len = progress_postfix(post, sizeof post, bytes, byte_rate, errors);
+    assert_int_equal((size_t)len, strlen(post));
+    return post;
+}
+
+/* progress_update/finish with only items done (flags2's bar). */
+static void upd(struct progress *p, uint64_t n, double now)
+{
+    struct progress_counts c = {.done = n};
+    progress_update(p, &c, now);
+}
+
+static void fin(struct progress *p, uint64_t n, double now)
+{
+    struct progress_counts c = {.done = n};
+    progress_finish(p, &c, now);
 }
 
 /* ---- the line ---- */
@@ -131,9 +162,52 @@ static void test_format_truncates_to_the_buffer(void **state)
 {
     (void)state;
     char small[8];
-    int len = progress_format(small, sizeof small, 0, 100, 0, -1);
+    int len = progress_format(small, sizeof small, 0, 100, 0, -1, NULL);
     assert_int_equal(len, (int)strlen("  0%|          | 0/100 [00:00<?, ?it/s]"));
     assert_int_equal(strlen(small), sizeof small - 1);
+}
+
+static void test_empty_postfix_is_plain_tqdm(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt_post(7, 0, 1.01, 6.93, ""), "7it [00:01,  6.93it/s]");
+}
+
+/* ---- the bytes-and-errors postfix (ringfetch) ---- */
+
+static void test_postfix_says_bytes_rate_and_errors(void **state)
+{
+    (void)state;
+    assert_string_equal(postfix(152300000, 75100000, 0), "152.3 MB, 75.1 MB/s, 0 errors");
+    assert_string_equal(postfix(512, 100, 1), "512 B, 100 B/s, 1 error");
+    assert_string_equal(postfix(0, -1, 2), "0 B, ? B/s, 2 errors");
+}
+
+static void test_one_big_file_shows_its_bytes_moving(void **state)
+{
+    (void)state;
+    /* The "0/1 [00:02<?, ?it/s]" and nothing else, now with bytes. */
+    assert_string_equal(fmt_post(0, 1, 2, -1, postfix(152300000, 75100000, 0)),
+                        "  0%|          | 0/1 [00:02<?, ?it/s, 152.3 MB, 75.1 MB/s, 0 errors]");
+}
+
+static void test_unknown_total_carries_the_postfix_too(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt_post(812, 0, 3, 270.5, postfix(6700000, 2200000, 3)),
+                        "812it [00:03, 270.50it/s, 6.7 MB, 2.2 MB/s, 3 errors]");
+}
+
+static void test_fit_cuts_at_a_column_not_inside_a_character(void **state)
+{
+    (void)state;
+    char l[64];
+    strcpy(l, " 50%|\u2588\u2588\u2588\u2588\u2588     | 1/2");
+    assert_int_equal(progress_fit(l, 7), 7);
+    assert_string_equal(l, " 50%|\u2588\u2588");
+    strcpy(l, "short");
+    assert_int_equal(progress_fit(l, 80), 5);
+    assert_string_equal(l, "short");
 }
 
 /* ---- the drawer ---- */
@@ -170,10 +244,10 @@ static void test_disabled_drawer_writes_nothing(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, false, 10, 100.0);
-    progress_update(&p, 5, 100.5);
+    progress_start(&p, c.f, false, false, 10, 100.0);
+    upd(&p, 5, 100.5);
     progress_clear(&p);
-    progress_finish(&p, 10, 101.0);
+    fin(&p, 10, 101.0);
     assert_string_equal(capture_text(&c), "");
     capture_close(&c);
 }
@@ -184,7 +258,7 @@ static void test_start_draws_the_zero_line_after_a_carriage_return(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 10, 100.0);
+    progress_start(&p, c.f, true, false, 10, 100.0);
     assert_string_equal(capture_text(&c), "\r  0%|          | 0/10 [00:00<?, ?it/s]");
     capture_close(&c);
 }
@@ -195,8 +269,8 @@ static void test_update_redraws_in_place_with_elapsed_since_start(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 10, 100.0);
-    progress_update(&p, 5, 102.0);
+    progress_start(&p, c.f, true, false, 10, 100.0);
+    upd(&p, 5, 102.0);
     const char *t = capture_text(&c);
     const char *second = strrchr(t, '\r');
     assert_string_equal(second, "\r 50%|\u2588\u2588\u2588\u2588\u2588     | 5/10 [00:02<00:02,  2.50it/s]");
@@ -209,9 +283,9 @@ static void test_update_smooths_the_rate_like_tqdm(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 100, 0.0);
-    progress_update(&p, 10, 1.0);   /* 10 in 1 s */
-    progress_update(&p, 40, 2.0);   /* 30 in 1 s */
+    progress_start(&p, c.f, true, false, 100, 0.0);
+    upd(&p, 10, 1.0);   /* 10 in 1 s */
+    upd(&p, 40, 2.0);   /* 30 in 1 s */
     /* EMA from 0 with weight 0.3: dn = 0.3*30 + 0.7*0.3*10 = 11.1,
      * dt = 0.3*1 + 0.7*0.3*1 = 0.51: 21.76/s (the average would be 20). */
     assert_non_null(strstr(strrchr(capture_text(&c), '\r'), "21.76it/s]"));
@@ -224,9 +298,9 @@ static void test_update_without_progress_keeps_the_rate(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 100, 0.0);
-    progress_update(&p, 10, 1.0);
-    progress_update(&p, 10, 5.0);
+    progress_start(&p, c.f, true, false, 100, 0.0);
+    upd(&p, 10, 1.0);
+    upd(&p, 10, 5.0);
     assert_string_equal(strrchr(capture_text(&c), '\r'),
                         "\r 10%|\u2588         | 10/100 [00:05<00:09, 10.00it/s]");
     capture_close(&c);
@@ -238,8 +312,8 @@ static void test_shorter_line_is_padded_over_the_longer_one(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 0, 0.0);          /* "0it [00:00, ?it/s]": 18 columns */
-    progress_update(&p, 1000, 0.5);                 /* "1000it [00:00, 2000.00it/s]": 27 */
+    progress_start(&p, c.f, true, false, 0, 0.0);          /* "0it [00:00, ?it/s]": 18 columns */
+    upd(&p, 1000, 0.5);                 /* "1000it [00:00, 2000.00it/s]": 27 */
     progress_clear(&p);
     fprintf(c.f, "|");
     const char *t = capture_text(&c);
@@ -256,9 +330,9 @@ static void test_redraw_pads_when_the_line_shrinks(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 0, 0.0);
-    progress_update(&p, 100000, 1.0);   /* "100000it [00:01, 100000.00it/s]" */
-    progress_update(&p, 100001, 2.0);   /* rate drops: the line is shorter */
+    progress_start(&p, c.f, true, false, 0, 0.0);
+    upd(&p, 100000, 1.0);   /* "100000it [00:01, 100000.00it/s]" */
+    upd(&p, 100001, 2.0);   /* rate drops: the line is shorter */
     /* Smoothed rate (0.3*1 + 0.7*30000) / (0.3*1 + 0.7*0.3) = 41177.06:
      * one column shorter, so one blank covers the old last column. */
     assert_string_equal(strrchr(capture_text(&c), '\r'), "\r100001it [00:02, 41177.06it/s] ");
@@ -271,12 +345,83 @@ static void test_finish_draws_the_last_line_and_a_newline(void **state)
     struct capture c;
     struct progress p;
     capture_open(&c);
-    progress_start(&p, c.f, true, 4, 10.0);
-    progress_finish(&p, 4, 12.0);
+    progress_start(&p, c.f, true, false, 4, 10.0);
+    fin(&p, 4, 12.0);
     /* No redraw happened: the average rate is shown. */
     assert_string_equal(strrchr(capture_text(&c), '\r'),
                         "\r100%|\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
                         "| 4/4 [00:02<00:00,  2.00it/s]\n");
+    capture_close(&c);
+}
+
+static void test_bytes_start_line(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct progress p;
+    capture_open(&c);
+    progress_start(&p, c.f, true, true, 0, 100.0);
+    assert_string_equal(capture_text(&c), "\r0it [00:00, ?it/s, 0 B, ? B/s, 0 errors]");
+    capture_close(&c);
+}
+
+static void test_bytes_of_a_file_in_flight_move_the_line(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct progress p;
+    capture_open(&c);
+    progress_start(&p, c.f, true, true, 1, 0.0);
+    struct progress_counts pc = {.done = 0, .errors = 0, .bytes = 150000000};
+    progress_update(&p, &pc, 2.0);
+    assert_string_equal(strrchr(capture_text(&c), '\r'),
+                        "\r  0%|          | 0/1 [00:02<?, ?it/s, 150.0 MB, 75.0 MB/s, 0 errors]");
+    capture_close(&c);
+}
+
+static void test_byte_rate_falls_when_a_transfer_stalls(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct progress p;
+    capture_open(&c);
+    progress_start(&p, c.f, true, true, 1, 0.0);
+    struct progress_counts pc = {.bytes = 100000000};
+    progress_update(&p, &pc, 2.0);
+    progress_update(&p, &pc, 3.0);   /* nothing new in the last second */
+    /* bytes 0.3*0 + 0.7*0.3*1e8 = 2.1e7, seconds 0.3*1 + 0.7*0.3*2 = 0.72: 29.2 MB/s. */
+    assert_non_null(strstr(strrchr(capture_text(&c), '\r'), "100.0 MB, 29.2 MB/s, 0 errors]"));
+    capture_close(&c);
+}
+
+static void test_errors_so_far_are_shown(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct progress p;
+    capture_open(&c);
+    progress_start(&p, c.f, true, true, 10, 0.0);
+    struct progress_counts pc = {.done = 4, .errors = 1, .bytes = 4000};
+    progress_update(&p, &pc, 1.0);
+    assert_string_equal(strrchr(capture_text(&c), '\r'),
+                        "\r 40%|\u2588\u2588\u2588\u2588      | 4/10 [00:01<00:01,  4.00it/s,"
+                        " 4.0 kB, 4.0 kB/s, 1 error]");
+    capture_close(&c);
+}
+
+static void test_total_set_after_the_start_gives_a_bar_and_an_eta(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct progress p;
+    capture_open(&c);
+    progress_start(&p, c.f, true, false, 0, 0.0);
+    upd(&p, 5, 1.0);
+    assert_string_equal(strrchr(capture_text(&c), '\r'), "\r5it [00:01,  5.00it/s]");
+    progress_set_total(&p, 10);
+    upd(&p, 5, 1.0);
+    assert_string_equal(strrchr(capture_text(&c), '\r'),
+                        "\r 50%|\u2588\u2588\u2588\u2588\u2588     | 5/10 [00:01<00:01,  5.00it/s]");
     capture_close(&c);
 }
 
@@ -314,6 +459,11 @@ int main(void)
         cmocka_unit_test(test_rate_has_width_five_and_two_decimals),
         cmocka_unit_test(test_unknown_total_counts_up),
         cmocka_unit_test(test_format_truncates_to_the_buffer),
+        cmocka_unit_test(test_empty_postfix_is_plain_tqdm),
+        cmocka_unit_test(test_postfix_says_bytes_rate_and_errors),
+        cmocka_unit_test(test_one_big_file_shows_its_bytes_moving),
+        cmocka_unit_test(test_unknown_total_carries_the_postfix_too),
+        cmocka_unit_test(test_fit_cuts_at_a_column_not_inside_a_character),
         cmocka_unit_test(test_disabled_drawer_writes_nothing),
         cmocka_unit_test(test_start_draws_the_zero_line_after_a_carriage_return),
         cmocka_unit_test(test_update_redraws_in_place_with_elapsed_since_start),
@@ -322,6 +472,11 @@ int main(void)
         cmocka_unit_test(test_shorter_line_is_padded_over_the_longer_one),
         cmocka_unit_test(test_redraw_pads_when_the_line_shrinks),
         cmocka_unit_test(test_finish_draws_the_last_line_and_a_newline),
+        cmocka_unit_test(test_bytes_start_line),
+        cmocka_unit_test(test_bytes_of_a_file_in_flight_move_the_line),
+        cmocka_unit_test(test_byte_rate_falls_when_a_transfer_stalls),
+        cmocka_unit_test(test_errors_so_far_are_shown),
+        cmocka_unit_test(test_total_set_after_the_start_gives_a_bar_and_an_eta),
         cmocka_unit_test(test_memory_stream_is_not_a_terminal),
         cmocka_unit_test(test_clock_is_monotonic),
     };

@@ -272,6 +272,25 @@ static void test_size_uses_decimal_units(void **state)
     assert_string_equal(report_size(b, sizeof b, 2.5e9), "2.5 GB");
 }
 
+static void test_count_puts_each_outcome_in_its_counter(void **state)
+{
+    (void)state;
+    struct report_counts c = {0};
+    report_count(&c, RF_OK, 100);
+    report_count(&c, RF_OK, 20);
+    report_count(&c, RF_NOT_FOUND, 7);
+    report_count(&c, RF_ERROR, 9);
+    report_count(&c, RF_ERROR, 0);
+    report_count(&c, RF_CANCELLED, 5);
+    assert_int_equal(c.ok, 2);
+    assert_int_equal(c.not_found, 1);
+    assert_int_equal(c.errors, 2);
+    assert_int_equal(c.cancelled, 1);
+    /* Only the bodies of the items that were fetched are counted. */
+    assert_int_equal(c.bytes, 120);
+    assert_int_equal(report_items(&c), 6);
+}
+
 static void test_stats_json_has_every_field(void **state)
 {
     (void)state;
@@ -337,6 +356,7 @@ int main(void)
         T(test_summary_one_duplicate_is_singular),
         T(test_summary_singular_file_and_zero_time),
         T(test_size_uses_decimal_units),
+        T(test_count_puts_each_outcome_in_its_counter),
         T(test_stats_json_has_every_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,7 +63,7 @@ static void test_defaults(void **state)
     assert_int_equal(parse("http://h/a", NULL), RINGFETCH_ARGS_RUN);
     assert_int_equal(args.window, RINGFETCH_DEFAULT_WINDOW);
     assert_string_equal(args.outdir, ".");
-    assert_null(args.list);
+    assert_int_equal(args.nlists, 0);
     assert_int_equal(args.verbosity, RINGFETCH_NORMAL);
     assert_true(args.timeout_s == 0);
     assert_false(args.stats);
@@ -79,7 +79,8 @@ static void test_all_options(void **state)
                      RINGFETCH_ARGS_RUN);
     assert_int_equal(args.window, 100);
     assert_string_equal(args.outdir, "out");
-    assert_string_equal(args.list, "list.txt");
+    assert_int_equal(args.nlists, 1);
+    assert_string_equal(args.lists[0], "list.txt");
     assert_int_equal(args.verbosity, RINGFETCH_VERBOSE);
     assert_float_equal(args.timeout_s, 1.5, 1e-12);
     assert_true(args.stats);
@@ -99,8 +100,43 @@ static void test_list_alone_needs_no_url_argument(void **state)
 {
     (void)state;
     assert_int_equal(parse("-i", "-", NULL), RINGFETCH_ARGS_RUN);
-    assert_string_equal(args.list, "-");
+    assert_int_equal(args.nlists, 1);
+    assert_string_equal(args.lists[0], "-");
     assert_int_equal(args.nurls, 0);
+}
+
+static void test_several_lists_are_all_kept_in_order(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("-i", "a.txt", "-i", "-", "--input", "b.txt", NULL),
+                     RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.nlists, 3);
+    assert_string_equal(args.lists[0], "a.txt");
+    assert_string_equal(args.lists[1], "-");
+    assert_string_equal(args.lists[2], "b.txt");
+}
+
+static void test_stdin_as_a_list_twice_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("-i", "-", "-i", "a.txt", "-i", "-", NULL),
+                       "-i - given twice: standard input can be read only once");
+}
+
+static void test_too_many_lists_is_a_usage_error(void **state)
+{
+    (void)state;
+    char *argv[2 * RF_RINGFETCH_MAX_LISTS + 4];
+    int argc = 0;
+    argv[argc++] = "ringfetch";
+    for (int i = 0; i <= RF_RINGFETCH_MAX_LISTS; i++) {
+        argv[argc++] = "-i";
+        argv[argc++] = "l.txt";
+    }
+    argv[argc] = NULL;
+    assert_usage_error(ringfetch_args_parse(argc, argv, &args, cap.out, cap.err),
+                       "-i can be given at most 16 times (join the lists with cat), not for "
+                       "'l.txt'");
 }
 
 static void test_window_bounds_are_accepted(void **state)
@@ -233,6 +269,9 @@ int main(void)
         T(test_all_options),
         T(test_urls_and_options_mix),
         T(test_list_alone_needs_no_url_argument),
+        T(test_several_lists_are_all_kept_in_order),
+        T(test_stdin_as_a_list_twice_is_a_usage_error),
+        T(test_too_many_lists_is_a_usage_error),
         T(test_window_bounds_are_accepted),
         T(test_window_zero_is_a_usage_error),
         T(test_window_above_the_maximum_is_a_usage_error),

@@ -9,7 +9,8 @@
  * image start with those of a shorter one), the tallest image that fits is
  * encoded for real, and the last few bytes are a GIF comment extension,
  * which every decoder skips. */
-#include "tools/corpus.h"
+#include "corpus/corpus.h"
+#include "util/dirs.h"
 #include "util/mix64.h"
 
 #include <errno.h>
@@ -18,26 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-const char corpus_codes[CORPUS_NCODES][3] = {
-    "AD", "AE", "AF", "AG", "AL", "AM", "AO", "AR", "AT", "AU", "AZ", "BA", "BB",
-    "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BN", "BO", "BR", "BS", "BT", "BW",
-    "BY", "BZ", "CA", "CD", "CF", "CG", "CH", "CI", "CL", "CM", "CN", "CO", "CR",
-    "CU", "CV", "CY", "CZ", "DE", "DJ", "DK", "DM", "DZ", "EC", "EE", "EG", "ER",
-    "ES", "ET", "FI", "FJ", "FM", "FR", "GA", "GB", "GD", "GE", "GH", "GM", "GN",
-    "GQ", "GR", "GT", "GW", "GY", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IN",
-    "IQ", "IR", "IS", "IT", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
-    "KP", "KR", "KW", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU",
-    "LV", "LY", "MA", "MC", "MD", "ME", "MG", "MH", "MK", "ML", "MM", "MN", "MR",
-    "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NE", "NG", "NI", "NL", "NO",
-    "NP", "NR", "NZ", "OM", "PA", "PE", "PG", "PH", "PK", "PL", "PT", "PW", "PY",
-    "QA", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SI", "SK",
-    "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SY", "SZ", "TD", "TG", "TH",
-    "TJ", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "US",
-    "UY", "UZ", "VA", "VC", "VE", "VN", "VU", "WS", "YE", "ZA", "ZM", "ZW",
-};
 
 /* Per code: top-level domain (lower case, GB is "uk"), the FIPS 10-4 "GEC"
  * code the CIA factbook uses, and the country's name. Names follow ISO 3166's
@@ -246,26 +228,7 @@ static const struct country countries[CORPUS_NCODES] = {
     {"zw", "ZI", "Zimbabwe"},
 };
 
-/* ---- codes ---------------------------------------------------------------- */
-
-int corpus_index(const char *cc)
-{
-    if (!cc || !cc[0] || !cc[1] || cc[2])
-        return -ENOENT;
-    char up[3] = { (char)(cc[0] & ~0x20), (char)(cc[1] & ~0x20), 0 };
-    int lo = 0, hi = CORPUS_NCODES - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        int c = strcmp(up, corpus_codes[mid]);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            hi = mid - 1;
-        else
-            lo = mid + 1;
-    }
-    return -ENOENT;
-}
+/* ---- names ---------------------------------------------------------------- */
 
 const char *corpus_country(int index)
 {
@@ -685,26 +648,6 @@ void corpus_bulk_fill(unsigned char *buf, size_t size, uint64_t index)
 
 /* ---- writing trees -------------------------------------------------------- */
 
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    memcpy(tmp, path, len + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 static int write_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;
@@ -745,7 +688,7 @@ int corpus_write_flags(const char *dir)
             rc = -ENAMETOOLONG;
             break;
         }
-        if ((rc = mkdir_p(path)) < 0)
+        if ((rc = dirs_make(path)) < 0)
             break;
         int n = corpus_gif(i, gif, CORPUS_GIF_MAX_BYTES);
         if (n < 0) {
@@ -774,7 +717,7 @@ int corpus_write_flags(const char *dir)
 
 int corpus_write_bulk(const char *dir, unsigned long count, uint64_t bytes)
 {
-    int rc = mkdir_p(dir);
+    int rc = dirs_make(dir);
     if (rc < 0)
         return rc;
     unsigned char *chunk = malloc(BULK_CHUNK_BYTES);

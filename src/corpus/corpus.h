@@ -13,26 +13,19 @@
  *
  * Everything here is pure computation except corpus_write_flags() and
  * corpus_write_bulk(), which write a tree to disk. Errors are -errno. */
-#ifndef RF_TOOLS_CORPUS_H
-#define RF_TOOLS_CORPUS_H
+#ifndef RF_CORPUS_CORPUS_H
+#define RF_CORPUS_CORPUS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define CORPUS_NCODES          194
+#include "corpus/codes.h"   /* the 194 codes and their index */
+
 /* Bounds of the generated GIF sizes: the real corpus's smallest and largest. */
 #define CORPUS_GIF_MIN_BYTES   1193
 #define CORPUS_GIF_MAX_BYTES   36332
 /* Enough for any metadata.json this module produces (longest name escaped). */
 #define CORPUS_METADATA_MAX_BYTES 256
-
-/* The 194 ISO 3166 codes of data/country_codes.txt, UPPER case, NUL-terminated,
- * sorted; the index into this array is the "index" used below. */
-extern const char corpus_codes[CORPUS_NCODES][3];
-
-/* Index of a two-letter code, either case; -ENOENT if it is not one of the 194
- * (or not two letters). */
-int corpus_index(const char *cc);
 
 /* Country name of an index, UTF-8 (e.g. "Côte d'Ivoire", "Korea, Republic of");
  * NULL for an index out of range. */

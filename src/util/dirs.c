@@ -1,10 +1,17 @@
 /* See dirs.h. */
-#include "cli/dirs.h"
+#include "util/dirs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* The probe file's name when it needs one; mkstemp fills in the X's. */
+#define PROBE_NAME ".ringfetch-probe-XXXXXX"
 
 static int make_one(const char *path)
 {
@@ -41,4 +48,27 @@ int dirs_make(const char *path)
             return r;
     }
     return make_one(buf);
+}
+
+int dirs_probe_writable(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);   /* unnamed: it is gone with its descriptor */
+        return 0;
+    }
+    /* File systems without O_TMPFILE say EOPNOTSUPP (older kernels EISDIR or
+     * EINVAL); every other error is the answer. */
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        return -errno;
+
+    char name[PATH_MAX];
+    if ((size_t)snprintf(name, sizeof name, "%s/" PROBE_NAME, path) >= sizeof name)
+        return -ENAMETOOLONG;
+    fd = mkstemp(name);
+    if (fd < 0)
+        return -errno;
+    int rc = unlink(name) < 0 ? -errno : 0;
+    close(fd);
+    return rc;
 }
