@@ -115,13 +115,19 @@ enum rf_next {
 /* on_data's answers. */
 enum rf_input_answer {
     RF_INPUT_MORE = 0,  /* read the next chunk at once */
-    RF_INPUT_PAUSE = 1, /* enough buffered: read again when next_job says RF_JOB_LATER */
+    RF_INPUT_PAUSE = 1, /* enough buffered: read again when next_job says RF_JOB_LATER.
+                           After the end (len 0) it means the input is not over: the
+                           front end will point fd at its next source (the next list)
+                           before it next says RF_JOB_LATER */
+    RF_INPUT_AGAIN = 2, /* after the end (len 0): fd already points at the next source;
+                           read on at once */
 };
 
 /* A stream the engine reads for the front end through the same backend as
  * everything else (a URL list on a pipe, a terminal or a file), so that a
  * slow source never blocks the transfers in flight. Read from the fd's
- * current position; the engine never closes it. */
+ * current position; the engine never closes it, and reads fd anew before
+ * every read (see RF_INPUT_AGAIN). */
 struct rf_input {
     int fd;
     /* A chunk (len > 0), the end (len == 0), or a failure (len = -errno),

@@ -28,7 +28,54 @@ struct run {
     int list_errno;                 /* why reading the current list failed */
     struct nameset names;
     char path[RF_PATH_MAX_BYTES];   /* the engine copies it before the next call */
+    /* The engine reads the lists for us (rf_options.inputs): the lists in
+     * order, and, when they are all regular files, a second pass beside it
+     * that only counts their URLs, for the bar's total. */
+    struct rf_input inputs[2];
+    unsigned ninputs;
+    struct urllist_counter counter;
+    bool counting_done;
 };
+
+enum { INPUT_LIST, INPUT_COUNT };
+
+/* A chunk of the list being read (or its end, or a read error). */
+static int on_list_data(void *ctx, const char *buf, long len)
+{
+    struct run *r = ctx;
+    bool full = urllist_feed(&r->urls, buf, len);
+    if (len < 0)
+        r->list_errno = (int)-len;
+    /* At the end of a list that another follows, the input is paused, not
+     * over: once this list's last line is taken, next_job points it at the
+     * next list and says RF_JOB_LATER, which reads on. */
+    if (len == 0 && r->lists.cur + 1 < r->lists.n)
+        return RF_INPUT_PAUSE;
+    return full ? RF_INPUT_PAUSE : RF_INPUT_MORE;
+}
+
+/* A chunk of the counting pass: the lists' URLs, for the total. */
+static int on_count_data(void *ctx, const char *buf, long len)
+{
+    struct run *r = ctx;
+    if (len > 0) {
+        urllist_count(&r->counter, buf, (size_t)len);
+        return RF_INPUT_MORE;
+    }
+    if (len == 0) {
+        /* One list counted: its last line, then the next list from a fresh line. */
+        unsigned long n = urllist_counted(&r->counter);
+        r->counter = (struct urllist_counter){ .urls = n };
+        int fd = lists_count_next(&r->lists);
+        if (fd >= 0) {
+            r->inputs[INPUT_COUNT].fd = fd;
+            return RF_INPUT_AGAIN;
+        }
+        r->counting_done = true;
+        progress_set_total(&r->view.bar, r->a->nurls + n);
+    }
+    return RF_INPUT_MORE; /* (a read error: no total, nothing else is lost) */
+}
 
 /* An error line on stderr; the bar, on the same stream, is blanked first and
  * comes back at the next tick. */
@@ -59,14 +106,17 @@ static int next_job(void *ctx, struct rf_job *job)
     /* Items that cannot be fetched are settled here and the loop goes on to
      * the next line: the engine only ever sees fetchable jobs. */
     for (;;) {
-        errno = 0;
         rc = urllist_next(&r->urls, &it);
-        if (rc == URLLIST_END && lists_next(&r->lists)) {
-            urllist_init(&r->urls, NULL, 0, lists_file(&r->lists));
-            continue;
+        if (rc == URLLIST_MORE)
+            return RF_JOB_LATER; /* the engine reads on, and asks again */
+        if (rc == URLLIST_END && r->urls.has_list && lists_next(&r->lists) >= 0) {
+            /* The next list: the engine reads it through the same input. */
+            urllist_next_list(&r->urls);
+            r->inputs[INPUT_LIST].fd = lists_fd(&r->lists);
+            return RF_JOB_LATER;
         }
         if (rc < 0)
-            r->list_errno = errno ? errno : -rc;
+            r->list_errno = -rc;
         if (rc != URLLIST_ITEM)
             break;
         rc = outpath_make(r->a->discard ? NULL : r->a->outdir, &it, &r->names, r->path,
@@ -115,7 +165,7 @@ static void on_result(void *ctx, const struct rf_result *res)
 
 int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 {
-    static struct run r;   /* a path buffer and the list's line buffer (12 KiB): off the stack */
+    static struct run r;   /* a path buffer and the list's buffers (140 KiB): off the stack */
     struct rf_options opt;
     struct rf_stats stats;
     size_t bad;
@@ -136,11 +186,22 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     status = a->discard ? 0 : runopts_dest("ringfetch", a->outdir);
     if (status != 0)
         goto close_lists;
-    urllist_init(&r.urls, a->urls, a->nurls, lists_file(&r.lists));
+    urllist_init(&r.urls, a->urls, a->nurls, a->nlists > 0);
     nameset_init(&r.names);
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
+    if (a->nlists) {
+        r.inputs[INPUT_LIST] = (struct rf_input){ .fd = lists_fd(&r.lists), .on_data = on_list_data };
+        r.ninputs = 1;
+        if (bar && lists_count_fd(&r.lists) >= 0) {
+            r.inputs[INPUT_COUNT] = (struct rf_input){ .fd = lists_count_fd(&r.lists),
+                                                       .on_data = on_count_data };
+            r.ninputs = 2;
+        }
+        opt.inputs = r.inputs;
+        opt.ninputs = r.ninputs;
+    }
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */
@@ -151,8 +212,6 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     runview_finish(&r.view, &stats, t1);
     closeout_flush();
 
-    /* A signal that lands in a blocking read of the list fails the read
-     * (EINTR): that is the stop, not a list that cannot be read. */
     bool interrupted = sigstop_stopped(rc, stop);
     if (rc < 0 && !interrupted) {
         if (r.list_errno)

@@ -1,4 +1,4 @@
-/* Lazy URL source for ringfetch. See urllist.h. */
+/* The URL source for ringfetch. See urllist.h. */
 #include "cli/urllist.h"
 
 #include <errno.h>
@@ -11,40 +11,63 @@ static bool is_blank(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n';
 }
 
-void urllist_init(struct urllist *l, char *const *args, size_t nargs, FILE *list)
+void urllist_init(struct urllist *l, char *const *args, size_t nargs, bool has_list)
 {
     l->args = args;
     l->nargs = nargs;
     l->next_arg = 0;
-    l->list = list;
+    l->has_list = has_list;
+    l->list_over = false;
+    l->list_err = 0;
     l->line = 0;
+    l->start = l->end = 0;
+    l->len = 0;
+    l->problem = 0;
     l->buf[0] = '\0';
 }
 
-/* One line of l->list into l->buf, at most URLLIST_LINE_MAX bytes kept; the
- * rest of an overlong line is read and dropped. Returns the kept length, or
- * -1 at the end of the file; *problem gets what was wrong with the line (0,
- * -EILSEQ for a NUL byte, -E2BIG when bytes were dropped). */
-static long read_line(struct urllist *l, int *problem)
+void urllist_next_list(struct urllist *l)
 {
-    size_t len = 0;
-    int c;
-    bool any = false;
+    urllist_init(l, NULL, 0, true);
+}
 
-    *problem = 0;
-    while ((c = getc_unlocked(l->list)) != EOF) {
-        any = true;
-        if (c == '\n')
-            break;
-        if (c == '\0')
-            *problem = -EILSEQ;
-        if (len < URLLIST_LINE_MAX)
-            l->buf[len++] = (char)c;
-        else if (*problem == 0)
-            *problem = -E2BIG;
+bool urllist_feed(struct urllist *l, const char *buf, long len)
+{
+    if (len <= 0) {
+        l->list_over = true;
+        l->list_err = len < 0 ? (int)len : 0;
+        return false;
     }
-    l->buf[len] = '\0';
-    return any ? (long)len : -1;
+    /* Make room at the end: what is parsed is dropped from the front. */
+    if (l->start > 0) {
+        memmove(l->pending, l->pending + l->start, l->end - l->start);
+        l->end -= l->start;
+        l->start = 0;
+    }
+    size_t n = (size_t)len;
+    if (n > sizeof l->pending - l->end)
+        n = sizeof l->pending - l->end; /* cannot happen within the contract (urllist.h) */
+    memcpy(l->pending + l->end, buf, n);
+    l->end += n;
+    return l->end - l->start >= URLLIST_PENDING_BYTES;
+}
+
+/* Take bytes into the line being assembled, up to a newline. Returns true
+ * when the line is whole (the newline was seen). */
+static bool take_line(struct urllist *l)
+{
+    while (l->start < l->end) {
+        char c = l->pending[l->start++];
+        if (c == '\n')
+            return true;
+        if (c == '\0')
+            l->problem = -EILSEQ;
+        if (l->len < URLLIST_LINE_MAX)
+            l->buf[l->len++] = c;
+        else if (l->problem == 0)
+            l->problem = -E2BIG;
+    }
+    return false;
 }
 
 int urllist_next(struct urllist *l, struct urllist_item *it)
@@ -57,13 +80,24 @@ int urllist_next(struct urllist *l, struct urllist_item *it)
         it->problem = strlen(s) >= RF_URL_MAX_BYTES ? -E2BIG : 0;
         return URLLIST_ITEM;
     }
-    if (!l->list)
+    if (!l->has_list)
         return URLLIST_END;
     for (;;) {
-        int problem;
-        long len = read_line(l, &problem);
-        if (len < 0)
-            return ferror(l->list) ? -EIO : URLLIST_END;
+        bool whole = take_line(l);
+        if (!whole) {
+            if (!l->list_over)
+                return URLLIST_MORE;
+            if (l->list_err)
+                return l->list_err;
+            if (l->len == 0 && l->problem == 0)
+                return URLLIST_END;
+            /* The last line, without a newline. */
+        }
+        size_t len = l->len;
+        int problem = l->problem;
+        l->len = 0;
+        l->problem = 0;
+        l->buf[len] = '\0';
         l->line++;
         /* A NUL hides the rest of the line from string functions: decide
          * on blank and comment lines only from what precedes it. */
@@ -85,4 +119,26 @@ int urllist_next(struct urllist *l, struct urllist_item *it)
         it->problem = problem;
         return URLLIST_ITEM;
     }
+}
+
+enum { COUNT_BLANK, COUNT_URL, COUNT_COMMENT };
+
+void urllist_count(struct urllist_counter *c, const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++, c->bytes++) {
+        unsigned char ch = (unsigned char)buf[i];
+        if (c->bytes < 3 && ch == (unsigned char)URLLIST_BOM[c->bytes] && c->state == COUNT_BLANK)
+            continue; /* the byte order mark, a blank for this purpose */
+        if (ch == '\n') {
+            c->urls += c->state == COUNT_URL;
+            c->state = COUNT_BLANK;
+        } else if (c->state == COUNT_BLANK && !is_blank(ch)) {
+            c->state = ch == '#' ? COUNT_COMMENT : COUNT_URL;
+        }
+    }
+}
+
+unsigned long urllist_counted(const struct urllist_counter *c)
+{
+    return c->urls + (c->state == COUNT_URL);
 }

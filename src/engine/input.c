@@ -40,7 +40,7 @@ void engine_inputs_free(struct engine *e)
 static void engine_input_deliver(struct engine *e, struct engine_input *in, long len)
 {
     int answer = in->in->on_data(e->ctx, in->buf, len);
-    if (len <= 0)
+    if (len < 0 || (len == 0 && answer == RF_INPUT_MORE))
         in->over = true;
     in->paused = answer == RF_INPUT_PAUSE;
 }

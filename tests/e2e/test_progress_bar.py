@@ -117,6 +117,25 @@ def ringfetch_bar_with_a_list_counts_up_with_bytes():
 
 
 @rftest.test
+def ringfetch_bar_gets_the_total_of_a_list_file_counted_beside_the_run():
+    # Issue 9 item 15: a regular list is counted by a second read through the
+    # engine (blank and comment lines left out), without delaying the first
+    # request; the bar then has a total and an ETA.
+    d = rftest.tempdir()
+    with DripServer(100000, 5, 0.5) as srv:
+        lst = os.path.join(d, 'list')
+        with open(lst, 'w') as f:
+            f.write('# three files\n\n' + ''.join(srv.url('/f%d' % i) + '\n' for i in range(3)))
+        rc, screen, _ = run_on_pty([rftest.bin('ringfetch'), '-m', '1', '-i', lst,
+                                    '-o', os.path.join(d, 'out')])
+    assert rc == 0, screen[-300:]
+    lines = frames(screen)
+    assert any(re.match(r'^ *\d+%\|.*\| [0-2]/3 \[\d\d:\d\d<[\d:?]+, ', l) for l in lines), lines[:8]
+    bars = [l for l in lines if '|' in l]
+    assert re.match(r'^100%\|.*\| 3/3 ', bars[-1]), bars[-3:]
+
+
+@rftest.test
 def flags2_bar_stays_the_books_tqdm_bar():
     root = rftest.flags_root()
     with rftest.Nginx(root) as ng:

@@ -14,17 +14,40 @@
 
 static struct urllist list;
 static struct urllist_item it;
-static FILE *f;
+
+/* The list's bytes, fed to urllist in chunks of `chunk` bytes whenever it
+ * asks for more, as the engine's reads would bring them. Every test runs
+ * with several chunk sizes (main). */
+static struct {
+    const char *text;
+    size_t len, pos;
+    bool active;
+} src;
+static size_t chunk;
 
 static void open_list(const char *text, size_t len)
 {
-    f = fmemopen((void *)text, len, "r");
-    assert_non_null(f);
+    src.text = text;
+    src.len = len;
+    src.pos = 0;
+    src.active = true;
+}
+
+/* urllist_next, feeding chunks (then the end) while it says URLLIST_MORE. */
+static int next_item(void)
+{
+    int rc;
+    while ((rc = urllist_next(&list, &it)) == URLLIST_MORE) {
+        size_t n = src.len - src.pos < chunk ? src.len - src.pos : chunk;
+        urllist_feed(&list, src.text + src.pos, (long)n);
+        src.pos += n;
+    }
+    return rc;
 }
 
 static void expect(int rc, const char *url, bool from_list, unsigned long index, int problem)
 {
-    assert_int_equal(urllist_next(&list, &it), rc);
+    assert_int_equal(next_item(), rc);
     if (rc != URLLIST_ITEM)
         return;
     assert_string_equal(it.url, url);
@@ -36,9 +59,7 @@ static void expect(int rc, const char *url, bool from_list, unsigned long index,
 static int close_list(void **state)
 {
     (void)state;
-    if (f)
-        fclose(f);
-    f = NULL;
+    src.active = false;
     return 0;
 }
 
@@ -48,7 +69,7 @@ static void test_arguments_come_first_then_the_list(void **state)
     char *args[] = {"http://a/1", "http://a/2"};
     static const char text[] = "http://b/1\nhttp://b/2\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, args, 2, f);
+    urllist_init(&list, args, 2, src.active);
     expect(URLLIST_ITEM, "http://a/1", false, 1, 0);
     expect(URLLIST_ITEM, "http://a/2", false, 2, 0);
     expect(URLLIST_ITEM, "http://b/1", true, 1, 0);
@@ -61,7 +82,7 @@ static void test_no_list_ends_after_the_arguments(void **state)
 {
     (void)state;
     char *args[] = {"http://a/1"};
-    urllist_init(&list, args, 1, NULL);
+    urllist_init(&list, args, 1, false);
     expect(URLLIST_ITEM, "http://a/1", false, 1, 0);
     expect(URLLIST_END, NULL, false, 0, 0);
 }
@@ -71,7 +92,7 @@ static void test_blank_and_comment_lines_are_skipped_but_counted(void **state)
     (void)state;
     static const char text[] = "# header\n\n   \t\n  # indented comment\nhttp://x/a\n\nhttp://x/b\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/a", true, 5, 0);
     expect(URLLIST_ITEM, "http://x/b", true, 7, 0);
     expect(URLLIST_END, NULL, false, 0, 0);
@@ -82,7 +103,7 @@ static void test_surrounding_blanks_and_crlf_are_trimmed(void **state)
     (void)state;
     static const char text[] = "  \thttp://x/a \t\r\nhttp://x/b\r\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
     expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
 }
@@ -92,7 +113,7 @@ static void test_hash_inside_a_url_is_kept(void **state)
     (void)state;
     static const char text[] = "http://x/a#frag\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/a#frag", true, 1, 0);
 }
 
@@ -101,7 +122,7 @@ static void test_last_line_without_newline_counts(void **state)
     (void)state;
     static const char text[] = "http://x/a\nhttp://x/b";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
     expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
     expect(URLLIST_END, NULL, false, 0, 0);
@@ -112,7 +133,7 @@ static void test_empty_list_gives_nothing(void **state)
     (void)state;
     static const char text[] = "\n";
     open_list(text, 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_END, NULL, false, 0, 0);
 }
 
@@ -125,15 +146,13 @@ static void test_overlong_line_is_flagged_and_the_next_line_is_intact(void **sta
     memset(text + 9, 'a', big - 9);
     strcpy(text + big, "\nhttp://x/b\n");
     open_list(text, strlen(text));
-    urllist_init(&list, NULL, 0, f);
-    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    urllist_init(&list, NULL, 0, src.active);
+    assert_int_equal(next_item(), URLLIST_ITEM);
     assert_int_equal(it.problem, -E2BIG);
     assert_int_equal(it.index, 1);
     assert_true(strlen(it.url) <= URLLIST_LINE_MAX);
     assert_memory_equal(it.url, "http://x/aaa", 12);
     expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
-    fclose(f);
-    f = NULL;
     free(text);
 }
 
@@ -147,14 +166,12 @@ static void test_url_of_the_maximum_length_is_fine_one_more_is_too_long(void **s
     memset(text + n + 1, 'b', n + 1);
     text[2 * n + 2] = '\n';
     open_list(text, 2 * n + 3);
-    urllist_init(&list, NULL, 0, f);
-    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    urllist_init(&list, NULL, 0, src.active);
+    assert_int_equal(next_item(), URLLIST_ITEM);
     assert_int_equal(it.problem, 0);
     assert_int_equal(strlen(it.url), n);
-    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_int_equal(next_item(), URLLIST_ITEM);
     assert_int_equal(it.problem, -E2BIG);
-    fclose(f);
-    f = NULL;
     free(text);
 }
 
@@ -165,8 +182,8 @@ static void test_long_argument_is_flagged(void **state)
     memset(arg, 'a', RF_URL_MAX_BYTES);
     arg[RF_URL_MAX_BYTES] = '\0';
     char *args[] = {arg};
-    urllist_init(&list, args, 1, NULL);
-    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    urllist_init(&list, args, 1, false);
+    assert_int_equal(next_item(), URLLIST_ITEM);
     assert_int_equal(it.problem, -E2BIG);
     free(arg);
 }
@@ -176,22 +193,83 @@ static void test_nul_byte_in_a_line_is_flagged(void **state)
     (void)state;
     static const char text[] = "http://x/a\0evil\nhttp://x/b\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
-    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    urllist_init(&list, NULL, 0, src.active);
+    assert_int_equal(next_item(), URLLIST_ITEM);
     assert_int_equal(it.problem, -EILSEQ);
     assert_int_equal(it.index, 1);
     expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
 }
 
-static void test_lines_are_read_lazily(void **state)
+/* A line is given out as soon as its newline is fed, and no sooner: a URL
+ * typed into a terminal is fetched when its line ends, not at the next. */
+static void test_a_line_waits_for_its_newline_and_no_longer(void **state)
 {
     (void)state;
-    static const char text[] = "http://x/a\nhttp://x/b\nhttp://x/c\n";
-    open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
-    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
-    /* Only the first line has been consumed from the stream. */
-    assert_int_equal(ftell(f), 11);
+    urllist_init(&list, NULL, 0, true);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "http://x/a\nhttp://x/", 20);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/a");
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "b\n", 2);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/b");
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "", 0);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_END);
+}
+
+/* Feeding asks to pause once a chunk's worth waits; memory stays bounded. */
+static void test_feeding_pauses_when_a_chunk_is_waiting(void **state)
+{
+    (void)state;
+    static char block[URLLIST_PENDING_BYTES / 2];
+    memset(block, 'a', sizeof block);
+    urllist_init(&list, NULL, 0, true);
+    assert_false(urllist_feed(&list, block, sizeof block));
+    assert_true(urllist_feed(&list, block, sizeof block));
+}
+
+/* A read error after some lines: those lines first, then the error. */
+static void test_a_read_error_comes_after_the_lines_before_it(void **state)
+{
+    (void)state;
+    urllist_init(&list, NULL, 0, true);
+    urllist_feed(&list, "http://x/a\nhttp://x/b", 21);
+    urllist_feed(&list, NULL, -EIO);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/a");
+    assert_int_equal(urllist_next(&list, &it), -EIO);
+}
+
+/* The next list counts its lines from 1 again. */
+static void test_the_next_list_starts_at_line_one(void **state)
+{
+    (void)state;
+    urllist_init(&list, NULL, 0, true);
+    urllist_feed(&list, "http://x/a\n", 11);
+    urllist_feed(&list, "", 0);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_END);
+    urllist_next_list(&list);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "# c\nhttp://y/b\n", 15);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://y/b");
+    assert_int_equal(it.index, 2);
+}
+
+/* Counting for the bar's total: the same rules, whatever the chunks. */
+static void test_counting_follows_the_same_rules(void **state)
+{
+    (void)state;
+    static const char text[] = "\xef\xbb\xbf# head\n\nhttp://a\n  # c\n  http://b \r\nhttp://c";
+    for (size_t step = 1; step <= sizeof text; step++) {
+        struct urllist_counter c = { 0 };
+        for (size_t off = 0; off < sizeof text - 1; off += step)
+            urllist_count(&c, text + off, sizeof text - 1 - off < step ? sizeof text - 1 - off : step);
+        assert_int_equal(urllist_counted(&c), 3);
+    }
 }
 
 static void test_a_bom_at_the_start_of_the_list_is_skipped(void **state)
@@ -199,7 +277,7 @@ static void test_a_bom_at_the_start_of_the_list_is_skipped(void **state)
     (void)state;
     static const char text[] = "\xef\xbb\xbfhttp://x/a\n\xef\xbb\xbfhttp://x/b\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
     /* only at the start of the list: elsewhere it is part of the line */
     expect(URLLIST_ITEM, "\xef\xbb\xbfhttp://x/b", true, 2, 0);
@@ -211,12 +289,11 @@ static void test_a_bom_before_a_comment_or_blanks_is_skipped_too(void **state)
     (void)state;
     static const char text[] = "\xef\xbb\xbf# urls\r\n  http://x/a\n";
     open_list(text, sizeof text - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/a", true, 2, 0);
-    fclose(f);
     static const char blank[] = "\xef\xbb\xbf  http://x/b \n";
     open_list(blank, sizeof blank - 1);
-    urllist_init(&list, NULL, 0, f);
+    urllist_init(&list, NULL, 0, src.active);
     expect(URLLIST_ITEM, "http://x/b", true, 1, 0);
 }
 
@@ -224,7 +301,7 @@ static void test_arguments_are_not_bom_stripped(void **state)
 {
     (void)state;
     char *args[] = {"\xef\xbb\xbfhttp://x/a"};
-    urllist_init(&list, args, 1, NULL);
+    urllist_init(&list, args, 1, false);
     expect(URLLIST_ITEM, "\xef\xbb\xbfhttp://x/a", false, 1, 0);
     expect(URLLIST_END, NULL, false, 0, 0);
 }
@@ -233,7 +310,14 @@ static void test_arguments_are_not_bom_stripped(void **state)
 
 int main(void)
 {
+    static const size_t chunks[] = { 1, 7, 100000 };
+    int failed = 0;
     const struct CMUnitTest tests[] = {
+        T(test_a_line_waits_for_its_newline_and_no_longer),
+        T(test_feeding_pauses_when_a_chunk_is_waiting),
+        T(test_a_read_error_comes_after_the_lines_before_it),
+        T(test_the_next_list_starts_at_line_one),
+        T(test_counting_follows_the_same_rules),
         T(test_arguments_come_first_then_the_list),
         T(test_no_list_ends_after_the_arguments),
         T(test_blank_and_comment_lines_are_skipped_but_counted),
@@ -245,10 +329,15 @@ int main(void)
         T(test_url_of_the_maximum_length_is_fine_one_more_is_too_long),
         T(test_long_argument_is_flagged),
         T(test_nul_byte_in_a_line_is_flagged),
-        T(test_lines_are_read_lazily),
-        T(test_a_bom_at_the_start_of_the_list_is_skipped),
+                T(test_a_bom_at_the_start_of_the_list_is_skipped),
         T(test_a_bom_before_a_comment_or_blanks_is_skipped_too),
         T(test_arguments_are_not_bom_stripped),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* Every test with the list arriving a byte at a time, in odd pieces,
+     * and all at once. */
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        chunk = chunks[i];
+        failed += cmocka_run_group_tests(tests, NULL, NULL);
+    }
+    return failed;
 }
