@@ -30,9 +30,10 @@ class FlagServer:
             fs.port
     """
 
-    def __init__(self, *args, listeners=1, port0=True):
+    def __init__(self, *args, listeners=1, port0=True, env=None):
         self.args = list(args) + (['--port', '0'] if port0 else [])
         self.listeners = listeners
+        self.env = dict(os.environ, **env) if env else None
         self.proc = None
         self.ports = []
         self.addrs = []
@@ -40,7 +41,7 @@ class FlagServer:
     def start(self):
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([rftest.bin('flagserver')] + self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self.err)
+                                     stdout=subprocess.PIPE, stderr=self.err, env=self.env)
         deadline = time.monotonic() + 20
         buf = b''
         while buf.count(b'\n') < self.listeners:
@@ -644,8 +645,8 @@ def binds_to_ipv6_loopback_when_told():
 
 
 @rftest.test
-def sigint_and_sigterm_stop_it_cleanly():
-    for sig in (signal.SIGINT, signal.SIGTERM):
+def sigint_sigterm_and_sighup_stop_it_cleanly():
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         fs = FlagServer().start()
         c = Conn(fs.port)  # an open keep-alive connection must not hold it up
         c.get('/flags/br/br.gif')
@@ -654,6 +655,60 @@ def sigint_and_sigterm_stop_it_cleanly():
         c.close()
         assert rc == 0, 'exit status %s after %s' % (rc, sig)
         assert time.monotonic() - start < 2, 'took %.1fs to stop' % (time.monotonic() - start)
+
+
+def features(fs):
+    """The backend's feature words from the -v startup line."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in fs.stderr().splitlines():
+            if 'synthetic corpus in memory, ' in line:
+                return line.split('synthetic corpus in memory, ', 1)[1].split()
+        time.sleep(0.05)
+    raise AssertionError('no features line in %r' % fs.stderr())
+
+
+def serves_one_connection_after_another_and_at_once(port):
+    """100 connections one by one, then 200 at once: every one accepted and answered."""
+    for i in range(100):
+        status, _, _, how = one_response_then_close(port)
+        assert status == 200 and how == 'eof', 'connection %d: %d %s' % (i, status, how)
+    conns = [Conn(port, timeout=20) for _ in range(200)]
+    try:
+        for c in conns:
+            c.request('/flags/br/br.gif')
+        for i, c in enumerate(conns):
+            assert c.response()[0] == 200, 'concurrent connection %d' % i
+    finally:
+        for c in conns:
+            c.close()
+
+
+@rftest.test
+def accept_is_multishot_when_the_kernel_has_it():
+    with FlagServer('-v') as fs:
+        words = features(fs)
+        if 'single_accept' in words:
+            rftest.skip('multishot accept is off here (kernel or RINGFETCH_RING_DISABLE): %s' % words)
+        assert 'multishot_accept' in words, words
+        serves_one_connection_after_another_and_at_once(fs.port)
+
+
+@rftest.test
+def serves_with_multishot_accept_switched_off():
+    with FlagServer('-v', env={'RINGFETCH_RING_DISABLE': 'multishot_accept'}) as fs:
+        words = features(fs)
+        assert 'single_accept' in words and 'multishot_accept' not in words, words
+        serves_one_connection_after_another_and_at_once(fs.port)
+
+
+@rftest.test
+def every_ring_fallback_at_once_serves():
+    env = {'RINGFETCH_RING_DISABLE': 'defer_taskrun,socket_op,cancel_fd,registered_ring_fd,multishot_accept'}
+    with FlagServer('-v', env=env) as fs:
+        words = features(fs)
+        assert words == ['coop_taskrun', 'socket_syscall', 'cancel_shutdown', 'single_accept'], words
+        serves_one_connection_after_another_and_at_once(fs.port)
 
 
 @rftest.test
