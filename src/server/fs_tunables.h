@@ -21,6 +21,12 @@
 #define FS_LISTEN_BACKLOG            4096
 /* Completions taken off the backend before they are dispatched. */
 #define FS_REAP_BATCH                256
+/* A keep-alive connection that sends nothing for this long while we wait
+ * for its next request is closed (the default of --idle-timeout): it holds
+ * a slot and a descriptor, and a client that vanished without a FIN would
+ * hold them for ever. A minute is far longer than any client of ours
+ * pauses between requests on a connection it means to reuse. */
+#define FS_IDLE_TIMEOUT_MS           60000
 /* After a response that ends the connection we stop writing and drain what
  * the client still sends (so close() does not turn into a RST that could
  * destroy the response in flight), until it has been silent this long. */

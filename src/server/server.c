@@ -5,8 +5,8 @@
  * clock is a timer on the heap, not an operation.
  *
  *   READING --request--> [DELAYING] --> SENDING <--> FILE_READ
- *                                          |  ^
- *                                          |  '-- DRIP_WAIT (drip fault)
+ *     |                                    |  ^
+ *     '-- idle too long: closed            |  '-- DRIP_WAIT (drip fault)
  *        .-- keep-alive: back to READING --+
  *        |-- close: LINGER (write side shut; drain until EOF or a silence)
  *        |-- reset fault: RESET_WAIT, then close with SO_LINGER 0 (RST)
@@ -94,9 +94,13 @@ struct conn {
     unsigned pending;              /* operations in flight */
     bool cancelling;               /* a cancel of the socket's operations is queued */
     enum conn_state state;
-    /* The state's one deadline: the delay, drip and reset waits, or the
-     * linger's silence. */
+    /* The state's one deadline: the delay, drip and reset waits, the
+     * linger's silence, or (READING) the idle limit. An idle deadline is
+     * left armed through a response and checked against active_ns when it
+     * fires, so a request costs no heap operation. */
     struct tmr tmr;
+    uint64_t active_ns;            /* when it last began to wait for bytes in READING:
+                                      accepted, received some, or finished a response */
 
     struct fs_req req;
     char rbuf[FS_RECV_BUF_BYTES];
@@ -125,6 +129,7 @@ struct fs_server {
     struct be *be;
     struct tmr_heap timers;
     uint64_t now;                  /* ns, CLOCK_MONOTONIC, taken after each wait */
+    uint64_t idle_ns;              /* 0: idle connections are kept for ever */
     const struct fs_options *opt;
     const struct fs_content *content;
     FILE *log;
@@ -171,6 +176,17 @@ static void conn_arm_recv(struct conn *c, enum conn_state state)
     }
     c->pending++;
     c->state = state;
+}
+
+/* Wait for the next request (or the rest of this one). */
+static void conn_arm_read(struct conn *c)
+{
+    struct fs_server *s = c->l->srv;
+    c->active_ns = s->now;
+    /* Armed already: an idle deadline from before, which moves when it fires. */
+    if (s->idle_ns && !tmr_armed(&c->tmr))
+        tmr_arm(&s->timers, &c->tmr, s->now + s->idle_ns);
+    conn_arm_recv(c, CS_READING);
 }
 
 static void conn_arm_timer(struct conn *c, uint32_t ms, enum conn_state state)
@@ -526,7 +542,7 @@ static void conn_process_input(struct conn *c)
             return;
         }
     }
-    conn_arm_recv(c, CS_READING);
+    conn_arm_read(c);
 }
 
 /* ---- completions and deadlines -------------------------------------------- */
@@ -534,8 +550,17 @@ static void conn_process_input(struct conn *c)
 static void conn_on_timer(struct tmr *t, uint64_t now)
 {
     struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, tmr));
-    (void)now;
+    struct fs_server *s = c->l->srv;
     switch (c->state) {
+    case CS_READING:
+        if (!s->idle_ns)
+            break;
+        if (now - c->active_ns < s->idle_ns) {
+            tmr_arm(&s->timers, &c->tmr, c->active_ns + s->idle_ns);
+            break;
+        }
+        conn_kill(c); /* idle for --idle-timeout: its recv is cancelled, then it is closed */
+        break;
     case CS_DELAYING:
     case CS_DRIP_WAIT:
         response_send_more(c); /* after a delay or between dripped bytes */
@@ -551,7 +576,8 @@ static void conn_on_timer(struct tmr *t, uint64_t now)
         conn_kill(c); /* the client said nothing for FS_LINGER_MS */
         break;
     default:
-        assert(!"a timer in a state that has none");
+        /* An idle deadline left armed while a response went out: it is armed
+         * again when the connection goes back to READING. */
         break;
     }
 }
@@ -639,7 +665,7 @@ static void on_accept(struct listener *l, int res, uint32_t flags)
     /* Heads and bodies leave in one sendmsg; the tail must not wait for
      * the client's delayed ACK. */
     setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    conn_arm_recv(c, CS_READING);
+    conn_arm_read(c);
 }
 
 static void signal_arm(struct fs_server *s)
@@ -777,6 +803,7 @@ int fs_server_start(struct fs_server **out, const struct fs_options *o, const st
     s->content = content;
     s->log = log;
     s->sig_fd = -1;
+    s->idle_ns = ms_to_ns(o->idle_timeout_ms);
     for (size_t i = 0; i < FS_MAX_SITES; i++)
         s->listeners[i].fd = -1;
     /* One timer per connection: a state has at most one deadline. */

@@ -12,7 +12,7 @@
  *
  * The backend probes the kernel (RINGFETCH_RING_DISABLE switches features
  * off), accept is multishot where it can be, and every wait on the clock
- * (delays, drip, the reset wait, the linger) is a timer on
+ * (delays, drip, the reset wait, the linger, the idle limit) is a timer on
  * one heap (io/timer.h) that bounds the loop's wait: a delayed response
  * costs no thread, no poll and no operation in flight. */
 #ifndef RF_SERVER_SERVER_H
