@@ -230,9 +230,11 @@ static void uring_destroy(struct be *b)
 
 static void uring_describe(const struct be *b, char *buf, size_t size)
 {
+    /* A user with no lent buffers (buf_bytes 0: flagserver receives into its
+     * own) gets no word for them rather than a misleading "provide_buffers". */
     snprintf(buf, size, "%s%s%s%s%s",
              b->features & BE_F_DEFER_TASKRUN ? "defer_taskrun " : "coop_taskrun ",
-             b->features & BE_F_BUF_RING ? "buf_ring " : "provide_buffers ",
+             !b->buf_bytes ? "" : b->features & BE_F_BUF_RING ? "buf_ring " : "provide_buffers ",
              b->features & BE_F_SOCKET_OP ? "socket_op " : "socket_syscall ",
              b->features & BE_F_CANCEL_FD ? "cancel_fd " : "cancel_shutdown ",
              b->features & BE_F_REG_RING_FD ? "registered_ring_fd" : "");

@@ -1,7 +1,7 @@
 /* flagserver: the book's LOCAL / DELAY / ERROR test servers and a fault
  * injector, on io_uring. See `flagserver --help` and src/server/server.h.
  *
- * Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start or the ring
+ * Exit status: 0 after SIGINT/SIGTERM/SIGHUP, 1 when it cannot start or the ring
  * fails, 2 for usage errors. */
 #include <errno.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@ const char fs_options_usage[] =
     "                  [--delay SECONDS|MIN:MAX] [--delay-rate P]\n"
     "                  [--error-rate P] [--error-status N]\n"
     "                  [--fault NAME[,NAME...]] [--fault-rate P] [--drip-ms MS]\n"
-    "                  [--seed N] [-v] [-h]\n"
+    "                  [--seed N] [--idle-timeout SECONDS] [-v] [-h]\n"
     "Serves /flags/{cc}/{cc}.gif and /flags/{cc}/metadata.json: files under DIR, or\n"
     "the synthetic corpus from memory when --root is not given.\n"
     "  --root DIR          document root (/x is DIR/x)\n"
@@ -39,8 +39,11 @@ const char fs_options_usage[] =
     "  --drip-ms MS        interval between the bytes of `drip` (default 100)\n"
     "  --seed N            seed of every random choice (default 0); choices depend on\n"
     "                      the seed, the path and how often it was requested\n"
+    "  --idle-timeout S    close a keep-alive connection that sends nothing for S\n"
+    "                      seconds while a request is awaited (default 60; 0: never)\n"
     "  -v, --verbose       log one line per request on stderr\n"
-    "Prints `listening on ADDR:PORT` for each listener; SIGINT or SIGTERM stop it.\n";
+    "Prints `listening on ADDR:PORT` for each listener; SIGINT, SIGTERM or SIGHUP\n"
+    "stop it.\n";
 
 /* Which options the user gave, so presets only fill in the rest. */
 struct given {
@@ -200,6 +203,7 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err, siz
 
     memset(o, 0, sizeof(*o));
     o->bind = "127.0.0.1";
+    o->idle_timeout_ms = FS_IDLE_TIMEOUT_MS;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = NULL;
@@ -268,6 +272,11 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err, siz
                 return fail(err, errlen, "--drip-ms must be 1..60000, not '%s'", val);
             g.drip = true;
             g.drip_ms = (uint32_t)v;
+        } else if (OPT("--idle-timeout")) {
+            if (parse_seconds(val, &o->idle_timeout_ms) < 0)
+                return fail(err, errlen, "--idle-timeout must be SECONDS (0..3600), not '%s'", val);
+            if (o->idle_timeout_ms == 0 && strtod(val, NULL) > 0.0)
+                o->idle_timeout_ms = 1; /* a tiny timeout, not "never" */
         } else if (OPT("--seed")) {
             char *end;
             errno = 0;

@@ -29,6 +29,7 @@ struct fs_options {
     const char *bind;      /* address to listen on */
     bool http10;           /* HTTP/1.0, close after every response */
     bool verbose;          /* one log line per request on stderr */
+    uint32_t idle_timeout_ms; /* keep-alive connections idle this long are closed; 0: never */
     bool help;
     unsigned nsites;
     struct fs_site sites[FS_MAX_SITES];

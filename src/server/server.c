@@ -1,63 +1,71 @@
-/* server: flagserver's io_uring loop. See server.h.
+/* server: flagserver's event loop on the backend layer. See server.h.
  *
- * A connection's life (the states below; one operation in flight at a time
- * except in LINGER, where a recv is linked to its timeout):
+ * A connection's life (the states below). At most one operation is in
+ * flight on a connection, plus the cancel that ends it; every wait on the
+ * clock is a timer on the heap, not an operation.
  *
  *   READING --request--> [DELAYING] --> SENDING <--> FILE_READ
- *                                          |  ^
- *                                          |  '-- DRIP_WAIT (drip fault)
+ *     |                                    |  ^
+ *     '-- idle too long: closed            |  '-- DRIP_WAIT (drip fault)
  *        .-- keep-alive: back to READING --+
- *        |-- close: LINGER (write side shut; drain until EOF or timeout)
+ *        |-- close: LINGER (write side shut; drain until EOF or a silence)
  *        |-- reset fault: RESET_WAIT, then close with SO_LINGER 0 (RST)
  *        '-- stall/hang faults: SILENT (recv only to notice the client leave)
  *
- * Any failed operation ends in DEAD: the socket is closed and the memory
- * freed when the last operation in flight has completed. */
+ * Any failure ends in DEAD: what is in flight on the socket is cancelled,
+ * and the socket is closed and the slot freed when the last operation is
+ * back. */
 #include "server/server.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <liburing.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "io/backend.h"
+#include "io/timer.h"
+#include "io/ud.h"
 #include "server/behave.h"
+#include "server/fs_tunables.h"
 #include "server/httpreq.h"
 #include "server/reply.h"
-#include "server/fs_tunables.h"
 
 /* ---- objects and their operations ---------------------------------------- */
 
-enum op_kind {
-    OP_ACCEPT = 1,    /* object: listener */
-    OP_RECV,          /* object: conn */
-    OP_SEND,
-    OP_READ,
-    OP_TIMER,
-    OP_LINK_TIMEOUT,  /* the timeout linked to a lingering recv */
-    OP_SIGNAL,        /* object: server */
+/* What a completion is about (the kind in its user_data, io/ud.h), and so
+ * what its slot index names. */
+enum fs_op {
+    FS_OP_NONE = 0,
+    FS_OP_ACCEPT,  /* index: the listener */
+    FS_OP_SIGNAL,  /* index: 0, the server's signalfd */
+    FS_OP_RECV,    /* index: the connection's slot */
+    FS_OP_SEND,
+    FS_OP_READ,    /* a piece of a file body */
+    FS_OP_CANCEL,  /* ends what a dying connection has in flight */
 };
-#define OP_MASK 7u
 
 struct listener {
     struct fs_server *srv;
+    uint32_t idx;
     int fd;
-    bool multishot;
     struct fs_behave behave;
     char name[64];
 };
 
 enum conn_state {
+    CS_FREE,       /* an unused slot */
     CS_READING,
     CS_DELAYING,
     CS_SENDING,
@@ -78,11 +86,21 @@ enum conn_end {
 };
 
 struct conn {
-    struct conn *prev, *next;      /* the server's list of live connections */
+    uint32_t idx;                  /* in the server's slot array */
+    uint32_t gen;                  /* changes at every free (io/ud.h) */
+    struct conn *next_free;
     struct listener *l;
     int fd;
     unsigned pending;              /* operations in flight */
+    bool cancelling;               /* a cancel of the socket's operations is queued */
     enum conn_state state;
+    /* The state's one deadline: the delay, drip and reset waits, the
+     * linger's silence, or (READING) the idle limit. An idle deadline is
+     * left armed through a response and checked against active_ns when it
+     * fires, so a request costs no heap operation. */
+    struct tmr tmr;
+    uint64_t active_ns;            /* when it last began to wait for bytes in READING:
+                                      accepted, received some, or finished a response */
 
     struct fs_req req;
     char rbuf[FS_RECV_BUF_BYTES];
@@ -102,137 +120,161 @@ struct conn {
     bool drip;
     enum conn_end end;
 
+    /* Read by the kernel until the send completes. */
     struct iovec iov[2];
     struct msghdr msg;
-    struct __kernel_timespec ts;   /* read by the kernel at submission */
 };
 
 struct fs_server {
-    struct io_uring ring;
-    bool ring_ok;
+    struct be *be;
+    struct tmr_heap timers;
+    uint64_t now;                  /* ns, CLOCK_MONOTONIC, taken after each wait */
+    uint64_t idle_ns;              /* 0: idle connections are kept for ever */
     const struct fs_options *opt;
     const struct fs_content *content;
     FILE *log;
     struct listener listeners[FS_MAX_SITES];
     size_t nlisteners;
     int sig_fd;
+    bool sig_blocked;
     struct signalfd_siginfo siginfo;
     sigset_t old_mask;
     bool stopping;
-    struct conn *conns;            /* live connections */
+    /* FS_MAX_CONNS slots, touched only up to the most used at once (slots
+     * in use, then the free list), so the array costs memory only for the
+     * connections there were. */
+    struct conn *conns;
+    uint32_t slots_used;
+    struct conn *free_conns;
     size_t nconns;
-    char features[128];
+    char features[160];
 };
 
-static uint64_t ud_of(void *obj, enum op_kind kind)
+static uint64_t conn_ud(const struct conn *c, enum fs_op op)
 {
-    assert(((uintptr_t)obj & OP_MASK) == 0);
-    return (uint64_t)(uintptr_t)obj | kind;
+    return ud_pack(op, c->gen, c->idx);
 }
 
-/* An SQE, flushing the SQ to the kernel when it is full. */
-static struct io_uring_sqe *get_sqe(struct fs_server *s)
+static uint64_t ms_to_ns(uint32_t ms)
 {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
-    if (!sqe) {
-        io_uring_submit(&s->ring);
-        sqe = io_uring_get_sqe(&s->ring);
-    }
-    return sqe;
-}
-
-static void set_timespec(struct __kernel_timespec *ts, uint32_t ms)
-{
-    ts->tv_sec = ms / 1000;
-    ts->tv_nsec = (long long)(ms % 1000) * 1000000;
+    return (uint64_t)ms * 1000000u;
 }
 
 /* ---- connection operations ------------------------------------------------ */
 
 static void conn_kill(struct conn *c);
+static void conn_on_timer(struct tmr *t, uint64_t now);
 
-/* Each arm_* queues one operation and counts it; on a full SQ that cannot be
- * flushed the connection is killed (it would otherwise wait forever). */
+/* Queue a recv into rbuf; a connection whose recv cannot be queued is killed
+ * (it would otherwise wait for ever). */
 static void conn_arm_recv(struct conn *c, enum conn_state state)
 {
-    struct io_uring_sqe *sqe = get_sqe(c->l->srv);
-    if (!sqe) {
+    c->rpos = c->rlen = 0;
+    if (be_recv_into(c->l->srv->be, c->fd, c->rbuf, sizeof(c->rbuf), conn_ud(c, FS_OP_RECV)) < 0) {
         conn_kill(c);
         return;
     }
-    c->rpos = c->rlen = 0;
-    io_uring_prep_recv(sqe, c->fd, c->rbuf, sizeof(c->rbuf), 0);
-    io_uring_sqe_set_data64(sqe, ud_of(c, OP_RECV));
     c->pending++;
     c->state = state;
+}
+
+/* Wait for the next request (or the rest of this one). */
+static void conn_arm_read(struct conn *c)
+{
+    struct fs_server *s = c->l->srv;
+    c->active_ns = s->now;
+    /* Armed already: an idle deadline from before, which moves when it fires. */
+    if (s->idle_ns && !tmr_armed(&c->tmr))
+        tmr_arm(&s->timers, &c->tmr, s->now + s->idle_ns);
+    conn_arm_recv(c, CS_READING);
 }
 
 static void conn_arm_timer(struct conn *c, uint32_t ms, enum conn_state state)
 {
-    struct io_uring_sqe *sqe = get_sqe(c->l->srv);
-    if (!sqe) {
-        conn_kill(c);
-        return;
-    }
-    set_timespec(&c->ts, ms);
-    io_uring_prep_timeout(sqe, &c->ts, 0, 0);
-    io_uring_sqe_set_data64(sqe, ud_of(c, OP_TIMER));
-    c->pending++;
+    struct fs_server *s = c->l->srv;
+    tmr_arm(&s->timers, &c->tmr, s->now + ms_to_ns(ms));
     c->state = state;
 }
 
-/* recv linked to a timeout: both SQEs must go in the same submission. */
+/* Drain what the client still sends until its EOF or FS_LINGER_MS of silence. */
 static void conn_arm_linger(struct conn *c)
 {
     struct fs_server *s = c->l->srv;
-    if (io_uring_sq_space_left(&s->ring) < 2)
-        io_uring_submit(&s->ring);
-    struct io_uring_sqe *recv = io_uring_get_sqe(&s->ring);
-    struct io_uring_sqe *timeout = recv ? io_uring_get_sqe(&s->ring) : NULL;
-    if (!timeout) {
-        conn_kill(c);
-        return;
-    }
-    c->rpos = c->rlen = 0;
-    io_uring_prep_recv(recv, c->fd, c->rbuf, sizeof(c->rbuf), 0);
-    io_uring_sqe_set_data64(recv, ud_of(c, OP_RECV));
-    recv->flags |= IOSQE_IO_LINK;
-    set_timespec(&c->ts, FS_LINGER_MS);
-    io_uring_prep_link_timeout(timeout, &c->ts, 0);
-    io_uring_sqe_set_data64(timeout, ud_of(c, OP_LINK_TIMEOUT));
-    c->pending += 2;
-    c->state = CS_LINGER;
+    tmr_arm(&s->timers, &c->tmr, s->now + ms_to_ns(FS_LINGER_MS));
+    conn_arm_recv(c, CS_LINGER);
 }
 
+/* The slot goes back to the free list; nothing of its is in flight. */
 static void conn_free(struct conn *c)
 {
     struct fs_server *s = c->l->srv;
     assert(c->pending == 0);
+    tmr_cancel(&s->timers, &c->tmr);
     if (c->fd >= 0)
         close(c->fd);
     if (c->body_fd >= 0)
         close(c->body_fd);
     free(c->fbuf);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    c->fbuf = NULL;
+    c->fd = c->body_fd = -1;
+    c->state = CS_FREE;
+    c->gen = ud_gen_next(c->gen);
+    c->next_free = s->free_conns;
+    s->free_conns = c;
     s->nconns--;
-    free(c);
 }
 
-/* End the connection now. With operations in flight the socket is shut
- * down so they complete promptly; the last one frees the connection. */
+/* End the connection now. Operations in flight on the socket are
+ * cancelled; the last completion frees the slot and closes the socket. */
 static void conn_kill(struct conn *c)
 {
+    struct fs_server *s = c->l->srv;
     c->state = CS_DEAD;
+    tmr_cancel(&s->timers, &c->tmr);
     if (c->pending == 0) {
         conn_free(c);
         return;
     }
-    shutdown(c->fd, SHUT_RDWR);
+    if (c->cancelling)
+        return;
+    c->cancelling = true;
+    if (be_cancel_fd(s->be, c->fd, conn_ud(c, FS_OP_CANCEL)) == 0)
+        c->pending++;
+    else
+        shutdown(c->fd, SHUT_RDWR); /* no room for the cancel: this ends them too */
+}
+
+/* A slot for a new connection on fd, or NULL when FS_MAX_CONNS are open. */
+static struct conn *conn_new(struct fs_server *s, struct listener *l, int fd)
+{
+    struct conn *c = s->free_conns;
+    if (c) {
+        s->free_conns = c->next_free;
+    } else if (s->slots_used < FS_MAX_CONNS) {
+        c = &s->conns[s->slots_used];
+        c->idx = s->slots_used++;
+    } else {
+        return NULL;
+    }
+    c->next_free = NULL;
+    c->l = l;
+    c->fd = fd;
+    c->pending = 0;
+    c->cancelling = false;
+    tmr_init(&c->tmr, conn_on_timer);
+    c->rpos = c->rlen = 0;
+    c->head_len = 0;
+    c->body = NULL;
+    c->body_fd = -1;
+    c->body_len = c->sent = c->limit = 0;
+    c->fbuf = NULL;
+    c->fbuf_off = 0;
+    c->fbuf_len = 0;
+    c->drip = false;
+    c->end = END_KEEP;
+    fs_req_init(&c->req);
+    s->nconns++;
+    return c;
 }
 
 /* ---- responses ------------------------------------------------------------ */
@@ -311,16 +353,13 @@ static void response_send_more(struct conn *c)
                 conn_kill(c);
                 return;
             }
-            struct io_uring_sqe *sqe = get_sqe(s);
-            if (!sqe) {
-                conn_kill(c);
-                return;
-            }
             uint64_t len = c->body_len - at < FS_FILE_CHUNK_BYTES ? c->body_len - at : FS_FILE_CHUNK_BYTES;
             c->fbuf_off = at;
             c->fbuf_len = 0;
-            io_uring_prep_read(sqe, c->body_fd, c->fbuf, (unsigned)len, at);
-            io_uring_sqe_set_data64(sqe, ud_of(c, OP_READ));
+            if (be_read(s->be, c->body_fd, c->fbuf, (size_t)len, (int64_t)at, conn_ud(c, FS_OP_READ)) < 0) {
+                conn_kill(c);
+                return;
+            }
             c->pending++;
             c->state = CS_FILE_READ;
             return;
@@ -332,16 +371,13 @@ static void response_send_more(struct conn *c)
         niov = 1;
         c->iov[0].iov_len = 1;
     }
-    struct io_uring_sqe *sqe = get_sqe(s);
-    if (!sqe) {
-        conn_kill(c);
-        return;
-    }
     memset(&c->msg, 0, sizeof(c->msg));
     c->msg.msg_iov = c->iov;
     c->msg.msg_iovlen = (size_t)niov;
-    io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(sqe, ud_of(c, OP_SEND));
+    if (be_sendmsg(s->be, c->fd, &c->msg, conn_ud(c, FS_OP_SEND)) < 0) {
+        conn_kill(c);
+        return;
+    }
     c->pending++;
     c->state = CS_SENDING;
 }
@@ -506,13 +542,57 @@ static void conn_process_input(struct conn *c)
             return;
         }
     }
-    conn_arm_recv(c, CS_READING);
+    conn_arm_read(c);
 }
 
-/* ---- completions ---------------------------------------------------------- */
+/* ---- completions and deadlines -------------------------------------------- */
 
-static void on_conn_cqe(struct conn *c, enum op_kind kind, int res)
+static void conn_on_timer(struct tmr *t, uint64_t now)
 {
+    struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, tmr));
+    struct fs_server *s = c->l->srv;
+    switch (c->state) {
+    case CS_READING:
+        if (!s->idle_ns)
+            break;
+        if (now - c->active_ns < s->idle_ns) {
+            tmr_arm(&s->timers, &c->tmr, c->active_ns + s->idle_ns);
+            break;
+        }
+        conn_kill(c); /* idle for --idle-timeout: its recv is cancelled, then it is closed */
+        break;
+    case CS_DELAYING:
+    case CS_DRIP_WAIT:
+        response_send_more(c); /* after a delay or between dripped bytes */
+        break;
+    case CS_RESET_WAIT: {
+        /* Linger {on, 0}: close() sends RST instead of FIN. */
+        struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        conn_kill(c);
+        break;
+    }
+    case CS_LINGER:
+        conn_kill(c); /* the client said nothing for FS_LINGER_MS */
+        break;
+    default:
+        /* An idle deadline left armed while a response went out: it is armed
+         * again when the connection goes back to READING. */
+        break;
+    }
+}
+
+static void conn_complete(struct fs_server *s, enum fs_op op, const struct be_cqe *cqe)
+{
+    uint32_t idx = ud_idx(cqe->ud);
+    if (idx >= s->slots_used)
+        return;
+    struct conn *c = &s->conns[idx];
+    /* Slots are reused only once their operations are back, so this would
+     * be our own bug; dropping the completion is safer than acting on it. */
+    if (c->state == CS_FREE || c->gen != ud_gen(cqe->ud))
+        return;
+    int res = cqe->res;
     assert(c->pending > 0);
     c->pending--;
     if (c->state == CS_DEAD) {
@@ -520,27 +600,21 @@ static void on_conn_cqe(struct conn *c, enum op_kind kind, int res)
             conn_free(c);
         return;
     }
-    switch (kind) {
-    case OP_RECV:
+    switch (op) {
+    case FS_OP_RECV:
         assert(c->state == CS_READING || c->state == CS_SILENT || c->state == CS_LINGER);
         if (res <= 0) {
-            conn_kill(c); /* EOF, error, or the linger timed out */
+            conn_kill(c); /* EOF or error */
         } else if (c->state == CS_READING) {
             c->rlen = (size_t)res;
             conn_process_input(c);
         } else if (c->state == CS_SILENT) {
             conn_arm_recv(c, CS_SILENT); /* ignore it; wait for the client to leave */
-        } else if (c->pending == 0) {
-            conn_arm_linger(c); /* drained some; the linked timeout is already back */
+        } else {
+            conn_arm_linger(c); /* drained some; the silence starts again */
         }
-        /* else the linked timeout's completion re-arms the linger */
         break;
-    case OP_LINK_TIMEOUT:
-        assert(c->state == CS_LINGER);
-        if (c->pending == 0)
-            conn_arm_linger(c); /* its recv drained data and came back first */
-        break;
-    case OP_SEND:
+    case FS_OP_SEND:
         assert(c->state == CS_SENDING);
         if (res <= 0) {
             conn_kill(c);
@@ -552,7 +626,7 @@ static void on_conn_cqe(struct conn *c, enum op_kind kind, int res)
         else
             response_send_more(c);
         break;
-    case OP_READ:
+    case FS_OP_READ:
         assert(c->state == CS_FILE_READ);
         if (res <= 0) {
             conn_kill(c); /* a read error, or the file shrank */
@@ -561,53 +635,28 @@ static void on_conn_cqe(struct conn *c, enum op_kind kind, int res)
         c->fbuf_len = (size_t)res;
         response_send_more(c);
         break;
-    case OP_TIMER:
-        assert(c->state == CS_DELAYING || c->state == CS_DRIP_WAIT || c->state == CS_RESET_WAIT);
-        if (c->state == CS_RESET_WAIT) {
-            /* Linger {on, 0}: close() sends RST instead of FIN. */
-            struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-            conn_kill(c);
-        } else {
-            response_send_more(c); /* after a delay or between dripped bytes */
-        }
-        break;
     default:
-        assert(!"unexpected op on a connection");
+        assert(!"unexpected operation on a live connection");
+        break;
     }
 }
 
 static void listener_arm(struct listener *l)
 {
-    struct io_uring_sqe *sqe = get_sqe(l->srv);
-    if (!sqe)
-        return;
-    if (l->multishot)
-        io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_CLOEXEC);
-    else
-        io_uring_prep_accept(sqe, l->fd, NULL, NULL, SOCK_CLOEXEC);
-    io_uring_sqe_set_data64(sqe, ud_of(l, OP_ACCEPT));
+    /* Nothing queued means no more connections on this listener; the SQ is
+     * flushed when full, so it does not happen. */
+    be_accept(l->srv->be, l->fd, ud_pack(FS_OP_ACCEPT, 0, l->idx));
 }
 
-static void on_accept(struct listener *l, int res, unsigned flags)
+static void on_accept(struct listener *l, int res, uint32_t flags)
 {
     struct fs_server *s = l->srv;
-    if (res == -EINVAL && l->multishot) {
-        l->multishot = false; /* kernel before 5.19 */
-        if (s->opt->verbose && s->log)
-            fprintf(s->log, "flagserver: %s: no multishot accept, using single-shot\n", l->name);
-        listener_arm(l);
-        return;
-    }
-    if (!(flags & IORING_CQE_F_MORE) && !s->stopping)
+    /* A multishot accept stays armed while BE_CQE_MORE comes with it. */
+    if (!(flags & BE_CQE_MORE) && !s->stopping)
         listener_arm(l);
     if (res < 0)
         return; /* ECONNABORTED, EMFILE...: the next accept may succeed */
-    if (s->stopping || s->nconns >= FS_MAX_CONNS) {
-        close(res);
-        return;
-    }
-    struct conn *c = calloc(1, sizeof(*c));
+    struct conn *c = s->stopping ? NULL : conn_new(s, l, res);
     if (!c) {
         close(res);
         return;
@@ -616,72 +665,72 @@ static void on_accept(struct listener *l, int res, unsigned flags)
     /* Heads and bodies leave in one sendmsg; the tail must not wait for
      * the client's delayed ACK. */
     setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    c->l = l;
-    c->fd = res;
-    c->body_fd = -1;
-    fs_req_init(&c->req);
-    c->next = s->conns;
-    if (s->conns)
-        s->conns->prev = c;
-    s->conns = c;
-    s->nconns++;
-    conn_arm_recv(c, CS_READING);
+    conn_arm_read(c);
 }
 
 static void signal_arm(struct fs_server *s)
 {
-    struct io_uring_sqe *sqe = get_sqe(s);
-    if (!sqe)
-        return;
-    io_uring_prep_read(sqe, s->sig_fd, &s->siginfo, sizeof(s->siginfo), 0);
-    io_uring_sqe_set_data64(sqe, ud_of(s, OP_SIGNAL));
+    be_read(s->be, s->sig_fd, &s->siginfo, sizeof(s->siginfo), -1, ud_pack(FS_OP_SIGNAL, 0, 0));
 }
 
-static void dispatch(struct fs_server *s, uint64_t ud, int res, unsigned flags)
+static void fs_dispatch(struct fs_server *s, const struct be_cqe *cqe)
 {
-    void *obj = (void *)(uintptr_t)(ud & ~(uint64_t)OP_MASK);
-    enum op_kind kind = (enum op_kind)(ud & OP_MASK);
-    switch (kind) {
-    case OP_ACCEPT:
-        on_accept(obj, res, flags);
+    if (cqe->buf)
+        lbuf_put(cqe->buf); /* we never ask for lent buffers */
+    enum fs_op op = (enum fs_op)ud_kind(cqe->ud);
+    switch (op) {
+    case FS_OP_ACCEPT:
+        if (ud_idx(cqe->ud) < s->nlisteners)
+            on_accept(&s->listeners[ud_idx(cqe->ud)], cqe->res, cqe->flags);
         break;
-    case OP_SIGNAL:
-        if (res == (int)sizeof(s->siginfo))
+    case FS_OP_SIGNAL:
+        if (cqe->res == (int)sizeof(s->siginfo))
             s->stopping = true;
         else
             signal_arm(s);
         break;
-    default:
-        on_conn_cqe(obj, kind, res);
+    case FS_OP_RECV:
+    case FS_OP_SEND:
+    case FS_OP_READ:
+    case FS_OP_CANCEL:
+        conn_complete(s, op, cqe);
         break;
+    case FS_OP_NONE:
+        break;
+    }
+}
+
+/* Take a batch off the backend, then dispatch it: handlers submit new work
+ * and may end connections that later completions of the batch name (each
+ * handler re-checks its slot). */
+static void fs_reap(struct fs_server *s)
+{
+    struct be_cqe batch[FS_REAP_BATCH];
+    unsigned n;
+    while ((n = be_reap(s->be, batch, FS_REAP_BATCH)) > 0) {
+        for (unsigned i = 0; i < n; i++)
+            fs_dispatch(s, &batch[i]);
+        if (n < FS_REAP_BATCH)
+            break;
     }
 }
 
 int fs_server_run(struct fs_server *s)
 {
-    struct { uint64_t ud; int res; unsigned flags; } batch[FS_REAP_BATCH];
     bool warned = false;
-
+    s->now = tmr_now_ns();
     while (!s->stopping) {
-        int rc = io_uring_submit_and_wait(&s->ring, 1);
-        if (rc < 0 && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
+        /* The nearest deadline bounds the wait; with none, the next
+         * completion (a signal included) wakes us. */
+        uint64_t next = tmr_next(&s->timers);
+        int64_t timeout = next == UINT64_MAX ? -1 : next > s->now ? (int64_t)(next - s->now) : 0;
+        int rc = be_wait(s->be, 1, timeout);
+        if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
             return rc;
-        /* Take the batch first, then run the handlers: they submit new
-         * work and may end connections other CQEs of the batch name. */
-        struct io_uring_cqe *cqe;
-        unsigned head, n = 0;
-        io_uring_for_each_cqe(&s->ring, head, cqe) {
-            if (n == FS_REAP_BATCH)
-                break;
-            batch[n].ud = cqe->user_data;
-            batch[n].res = cqe->res;
-            batch[n].flags = cqe->flags;
-            n++;
-        }
-        io_uring_cq_advance(&s->ring, n);
-        for (unsigned i = 0; i < n; i++)
-            dispatch(s, batch[i].ud, batch[i].res, batch[i].flags);
-        if (!warned && io_uring_cq_has_overflow(&s->ring)) {
+        s->now = tmr_now_ns();
+        fs_reap(s);
+        tmr_run(&s->timers, s->now);
+        if (!warned && be_overflowed(s->be)) {
             fprintf(stderr, "flagserver: completion queue overflowed (sizing bug)\n");
             warned = true;
         }
@@ -690,36 +739,6 @@ int fs_server_run(struct fs_server *s)
 }
 
 /* ---- setup and teardown --------------------------------------------------- */
-
-static int ring_setup(struct fs_server *s)
-{
-    /* Every connection has at most two operations in flight. */
-    static const unsigned tries[] = {
-        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-        IORING_SETUP_SUBMIT_ALL,
-        0,
-    };
-    int rc = -EINVAL;
-    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-        struct io_uring_params p = { 0 };
-        p.flags = tries[i] | IORING_SETUP_CQSIZE;
-        p.cq_entries = 2 * FS_MAX_CONNS + 4 * FS_MAX_SITES + 16;
-        rc = io_uring_queue_init_params(FS_RING_SQ_ENTRIES, &s->ring, &p);
-        if (rc == 0) {
-            snprintf(s->features, sizeof(s->features), "%s",
-                     tries[i] & IORING_SETUP_DEFER_TASKRUN ? "defer_taskrun" : "plain_ring");
-            break;
-        }
-        if (rc != -EINVAL)
-            return rc;
-    }
-    if (rc < 0)
-        return rc;
-    s->ring_ok = true;
-    if (io_uring_register_ring_fd(&s->ring) == 1)
-        strncat(s->features, " registered_ring_fd", sizeof(s->features) - strlen(s->features) - 1);
-    return 0;
-}
 
 static int listener_open(struct listener *l, const char *bind_addr, uint16_t port)
 {
@@ -757,11 +776,19 @@ static int listener_open(struct listener *l, const char *bind_addr, uint16_t por
         snprintf(l->name, sizeof(l->name), "%s:%u", host, ntohs(a->sin_port));
     }
     l->fd = fd;
-    l->multishot = true;
     rc = 0;
 out:
     freeaddrinfo(ai);
     return rc;
+}
+
+/* What the backend uses, and how connections are accepted. */
+static void describe_features(struct fs_server *s)
+{
+    be_describe(s->be, s->features, sizeof(s->features));
+    size_t n = strlen(s->features);
+    snprintf(s->features + n, sizeof(s->features) - n, "%s%s", n ? " " : "",
+             s->be->features & BE_F_MULTISHOT_ACCEPT ? "multishot_accept" : "single_accept");
 }
 
 int fs_server_start(struct fs_server **out, const struct fs_options *o, const struct fs_content *content,
@@ -776,16 +803,31 @@ int fs_server_start(struct fs_server **out, const struct fs_options *o, const st
     s->content = content;
     s->log = log;
     s->sig_fd = -1;
+    s->idle_ns = ms_to_ns(o->idle_timeout_ms);
     for (size_t i = 0; i < FS_MAX_SITES; i++)
         s->listeners[i].fd = -1;
+    /* One timer per connection: a state has at most one deadline. */
+    s->conns = calloc(FS_MAX_CONNS, sizeof(*s->conns));
+    if (!s->conns || (rc = tmr_heap_init(&s->timers, FS_MAX_CONNS)) < 0) {
+        rc = -ENOMEM;
+        goto fail;
+    }
 
     *errwhat = "io_uring setup";
-    if ((rc = ring_setup(s)) < 0)
+    /* Our own buffers (recv into the connection's rbuf): nothing to lend. */
+    struct be_config cfg = {
+        .inflight = FS_MAX_CONNS * FS_OPS_PER_CONN + FS_MAX_SITES + 1,
+        .nbufs = 0,
+        .buf_bytes = 0,
+    };
+    if ((rc = be_uring_create(&s->be, &cfg)) < 0)
         goto fail;
+    describe_features(s);
 
     for (unsigned i = 0; i < o->nsites; i++) {
         struct listener *l = &s->listeners[i];
         l->srv = s;
+        l->idx = i;
         *errwhat = "listen";
         if ((rc = listener_open(l, o->bind, o->sites[i].port)) < 0)
             goto fail;
@@ -800,9 +842,14 @@ int fs_server_start(struct fs_server **out, const struct fs_options *o, const st
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     *errwhat = "signals";
-    if (sigprocmask(SIG_BLOCK, &mask, &s->old_mask) < 0 ||
-        (s->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+    if (sigprocmask(SIG_BLOCK, &mask, &s->old_mask) < 0) {
+        rc = -errno;
+        goto fail;
+    }
+    s->sig_blocked = true;
+    if ((s->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
         rc = -errno;
         goto fail;
     }
@@ -833,22 +880,28 @@ void fs_server_free(struct fs_server *s)
 {
     if (!s)
         return;
-    /* Tear the ring down first: it cancels whatever is in flight, after
-     * which no completion can touch a connection we free below. */
-    if (s->ring_ok)
-        io_uring_queue_exit(&s->ring);
-    while (s->conns) {
-        s->conns->pending = 0;
-        conn_free(s->conns);
+    /* Tear the backend down first: it cancels and waits for whatever is in
+     * flight, after which no kernel write can land in a slot, and every
+     * descriptor can be closed. */
+    if (s->be)
+        be_destroy(s->be);
+    for (uint32_t i = 0; s->conns && i < s->slots_used; i++) {
+        struct conn *c = &s->conns[i];
+        if (c->state == CS_FREE)
+            continue;
+        c->pending = 0;
+        conn_free(c);
     }
     for (size_t i = 0; i < FS_MAX_SITES; i++) {
         if (s->listeners[i].fd >= 0)
             close(s->listeners[i].fd);
         fs_behave_free(&s->listeners[i].behave);
     }
-    if (s->sig_fd >= 0) {
+    if (s->sig_fd >= 0)
         close(s->sig_fd);
+    if (s->sig_blocked)
         sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
-    }
+    tmr_heap_free(&s->timers);
+    free(s->conns);
     free(s);
 }

@@ -30,9 +30,10 @@ class FlagServer:
             fs.port
     """
 
-    def __init__(self, *args, listeners=1, port0=True):
+    def __init__(self, *args, listeners=1, port0=True, env=None):
         self.args = list(args) + (['--port', '0'] if port0 else [])
         self.listeners = listeners
+        self.env = dict(os.environ, **env) if env else None
         self.proc = None
         self.ports = []
         self.addrs = []
@@ -40,7 +41,7 @@ class FlagServer:
     def start(self):
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([rftest.bin('flagserver')] + self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self.err)
+                                     stdout=subprocess.PIPE, stderr=self.err, env=self.env)
         deadline = time.monotonic() + 20
         buf = b''
         while buf.count(b'\n') < self.listeners:
@@ -600,7 +601,8 @@ def several_faults_are_drawn_among():
 @rftest.test
 def usage_errors_exit_2():
     for args in (['--port', 'x'], ['--preset', 'FOO'], ['--fault', 'nope'], ['--error-rate', '2'],
-                 ['--delay', '3:1'], ['--preset', 'LOCAL', '--presets'], ['stray']):
+                 ['--delay', '3:1'], ['--preset', 'LOCAL', '--presets'], ['--idle-timeout', 'x'],
+                 ['stray']):
         r = rftest.run([rftest.bin('flagserver')] + args, timeout=10)
         assert r.rc == 2 and 'usage:' in r.err, r.why()
 
@@ -644,8 +646,8 @@ def binds_to_ipv6_loopback_when_told():
 
 
 @rftest.test
-def sigint_and_sigterm_stop_it_cleanly():
-    for sig in (signal.SIGINT, signal.SIGTERM):
+def sigint_sigterm_and_sighup_stop_it_cleanly():
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         fs = FlagServer().start()
         c = Conn(fs.port)  # an open keep-alive connection must not hold it up
         c.get('/flags/br/br.gif')
@@ -654,6 +656,116 @@ def sigint_and_sigterm_stop_it_cleanly():
         c.close()
         assert rc == 0, 'exit status %s after %s' % (rc, sig)
         assert time.monotonic() - start < 2, 'took %.1fs to stop' % (time.monotonic() - start)
+
+
+def features(fs):
+    """The backend's feature words from the -v startup line."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in fs.stderr().splitlines():
+            if 'synthetic corpus in memory, ' in line:
+                return line.split('synthetic corpus in memory, ', 1)[1].split()
+        time.sleep(0.05)
+    raise AssertionError('no features line in %r' % fs.stderr())
+
+
+def serves_one_connection_after_another_and_at_once(port):
+    """100 connections one by one, then 200 at once: every one accepted and answered."""
+    for i in range(100):
+        status, _, _, how = one_response_then_close(port)
+        assert status == 200 and how == 'eof', 'connection %d: %d %s' % (i, status, how)
+    conns = [Conn(port, timeout=20) for _ in range(200)]
+    try:
+        for c in conns:
+            c.request('/flags/br/br.gif')
+        for i, c in enumerate(conns):
+            assert c.response()[0] == 200, 'concurrent connection %d' % i
+    finally:
+        for c in conns:
+            c.close()
+
+
+@rftest.test
+def accept_is_multishot_when_the_kernel_has_it():
+    with FlagServer('-v') as fs:
+        words = features(fs)
+        if 'single_accept' in words:
+            rftest.skip('multishot accept is off here (kernel or RINGFETCH_RING_DISABLE): %s' % words)
+        assert 'multishot_accept' in words, words
+        serves_one_connection_after_another_and_at_once(fs.port)
+
+
+@rftest.test
+def serves_with_multishot_accept_switched_off():
+    with FlagServer('-v', env={'RINGFETCH_RING_DISABLE': 'multishot_accept'}) as fs:
+        words = features(fs)
+        assert 'single_accept' in words and 'multishot_accept' not in words, words
+        serves_one_connection_after_another_and_at_once(fs.port)
+
+
+@rftest.test
+def every_ring_fallback_at_once_serves_and_closes_idle_connections():
+    # cancel_shutdown: an idle connection's recv is ended by shutdown(2), not by a cancel.
+    env = {'RINGFETCH_RING_DISABLE': 'defer_taskrun,socket_op,cancel_fd,registered_ring_fd,multishot_accept'}
+    with FlagServer('-v', '--idle-timeout', '0.3', env=env) as fs:
+        words = features(fs)
+        assert words == ['coop_taskrun', 'socket_syscall', 'cancel_shutdown', 'single_accept'], words
+        serves_one_connection_after_another_and_at_once(fs.port)
+        c = Conn(fs.port)
+        assert c.get('/flags/br/br.gif')[0] == 200
+        data, how = c.rest(wait=3.0)
+        c.close()
+        assert data == b'' and how == 'eof', (how, data[:80])
+
+
+@rftest.test
+def idle_keepalive_connection_is_closed_after_the_idle_timeout():
+    with FlagServer('--idle-timeout', '0.5') as fs:
+        idle = Conn(fs.port)
+        assert idle.get('/flags/br/br.gif')[0] == 200
+        silent = Conn(fs.port)  # never sends a byte
+        busy = Conn(fs.port)
+        start = time.monotonic()
+        # A connection asking every 0.2 s outlives the timeout by far...
+        while time.monotonic() - start < 1.5:
+            assert busy.get('/flags/br/br.gif')[0] == 200, 'busy connection lost'
+            time.sleep(0.2)
+        busy.close()
+        # ...the idle ones were closed (FIN, nothing sent) after about 0.5 s.
+        for name, c in (('idle', idle), ('silent', silent)):
+            data, how = c.rest(wait=3.0)
+            c.close()
+            assert data == b'' and how == 'eof', '%s connection: %s after %r' % (name, how, data[:80])
+        assert time.monotonic() - start < 4.0
+
+
+@rftest.test
+def idle_timeout_counts_from_the_end_of_the_last_response():
+    # A response that takes longer than the idle timeout (delayed, or held up
+    # by a client that reads slowly) must not cost the connection its next request.
+    root = rftest.tempdir(memory=True)
+    rftest.make_bulk_corpus(root, 1, 32 << 20)  # more than the socket buffers hold
+    with FlagServer('--root', root, '--idle-timeout', '0.5') as fs:
+        c = Conn(fs.port, timeout=20)
+        c.request('/f000000.bin')
+        status, _, headers = c.read_head()
+        assert status == 200 and int(headers['content-length']) == 32 << 20
+        time.sleep(1.0)  # the server is stuck sending meanwhile
+        # Drain fast: the idle time starts when the server's last send is
+        # done, with up to the socket buffers' worth still on their way to us.
+        got, chunk = len(c.buf), bytearray(1 << 20)
+        c.buf = b''
+        while got < 32 << 20:
+            n = c.sock.recv_into(chunk)
+            assert n, 'closed after %d body bytes' % got
+            got += n
+        assert c.get('/f000000.bin', method='HEAD')[0] == 200, 'closed after a slow response'
+        c.close()
+    with FlagServer('--delay', '0.6', '--idle-timeout', '0.3') as fs:
+        c = Conn(fs.port)
+        for cc in CODES_SAMPLE[:3]:
+            assert c.get('/flags/%s/%s.gif' % (cc, cc))[0] == 200, 'closed after a delayed response'
+        c.close()
 
 
 @rftest.test
