@@ -12,8 +12,9 @@
  * Memory is O(window): jobs are pulled from next_job() only when a slot in
  * the in-flight window is free, so a list of millions of URLs is fine.
  * At most `window` requests are in flight; a job whose response is in may
- * still be finishing its file, so up to RF_JOBS_PER_WINDOW * window jobs
- * can be between next_job() and their result at once.
+ * still be finishing its file, or waiting to be retried, so up to
+ * RF_JOBS_PER_WINDOW * window jobs can be between next_job() and their
+ * result at once.
  */
 #ifndef RINGFETCH_ENGINE_H
 #define RINGFETCH_ENGINE_H
@@ -60,6 +61,8 @@ enum rf_err {
     RF_E_TIMEOUT = -4008,     /* request_timeout_ms passed, or idle_timeout_ms without a byte */
     RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
     RF_E_CODING = -4010,      /* a transfer coding we did not ask for (gzip...): detail names it */
+    RF_E_REDIRECT = -4011,    /* a redirect that was not followed: detail says why (too many,
+                                 a loop, another scheme, https to http, a bad Location) */
 };
 
 struct rf_result {
@@ -77,6 +80,10 @@ struct rf_result {
                                 callback; NUL-terminated for convenience); NULL when
                                 there was none or no body_max was asked for */
     size_t body_len;
+    const char *final_url;   /* the URL last requested (after redirects); valid only
+                                during the callback; equals url when none was followed */
+    unsigned attempts;       /* tries of this job: 1, plus its retries */
+    unsigned redirects;      /* redirects followed */
 };
 
 struct rf_stats {
@@ -92,6 +99,8 @@ struct rf_stats {
     uint64_t connects;       /* connections opened */
     uint64_t reused;         /* requests sent on a kept-alive connection */
     uint64_t pipelined;      /* of those, sent behind another request still unanswered */
+    uint64_t retries;        /* tries after a transient failure */
+    uint64_t redirects;      /* redirects followed */
     uint32_t peak_inflight;  /* most jobs in flight at once */
     uint32_t window;         /* the window actually used */
     char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
@@ -159,6 +168,12 @@ struct rf_options {
     volatile sig_atomic_t *stop;  /* when it becomes non-zero the run ends: jobs in flight are
                                      cancelled (RF_CANCELLED), no further jobs are pulled */
     const char *user_agent;       /* NULL = "ringfetch/VERSION" */
+    const char *const *headers;   /* "Name: value" added to every request; a name the engine
+                                     sets (Host, User-Agent, Accept, Authorization) replaces
+                                     its own, "Name:" alone removes it (curl's -H) */
+    unsigned nheaders;
+    const char *credentials;      /* "user:password" sent as Basic authorization to URLs
+                                     without a userinfo of their own; NULL = none */
     const struct rf_input *inputs; /* read while the run goes (see struct rf_input) */
     unsigned ninputs;
     unsigned pipeline;            /* HTTP/1.1 pipelining: requests in flight per connection
@@ -170,6 +185,15 @@ struct rf_options {
                                      up the others. */
     bool no_resend;               /* count a request that a failed connection left unanswered
                                      as an error instead of sending it again (load generators) */
+    unsigned retries;             /* a transient failure (connect refused/reset/timed out, an
+                                     empty reply, a truncated body, 408/429/500/502/503/504) is
+                                     tried again up to this many times; 0 = never (default) */
+    unsigned retry_delay_ms;      /* the first wait before a retry; it doubles each time, with
+                                     jitter, and Retry-After replaces it */
+    unsigned retry_max_delay_ms;  /* no wait longer than this */
+    unsigned max_redirects;       /* 301/302/303/307/308 followed up to this many hops; 0 =
+                                     a redirect is an HTTP error like any other (default) */
+    bool allow_downgrade;         /* follow a redirect from https to http */
 };
 
 void rf_options_default(struct rf_options *opt);
@@ -207,7 +231,9 @@ const char *rf_status_reason(int status);
 
 #define RF_VERSION "0.1.0"
 
-/* Jobs pulled but not yet reported, per unit of window (see the top). */
-#define RF_JOBS_PER_WINDOW 2
+/* Jobs pulled but not yet reported, per unit of window (see the top): one
+ * with its request in flight, one finishing its file, and one waiting for
+ * a retry, which holds no window slot (so other jobs flow meanwhile). */
+#define RF_JOBS_PER_WINDOW 3
 
 #endif

@@ -19,6 +19,13 @@
 /* Progress callbacks: ten a second is smooth for a bar and costs nothing. */
 #define RF_TICK_MS                   100
 
+/* Retries (rf_options.retries, off unless a front end asks): the first wait,
+ * doubled for each retry after it (with jitter), and the longest wait, a
+ * server's Retry-After included. curl's --retry starts at 1 s too; a minute
+ * is as long as a user waits without wondering whether the run is stuck. */
+#define RF_RETRY_DELAY_MS            1000
+#define RF_RETRY_MAX_DELAY_MS        60000
+
 /* Longest URL and destination path a job may carry (bytes, NUL included). */
 #define RF_URL_MAX_BYTES             4096
 #define RF_PATH_MAX_BYTES            4096

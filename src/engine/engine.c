@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/job.h"
@@ -19,6 +20,7 @@
 #include "engine/tunables.h"
 #include "http/request.h"
 #include "io/ud.h"
+#include "util/mix64.h"
 
 #define XFER_OF(ptr, member) ((struct xfer *)((char *)(ptr) - offsetof(struct xfer, member)))
 
@@ -35,6 +37,8 @@ void rf_options_default(struct rf_options *opt)
     opt->idle_timeout_ms = RF_IDLE_TIMEOUT_MS;
     opt->request_timeout_ms = RF_REQUEST_TIMEOUT_MS;
     opt->tick_ms = RF_TICK_MS;
+    opt->retry_delay_ms = RF_RETRY_DELAY_MS;
+    opt->retry_max_delay_ms = RF_RETRY_MAX_DELAY_MS;
 }
 
 /* Every state change goes through here, so the two counts stay true. A job
@@ -106,6 +110,9 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
         .elapsed_us = (tmr_now_ns() - x->start_ns) / 1000,
         .body = x->body,
         .body_len = x->body_len,
+        .final_url = x->cur_url ? x->cur_url : x->url,
+        .attempts = x->retries + 1,
+        .redirects = x->redirects,
     };
     st->jobs++;
     st->bytes += x->bytes;
@@ -120,34 +127,130 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
     xfer_wait_remove(x);
     tmr_cancel(&e->timers, &x->deadline_tmr);
     tmr_cancel(&e->timers, &x->idle_tmr);
+    tmr_cancel(&e->timers, &x->retry_tmr);
     xchg_free(&x->xchg);
     if (x->has_sink)
         sink_free(&x->sink);
     free(x->req);
     x->req = NULL;
+    if (x->cur_url != x->url)
+        free(x->cur_url);
     free(x->url);
     free(x->path);
     free(x->body);
-    x->url = x->path = x->body = NULL;
+    free(x->visited);
+    x->url = x->cur_url = x->path = x->body = NULL;
+    x->visited = NULL;
     xfer_set_state(x, X_FREE);
     x->gen = ud_gen_next(x->gen);
     x->next_free = e->free_x;
     e->free_x = x;
 }
 
-/* The body consumer is done with everything: report what the policy said,
- * unless putting the file in place failed. */
-static void xfer_conclude(struct xfer *x)
+/* A new attempt of the same job (a retry, or a redirect's next URL): what
+ * the last one found is forgotten. */
+static void xfer_reset_attempt(struct xfer *x)
 {
-    if (x->cons && !x->cons->settled(x))
-        return;
+    x->status = 0;
+    x->err = 0;
+    x->detail = NULL;
+    x->cons = NULL;
+    x->bytes = 0;
+    x->sends = 0;
+    free(x->req);
+    x->req = NULL;
+    if (x->has_sink)
+        sink_free(&x->sink);
+    x->has_sink = false;
+    free(x->body);
+    x->body = NULL;
+    x->body_len = 0;
+}
+
+/* Point the job at a redirect's URL: parse it, find (or make) its origin,
+ * remember it for loop detection. Returns 0 or an error for the job. */
+static int xfer_follow(struct xfer *x, const char *next)
+{
+    struct engine *e = x->eng;
+    if (!x->visited) {
+        x->visited = calloc(e->policy.max_redirects + 1, sizeof *x->visited);
+        if (!x->visited)
+            return -ENOMEM;
+        x->visited[0] = policy_url_hash(x->url);
+    }
+    size_t n = strlen(next) + 1;
+    char *copy = malloc(n);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, next, n);
+    if (x->cur_url != x->url)
+        free(x->cur_url);
+    x->cur_url = copy;
+    x->redirects++;
+    e->st->redirects++;
+    x->visited[x->redirects] = policy_url_hash(copy);
+    memset(&x->u, 0, sizeof x->u);
+    if (url_parse(x->cur_url, &x->u) < 0) {
+        x->detail = "a Location that is not a usable URL";
+        return RF_E_REDIRECT;
+    }
+    int ret = pool_origin(&e->pool, &x->u, &x->origin);
+    if (ret < 0)
+        return ret;
+    if (x->origin->gai_err) {
+        x->detail = gai_strerror(x->origin->gai_err);
+        return RF_E_RESOLVE;
+    }
+    return 0;
+}
+
+static void xfer_deliver_verdict(struct xfer *x)
+{
     enum rf_outcome outcome = x->verdict.outcome;
     int err = x->verdict.err;
+    if (err == RF_E_HTTP_STATUS || err == RF_E_REDIRECT)
+        x->detail = x->verdict.detail; /* the status says it; the parser's words would not */
+    else if (x->verdict.detail && !x->detail)
+        x->detail = x->verdict.detail;
     if (outcome == RF_OK && x->has_sink && x->sink.err) {
         outcome = RF_ERROR;
         err = x->sink.err;
     }
     xfer_deliver(x, outcome, err);
+}
+
+/* The body consumer is done with everything: do what the policy said (a
+ * failed file turns an ok into an error). */
+static void xfer_conclude(struct xfer *x)
+{
+    struct engine *e = x->eng;
+    if (x->cons && !x->cons->settled(x))
+        return;
+    switch (x->verdict.action) {
+    case POLICY_RETRY:
+        xfer_reset_attempt(x);
+        x->retries++;
+        e->st->retries++;
+        xfer_set_state(x, X_SLEEP);
+        tmr_arm(&e->timers, &x->retry_tmr, e->now + x->verdict.delay_ns);
+        return;
+    case POLICY_FOLLOW: {
+        xfer_reset_attempt(x);
+        int ret = xfer_follow(x, x->verdict.next_url);
+        if (ret < 0) {
+            x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
+            xfer_deliver_verdict(x);
+            return;
+        }
+        xfer_set_state(x, X_WAIT);
+        xfer_wait_append(x);
+        return;
+    }
+    case POLICY_DELIVER:
+    case POLICY_RESEND:
+        break;
+    }
+    xfer_deliver_verdict(x);
 }
 
 /* The exchange is over (err 0: the response is complete), and detached
@@ -166,9 +269,30 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         .sends = x->sends,
         .kept = x->cons != NULL && x->cons != &body_error,
         .stopping = e->stopping,
-        .no_resend = e->opt->no_resend,
+        .retries_done = x->retries,
+        .redirects_done = x->redirects,
+        .url = x->cur_url ? x->cur_url : "",
+        .visited = x->visited,
+        .nvisited = x->visited ? x->redirects + 1 : 0,
     };
-    policy_decide(&f, &x->verdict);
+    if (x->status && (policy_status_is_redirect(x->status) || !policy_status_is_success(x->status))) {
+        bool too_long;
+        f.location = resp_header(&x->xchg.resp, RESP_H_LOCATION, &f.location_len, &too_long);
+        f.location_too_long = too_long;
+        f.retry_after = resp_header(&x->xchg.resp, RESP_H_RETRY_AFTER, &f.retry_after_len, NULL);
+        f.now_wall_s = (int64_t)time(NULL);
+    }
+    uint64_t first;
+    if (!x->visited && e->policy.max_redirects && policy_status_is_redirect(x->status)) {
+        /* Only the first URL so far: loop detection needs it too. */
+        first = policy_url_hash(f.url);
+        f.visited = &first;
+        f.nvisited = 1;
+    }
+    /* splitmix64: the jitter need not be strong, only spread out. */
+    e->rand_state += MIX64_GOLDEN;
+    f.random = mix64(e->rand_state);
+    policy_decide(&e->policy, &f, &x->verdict);
     if (x->verdict.action == POLICY_RESEND) {
         /* The server had closed the kept-alive connection: send again on a new one. */
         x->status = 0;
@@ -183,7 +307,7 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
     xfer_wait_remove(x);
     xfer_set_state(x, X_FINISH);
     if (x->cons)
-        x->cons->finish(x, x->verdict.outcome == RF_OK);
+        x->cons->finish(x, x->verdict.action == POLICY_DELIVER && x->verdict.outcome == RF_OK);
     xfer_conclude(x);
 }
 
@@ -252,6 +376,14 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
 {
     struct xfer *x = XFER_OF(t, deadline_tmr);
     (void)now;
+    if (x->state == X_SLEEP) {
+        /* The whole-request limit covers the waits between tries too. */
+        tmr_cancel(&x->eng->timers, &x->retry_tmr);
+        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR,
+                                              .err = RF_E_TIMEOUT };
+        xfer_deliver_verdict(x);
+        return;
+    }
     if (x->state == X_WAIT || x->state == X_ACTIVE)
         xfer_end(x, RF_E_TIMEOUT);
 }
@@ -274,6 +406,17 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
         return;
     }
     xfer_end(x, RF_E_TIMEOUT);
+}
+
+/* A retry's wait is over: back to its origin's queue. */
+static void xfer_retry_due(struct tmr *t, uint64_t now)
+{
+    struct xfer *x = XFER_OF(t, retry_tmr);
+    (void)now;
+    if (x->state != X_SLEEP)
+        return;
+    xfer_set_state(x, X_WAIT);
+    xfer_wait_append(x);
 }
 
 /* ---- starting jobs -------------------------------------------------------------- */
@@ -307,6 +450,7 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     x->state = X_FREE;
     tmr_init(&x->deadline_tmr, xfer_deadline_expired);
     tmr_init(&x->idle_tmr, xfer_idle_expired);
+    tmr_init(&x->retry_tmr, xfer_retry_due);
     xfer_set_state(x, X_WAIT);
     x->user = job->user;
     x->body_max = job->path ? 0 : job->body_max;
@@ -320,6 +464,7 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
         xfer_refuse(x, -ENOMEM, NULL);
         return;
     }
+    x->cur_url = x->url;
     if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
         xfer_refuse(x, RF_E_BAD_URL, NULL);
         return;
@@ -371,7 +516,7 @@ static void engine_assign(struct engine *e)
         struct xfer *x = XFER_OF(o->waiting.next, wait_link);
         if (!x->req) {
             char reqbuf[RF_REQUEST_BUF_BYTES];
-            int len = request_build(reqbuf, sizeof reqbuf, &x->u, e->ua);
+            int len = request_build(reqbuf, sizeof reqbuf, &x->u, &e->req_extra);
             if (len > 0 && (x->req = malloc((size_t)len)) != NULL) {
                 memcpy(x->req, reqbuf, (size_t)len);
                 x->req_len = (size_t)len;
@@ -398,6 +543,8 @@ static void engine_assign(struct engine *e)
         xfer_set_state(x, X_ACTIVE);
         xchg_free(&x->xchg);
         xchg_init(&x->xchg, x, &xfer_xchg_events, x->req, x->req_len);
+        if (e->policy.max_redirects || e->policy.retries)
+            resp_want(&x->xchg.resp, 1u << RESP_H_LOCATION | 1u << RESP_H_RETRY_AFTER);
         x->req = NULL;
         x->conn = c;
         x->sends++;
@@ -487,6 +634,11 @@ static void engine_stop_all(struct engine *e)
         struct xfer *x = &e->xfers[i];
         if (x->state == X_WAIT || x->state == X_ACTIVE)
             xfer_end(x, -ECANCELED);
+        else if (x->state == X_SLEEP) {
+            x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_CANCELLED,
+                                                  .err = -ECANCELED };
+            xfer_deliver_verdict(x);
+        }
     }
 }
 
@@ -550,8 +702,8 @@ static int engine_setup(struct engine *e)
 {
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
     uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE;
-    /* A timer per connection, two per job, the tick and the wake. */
-    int ret = tmr_heap_init(&e->timers, nconns + 2 * e->nslots + 2);
+    /* A timer per connection, three per job, the tick and the wake. */
+    int ret = tmr_heap_init(&e->timers, nconns + 3 * e->nslots + 2);
     if (ret < 0)
         return ret;
     pool_init(&e->pool);
@@ -657,7 +809,12 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
     e->st = stats;
     e->be = be;
     e->window = stats->window;
-    snprintf(e->ua, sizeof e->ua, "%s", opt->user_agent ? opt->user_agent : "ringfetch/" RF_VERSION);
+    e->req_extra = (struct request_extra){
+        .user_agent = opt->user_agent,
+        .headers = opt->headers,
+        .nheaders = opt->nheaders,
+        .credentials = opt->credentials,
+    };
     be_describe(be, stats->features, sizeof stats->features);
 
     int ret = engine_setup(e);

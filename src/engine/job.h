@@ -5,8 +5,10 @@
  * A job (struct xfer) goes
  *
  *   FREE -> WAIT -> ACTIVE -> FINISH -> FREE (its result delivered)
- *             ^        |
- *             +--------+  resend (policy.h)
+ *            ^ ^      |         |
+ *            | +------+         +--> SLEEP --+   retry after a delay
+ *            |   resend         +------------+-> WAIT: follow a redirect
+ *            +-------------------------------+
  *
  * WAIT: pulled, waiting for a connection on its origin's queue; origins
  * with waiting jobs take turns (a round), one job each, so a host with a
@@ -14,7 +16,8 @@
  * exchange is on a
  * connection. FINISH: the exchange is over and its body consumer is
  * finishing (a file being put in place or removed); the job no longer
- * counts against the window. One result per job, always.
+ * counts against the window. SLEEP: waiting for a retry's time, holding no
+ * connection and no window slot. One result per job, always.
  */
 #ifndef RF_ENGINE_JOB_H
 #define RF_ENGINE_JOB_H
@@ -27,12 +30,13 @@
 #include "engine/policy.h"
 #include "engine/pool.h"
 #include "engine/sink.h"
+#include "http/request.h"
 #include "io/backend.h"
 #include "io/timer.h"
 #include "ringfetch/engine.h"
 #include "ringfetch/url.h"
 
-enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH };
+enum xfer_state { X_FREE, X_WAIT, X_ACTIVE, X_FINISH, X_SLEEP };
 
 struct xfer;
 
@@ -67,7 +71,8 @@ struct xfer {
     enum xfer_state state;
     uint32_t gen, idx;
     struct engine *eng;
-    char *url, *path;         /* owned copies */
+    char *url, *path;         /* owned copies: the URL as given, the destination */
+    char *cur_url;            /* the URL requested now (after redirects); == url until one */
     void *user;
     struct url u;
     struct origin *origin;
@@ -85,11 +90,15 @@ struct xfer {
     char detail_buf[64];
     struct policy_verdict verdict; /* what the policy said at the end of the exchange */
     uint64_t bytes;
-    unsigned sends;           /* how many times the request went out */
+    unsigned sends;           /* how many times this attempt's request went out */
+    unsigned retries;         /* retries so far */
+    unsigned redirects;       /* redirects followed so far */
+    uint64_t *visited;        /* policy_url_hash of each URL requested (redirects only) */
     uint64_t start_ns;
     uint64_t last_rx_ns;      /* last time the server sent anything (or the job got its connection) */
     struct tmr deadline_tmr;  /* the whole-request deadline */
     struct tmr idle_tmr;      /* silence: re-armed lazily from last_rx_ns */
+    struct tmr retry_tmr;     /* SLEEP's end */
     char *req;                /* request bytes built for the next send, or NULL */
     size_t req_len;
     struct pool_link wait_link; /* its origin's queue of jobs waiting for a connection */
@@ -128,13 +137,15 @@ struct engine {
     struct xfer *free_x;
     struct pool_link ready;   /* origins with waiting jobs that may start one, in turn */
     struct tmr wake_tmr;      /* next_job's RF_JOB_LATER with a wake time */
+    struct policy_config policy;
+    uint64_t rand_state;      /* for retry jitter (splitmix64) */
     struct engine_input *inputs;
     unsigned ninputs;
     unsigned inputs_busy;     /* reads in flight */
     struct tmr tick_tmr;
     bool exhausted, stopping, dead;
     int fatal;                /* next_job's error, reported at the end */
-    char ua[64];
+    struct request_extra req_extra; /* what every request carries besides its URL */
 };
 
 /* input.c */

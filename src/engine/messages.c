@@ -45,9 +45,14 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
     switch (res->err) {
     case RF_E_HTTP_STATUS: {
         const char *reason = rf_status_reason(res->http_status);
-        snprintf(buf, size, "HTTP error %d%s%s", res->http_status, *reason ? " - " : "", reason);
+        snprintf(buf, size, "HTTP error %d%s%s%s%s%s", res->http_status, *reason ? " - " : "", reason,
+                 res->detail ? " (" : "", res->detail ? res->detail : "", res->detail ? ")" : "");
         break;
     }
+    case RF_E_REDIRECT:
+        snprintf(buf, size, "redirect not followed: %s (after %u redirect%s)",
+                 res->detail ? res->detail : "?", res->redirects, res->redirects == 1 ? "" : "s");
+        break;
     case RF_E_RESOLVE:
         snprintf(buf, size, "could not resolve host %s", host);
         break;
@@ -101,6 +106,10 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         else
             snprintf(buf, size, "error %d", res->err);
         break;
+    }
+    if (res->attempts > 1) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, " (%u attempts)", res->attempts);
     }
     return buf;
 }

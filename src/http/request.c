@@ -8,7 +8,9 @@
 #include "http/request.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ringfetch/engine.h"
 #include "util/base64.h"
@@ -46,6 +48,16 @@ static void request_put_target(struct request_out *o, const struct url *u)
         o->len += (size_t)n;
 }
 
+static void request_put_basic(struct request_out *o, const char *cred, size_t n)
+{
+    request_puts(o, "Authorization: Basic ");
+    if (!o->overflow && BASE64_ENCODED_BYTES(n) <= o->size - o->len)
+        o->len += base64_encode(cred, n, o->buf + o->len);
+    else
+        o->overflow = true;
+    request_puts(o, "\r\n");
+}
+
 /* "Authorization: Basic base64(user:password)\r\n" (RFC 7617), both
  * percent-decoded first. The decoded credentials sit on the stack only
  * while they are encoded, and are wiped after. */
@@ -62,28 +74,57 @@ static void request_put_credentials(struct request_out *o, const struct url *u)
     cred[n++] = ':';
     if (u->password)
         n += url_decode(u->password, u->password_len, cred + n);
-
-    request_puts(o, "Authorization: Basic ");
-    if (!o->overflow && BASE64_ENCODED_BYTES(n) <= o->size - o->len)
-        o->len += base64_encode(cred, n, o->buf + o->len);
-    else
-        o->overflow = true;
+    request_put_basic(o, cred, n);
     explicit_bzero(cred, n);
-    request_puts(o, "\r\n");
 }
 
-int request_build(char *buf, size_t size, const struct url *u, const char *user_agent)
+static bool request_bad_bytes(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return true;
+    return false;
+}
+
+/* Does one of the run's headers name this field? Then *value_empty says
+ * whether it only removes ours ("Name:" with nothing after it). */
+static bool request_overridden(const struct request_extra *ex, const char *name, bool *value_empty)
+{
+    size_t n = strlen(name);
+    for (unsigned i = 0; ex && i < ex->nheaders; i++) {
+        const char *h = ex->headers[i];
+        if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
+            const char *v = h + n + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            *value_empty = *v == '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool request_ours(const struct request_extra *ex, const char *name)
+{
+    bool empty;
+    return !request_overridden(ex, name, &empty);
+}
+
+
+int request_build(char *buf, size_t size, const struct url *u, const struct request_extra *ex)
 {
     struct request_out o = { .buf = buf, .size = size };
     char host[URL_HOST_MAX + 16];
     int hlen;
+    const char *user_agent = ex && ex->user_agent ? ex->user_agent : "ringfetch/" RF_VERSION;
 
-    if (!user_agent)
-        user_agent = "ringfetch/" RF_VERSION;
-    /* The user agent comes from outside (options): a CR or LF in it would
-     * let it inject headers, so any control character is refused. */
-    for (const char *p = user_agent; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+    /* The user agent and the headers come from outside (options): a CR or
+     * LF in them would let them inject lines, so control characters are
+     * refused. */
+    if (request_bad_bytes(user_agent))
+        return -EINVAL;
+    for (unsigned i = 0; ex && i < ex->nheaders; i++)
+        if (request_bad_bytes(ex->headers[i]) || !strchr(ex->headers[i], ':') || ex->headers[i][0] == ':')
             return -EINVAL;
 
     hlen = url_host_header(u, host, sizeof(host));
@@ -92,14 +133,41 @@ int request_build(char *buf, size_t size, const struct url *u, const char *user_
 
     request_puts(&o, "GET ");
     request_put_target(&o, u);
-    request_puts(&o, " HTTP/1.1\r\nHost: ");
-    request_put(&o, host, (size_t)hlen);
+    request_puts(&o, " HTTP/1.1\r\n");
+    if (request_ours(ex, "Host")) {
+        request_puts(&o, "Host: ");
+        request_put(&o, host, (size_t)hlen);
+        request_puts(&o, "\r\n");
+    }
+    if (request_ours(ex, "Authorization")) {
+        if (u->user)
+            request_put_credentials(&o, u);
+        else if (ex && ex->credentials)
+            request_put_basic(&o, ex->credentials, strlen(ex->credentials));
+    }
+    if (request_ours(ex, "User-Agent")) {
+        request_puts(&o, "User-Agent: ");
+        request_puts(&o, user_agent);
+        request_puts(&o, "\r\n");
+    }
+    if (request_ours(ex, "Accept"))
+        request_puts(&o, "Accept: */*\r\n");
+    for (unsigned i = 0; ex && i < ex->nheaders; i++) {
+        bool empty;
+        const char *h = ex->headers[i];
+        const char *colon = strchr(h, ':');
+        char name[64];
+        size_t n = (size_t)(colon - h);
+        if (n < sizeof name) {
+            memcpy(name, h, n);
+            name[n] = '\0';
+            if (request_overridden(ex, name, &empty) && empty)
+                continue; /* "Name:" only removes ours */
+        }
+        request_puts(&o, h);
+        request_puts(&o, "\r\n");
+    }
     request_puts(&o, "\r\n");
-    if (u->user)
-        request_put_credentials(&o, u);
-    request_puts(&o, "User-Agent: ");
-    request_puts(&o, user_agent);
-    request_puts(&o, "\r\nAccept: */*\r\n\r\n");
     if (o.overflow)
         return -ENOSPC;
     return (int)o.len;

@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t rcap = (size_t)tl + 2 * slen + 4096;
     char *req = malloc(rcap);
     CHECK(req);
-    int rl = request_build(req, rcap, &u, "fuzz/1");
+    int rl = request_build(req, rcap, &u, &(struct request_extra){ .user_agent = "fuzz/1" });
     if (rl > 0) {
         CHECK(memcmp(req, "GET ", 4) == 0);
         CHECK((size_t)rl > 4 + (size_t)tl && memcmp(req + 4, tgt, (size_t)tl) == 0);

@@ -17,7 +17,7 @@ static void assert_request(const char *url, const char *ua, const char *expect)
     struct url u;
 
     assert_int_equal(url_parse(url, &u), 0);
-    int n = request_build(buf, sizeof(buf), &u, ua);
+    int n = request_build(buf, sizeof(buf), &u, &(struct request_extra){ .user_agent = ua });
     assert_int_equal(n, (int)strlen(expect));
     assert_memory_equal(buf, expect, (size_t)n);
 }
@@ -84,7 +84,7 @@ static void test_no_connection_header_is_sent(void **state)
     char buf[512];
     struct url u;
     assert_int_equal(url_parse("http://h/x", &u), 0);
-    int n = request_build(buf, sizeof(buf) - 1, &u, "ua");
+    int n = request_build(buf, sizeof(buf) - 1, &u, &(struct request_extra){ .user_agent = "ua" });
     assert_true(n > 0);
     buf[n] = '\0';
     assert_null(strcasestr(buf, "connection"));
@@ -98,10 +98,10 @@ static void test_exact_fit_succeeds_one_less_is_enospc(void **state)
     char buf[sizeof(expect) - 1];
     struct url u;
     assert_int_equal(url_parse("http://h/x", &u), 0);
-    assert_int_equal(request_build(buf, sizeof(buf), &u, "ua"), (int)sizeof(buf));
+    assert_int_equal(request_build(buf, sizeof(buf), &u, &(struct request_extra){ .user_agent = "ua" }), (int)sizeof(buf));
     assert_memory_equal(buf, expect, sizeof(buf));
-    assert_int_equal(request_build(buf, sizeof(buf) - 1, &u, "ua"), -ENOSPC);
-    assert_int_equal(request_build(buf, 0, &u, "ua"), -ENOSPC);
+    assert_int_equal(request_build(buf, sizeof(buf) - 1, &u, &(struct request_extra){ .user_agent = "ua" }), -ENOSPC);
+    assert_int_equal(request_build(buf, 0, &u, &(struct request_extra){ .user_agent = "ua" }), -ENOSPC);
 }
 
 static void test_user_agent_with_crlf_is_refused(void **state)
@@ -110,7 +110,7 @@ static void test_user_agent_with_crlf_is_refused(void **state)
     char buf[512];
     struct url u;
     assert_int_equal(url_parse("http://h/x", &u), 0);
-    assert_int_equal(request_build(buf, sizeof(buf), &u, "ua\r\nX-Evil: 1"), -EINVAL);
+    assert_int_equal(request_build(buf, sizeof(buf), &u, &(struct request_extra){ .user_agent = "ua\r\nX-Evil: 1" }), -EINVAL);
 }
 
 static void test_target_is_sent_without_dot_segments_and_encoded(void **state)
@@ -155,11 +155,60 @@ static void test_credentials_that_do_not_fit_are_enospc(void **state)
     char buf[sizeof expect - 1];
     struct url u;
     assert_int_equal(url_parse("http://u:p@h/", &u), URL_OK);
-    assert_int_equal(request_build(buf, sizeof buf, &u, "ua"), (int)sizeof buf);
+    assert_int_equal(request_build(buf, sizeof buf, &u, &(struct request_extra){ .user_agent = "ua" }), (int)sizeof buf);
     assert_memory_equal(buf, expect, sizeof buf);
     /* cut inside the base64, inside the target, before the credentials */
     for (size_t size = 0; size < sizeof buf; size++)
-        assert_int_equal(request_build(buf, size, &u, "ua"), -ENOSPC);
+        assert_int_equal(request_build(buf, size, &u, &(struct request_extra){ .user_agent = "ua" }), -ENOSPC);
+}
+
+static void assert_request_ex(const char *url, const struct request_extra *ex, const char *expect)
+{
+    char buf[1024];
+    struct url u;
+    assert_int_equal(url_parse(url, &u), 0);
+    int n = request_build(buf, sizeof(buf), &u, ex);
+    assert_int_equal(n, (int)strlen(expect));
+    assert_memory_equal(buf, expect, (size_t)n);
+}
+
+/* -H: extra lines go last; a name we set replaces ours; "Name:" removes ours. */
+static void test_run_headers_add_replace_and_remove(void **state)
+{
+    (void)state;
+    const char *h[] = { "X-Trace: 1", "user-agent: them/2", "Accept:", "X-Empty:" };
+    struct request_extra ex = { .user_agent = "ua", .headers = h, .nheaders = 4 };
+    assert_request_ex("http://h/a", &ex,
+                      "GET /a HTTP/1.1\r\nHost: h\r\n"
+                      "X-Trace: 1\r\nuser-agent: them/2\r\n\r\n");
+}
+
+static void test_header_injection_is_refused(void **state)
+{
+    (void)state;
+    char buf[256];
+    struct url u;
+    assert_int_equal(url_parse("http://h/a", &u), 0);
+    const char *bad[][1] = { { "X-A: 1\r\nX-B: 2" }, { "no colon here" }, { ": no name" }, { "X-A: \x01" } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct request_extra ex = { .headers = bad[i], .nheaders = 1 };
+        assert_int_equal(request_build(buf, sizeof buf, &u, &ex), -EINVAL);
+    }
+}
+
+/* --user: Basic authorization for URLs without a userinfo; the URL's own wins. */
+static void test_run_credentials_apply_unless_the_url_has_its_own(void **state)
+{
+    (void)state;
+    struct request_extra ex = { .user_agent = "ua", .credentials = "Aladdin:open sesame" };
+    assert_request_ex("http://h/a", &ex,
+                      "GET /a HTTP/1.1\r\nHost: h\r\n"
+                      "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"
+                      "User-Agent: ua\r\nAccept: */*\r\n\r\n");
+    assert_request_ex("http://u:p@h/a", &ex,
+                      "GET /a HTTP/1.1\r\nHost: h\r\n"
+                      "Authorization: Basic dTpw\r\n"
+                      "User-Agent: ua\r\nAccept: */*\r\n\r\n");
 }
 
 int main(void)
@@ -179,6 +228,9 @@ int main(void)
         cmocka_unit_test(test_userinfo_is_sent_as_basic_authorization),
         cmocka_unit_test(test_credentials_are_decoded_before_base64),
         cmocka_unit_test(test_credentials_that_do_not_fit_are_enospc),
+        cmocka_unit_test(test_run_headers_add_replace_and_remove),
+        cmocka_unit_test(test_header_injection_is_refused),
+        cmocka_unit_test(test_run_credentials_apply_unless_the_url_has_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
