@@ -5,7 +5,7 @@
 set -eu
 
 # clang and its runtime build the libFuzzer targets (make fuzz, run by CI).
-PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev pkg-config gcc make python3 curl clang libclang-rt-14-dev"
+PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev libc-ares-dev dnsmasq-base pkg-config gcc make python3 curl clang libclang-rt-14-dev"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

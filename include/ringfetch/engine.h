@@ -101,6 +101,7 @@ struct rf_stats {
     uint64_t pipelined;      /* of those, sent behind another request still unanswered */
     uint64_t retries;        /* tries after a transient failure */
     uint64_t redirects;      /* redirects followed */
+    uint64_t dns_lookups;    /* host names looked up (literals and --resolve excluded) */
     uint32_t peak_inflight;  /* most jobs in flight at once */
     uint32_t window;         /* the window actually used */
     char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
@@ -149,6 +150,9 @@ struct rf_input {
 typedef int (*rf_next_job_fn)(void *ctx, struct rf_job *job);
 /* Called once per job, in completion order. */
 typedef void (*rf_result_fn)(void *ctx, const struct rf_result *res);
+/* Is this a usable --resolve entry ("HOST:PORT:ADDR", ADDR IPv4 or [IPv6])? */
+bool rf_resolve_entry_ok(const char *entry);
+
 /* CLOCK_MONOTONIC in ns: the clock of rf_job.wake_ns. */
 uint64_t rf_now_ns(void);
 
@@ -194,6 +198,10 @@ struct rf_options {
     unsigned max_redirects;       /* 301/302/303/307/308 followed up to this many hops; 0 =
                                      a redirect is an HTTP error like any other (default) */
     bool allow_downgrade;         /* follow a redirect from https to http */
+    const char *dns_servers;      /* "ADDR[:PORT],..." to ask instead of /etc/resolv.conf's */
+    const char *const *resolve;   /* "HOST:PORT:ADDR" answers that skip the lookup (curl's
+                                     --resolve); check each with rf_resolve_entry_ok */
+    unsigned nresolve;
 };
 
 void rf_options_default(struct rf_options *opt);

@@ -12,4 +12,9 @@
  * can always be joined with cat. */
 #define RF_RINGFETCH_MAX_LISTS 16
 
+/* ringfetch: --resolve entries (curl's spelling) one run may give: enough
+ * for any test or any handful of pinned hosts; a longer list belongs in
+ * /etc/hosts or a DNS server. */
+#define RF_RINGFETCH_MAX_RESOLVE     64
+
 #endif

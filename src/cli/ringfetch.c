@@ -191,6 +191,9 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
+    opt.dns_servers = a->dns_servers;
+    opt.resolve = a->resolve;
+    opt.nresolve = (unsigned)a->nresolve;
     if (a->nlists) {
         r.inputs[INPUT_LIST] = (struct rf_input){ .fd = lists_fd(&r.lists), .on_data = on_list_data };
         r.ninputs = 1;

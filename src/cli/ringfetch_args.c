@@ -1,6 +1,7 @@
 /* ringfetch's command line. See ringfetch_args.h. */
 #include "cli/ringfetch_args.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -9,6 +10,7 @@
 
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
+#include "cli/cli_tunables.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -39,6 +41,10 @@ static const char help_text[] =
     "  --stats               print one JSON object of counters on stdout at the end\n"
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
     "                        no output names): for load tests and soak runs\n"
+    "  --dns-servers LIST    ask these name servers (ADDR[:PORT],...; IPv6 as\n"
+    "                        [ADDR]:PORT) instead of /etc/resolv.conf's\n"
+    "  --resolve H:P:ADDR    connect to ADDR for host H, port P, without a\n"
+    "                        lookup (curl's spelling; repeatable)\n"
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
@@ -69,7 +75,7 @@ static const char help_text[] =
     "open-file limit too low for one request included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
     "SIGHUP).\n";
 
-enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
+enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -80,6 +86,8 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"stats", no_argument, NULL, OPT_STATS},
     {"discard", no_argument, NULL, OPT_DISCARD},
+    {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
+    {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -123,6 +131,62 @@ static int unknown_option(FILE *err, char **argv, int optopt_seen)
     return usage_error(err, "unknown option '-%s'", shortopt);
 }
 
+/* One --dns-servers item: IPv4[:PORT], IPv6, or [IPv6][:PORT]. */
+static bool dns_server_ok(const char *s, size_t n)
+{
+    char buf[INET6_ADDRSTRLEN + 8], host[INET6_ADDRSTRLEN];
+    unsigned char a[sizeof(struct in6_addr)];
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    const char *port = NULL;
+    if (buf[0] == '[') {
+        char *close = strchr(buf, ']');
+        if (!close || (size_t)(close - buf - 1) >= sizeof host)
+            return false;
+        memcpy(host, buf + 1, (size_t)(close - buf - 1));
+        host[close - buf - 1] = '\0';
+        if (close[1] == ':')
+            port = close + 2;
+        else if (close[1])
+            return false;
+        if (inet_pton(AF_INET6, host, a) != 1)
+            return false;
+    } else if (inet_pton(AF_INET6, buf, a) == 1) {
+        return true;
+    } else {
+        char *colon = strchr(buf, ':');
+        if (colon) {
+            *colon = '\0';
+            port = colon + 1;
+        }
+        if (inet_pton(AF_INET, buf, a) != 1)
+            return false;
+    }
+    if (port) {
+        char *end;
+        long p = strtol(port, &end, 10);
+        if (end == port || *end || p < 1 || p > 65535)
+            return false;
+    }
+    return true;
+}
+
+static bool dns_servers_ok(const char *list)
+{
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (!dns_server_ok(p, n))
+            return false;
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
 static const char *option_name(int opt)
 {
     switch (opt) {
@@ -130,6 +194,8 @@ static const char *option_name(int opt)
     case 'o': return "-o";
     case 'i': return "-i";
     case OPT_TIMEOUT: return "--timeout";
+    case OPT_DNS_SERVERS: return "--dns-servers";
+    case OPT_RESOLVE: return "--resolve";
     default: return "an option";
     }
 }
@@ -185,6 +251,21 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             a->timeout_s = v;
             break;
         }
+        case OPT_DNS_SERVERS:
+            if (!dns_servers_ok(optarg))
+                return usage_error(err, "--dns-servers wants ADDR[:PORT],... (IPv4, IPv6, "
+                                        "[IPv6]:PORT), not '%s'", optarg);
+            a->dns_servers = optarg;
+            break;
+        case OPT_RESOLVE:
+            if (!rf_resolve_entry_ok(optarg))
+                return usage_error(err, "--resolve wants HOST:PORT:ADDR (PORT 1..65535, ADDR an "
+                                        "IPv4 or [IPv6] address), not '%s'", optarg);
+            if (a->nresolve == RF_RINGFETCH_MAX_RESOLVE)
+                return usage_error(err, "--resolve can be given at most "
+                                        XSTR(RF_RINGFETCH_MAX_RESOLVE) " times, not for '%s'", optarg);
+            a->resolve[a->nresolve++] = optarg;
+            break;
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
                     (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default());

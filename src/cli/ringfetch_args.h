@@ -28,6 +28,10 @@ struct ringfetch_args {
     bool discard;               /* --discard: fetch and count, save nothing */
     char **urls;                /* the URL arguments */
     size_t nurls;
+    /* Name resolution (the engine's, c-ares) */
+    const char *dns_servers;    /* --dns-servers ADDR[:PORT],... */
+    const char *resolve[RF_RINGFETCH_MAX_RESOLVE]; /* each --resolve HOST:PORT:ADDR */
+    size_t nresolve;
 };
 
 enum {

@@ -24,6 +24,11 @@
 
 #define XFER_OF(ptr, member) ((struct xfer *)((char *)(ptr) - offsetof(struct xfer, member)))
 
+bool rf_resolve_entry_ok(const char *entry)
+{
+    return resolve_override_check(entry) == 0;
+}
+
 uint64_t rf_now_ns(void)
 {
     return tmr_now_ns();
@@ -66,7 +71,7 @@ static void xfer_set_state(struct xfer *x, enum xfer_state to)
 /* o has jobs waiting and may be able to start one: give it a turn. */
 static void engine_ready(struct engine *e, struct origin *o)
 {
-    if (o->nwaiting && !pool_linked(&o->ready_link))
+    if (o->nwaiting && o->state == ORIGIN_SETTLED && !pool_linked(&o->ready_link))
         pool_push_back(&e->ready, &o->ready_link);
 }
 
@@ -197,8 +202,10 @@ static int xfer_follow(struct xfer *x, const char *next)
     int ret = pool_origin(&e->pool, &x->u, &x->origin);
     if (ret < 0)
         return ret;
-    if (x->origin->gai_err) {
-        x->detail = gai_strerror(x->origin->gai_err);
+    if (x->origin->state == ORIGIN_NEW)
+        resolver_start(&e->resolver, x->origin);
+    if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
+        x->detail = x->origin->resolve_error;
         return RF_E_RESOLVE;
     }
     return 0;
@@ -437,8 +444,106 @@ static void xfer_refuse(struct xfer *x, int err, const char *detail)
     xfer_exchange_over(x, err, false);
 }
 
-/* Take a job from the front end into a free slot. */
-static void engine_start_job(struct engine *e, const struct rf_job *job)
+/* ---- parked jobs -------------------------------------------------------------- */
+
+/* A job waiting for its host's name to resolve, or behind a capped host's
+ * backlog, is parked: a small record on its origin instead of a job slot,
+ * and not counted against the window. So a host whose name server never
+ * answers, or that is slow and capped, holds up no other host: the engine
+ * reads on down the list (at most RF_MAX_PARKED_JOBS records in all). */
+struct parked {
+    struct parked *next;
+    void *user;
+    size_t body_max;
+    uint64_t start_ns;
+    char *path;               /* inside the same allocation, or NULL */
+    char url[];
+};
+
+static struct parked *parked_make(const struct rf_job *job, uint64_t now)
+{
+    size_t ul = strlen(job->url) + 1, pl = job->path ? strlen(job->path) + 1 : 0;
+    struct parked *p = malloc(sizeof *p + ul + pl);
+    if (!p)
+        return NULL;
+    p->next = NULL;
+    p->user = job->user;
+    p->body_max = job->path ? 0 : job->body_max;
+    p->start_ns = now;
+    memcpy(p->url, job->url, ul);
+    p->path = job->path ? memcpy(p->url + ul, job->path, pl) : NULL;
+    return p;
+}
+
+static void engine_park(struct engine *e, struct origin *o, struct parked *p)
+{
+    if (o->parked_tail)
+        o->parked_tail->next = p;
+    else
+        o->parked = p;
+    o->parked_tail = p;
+    o->nparked++;
+    e->nparked++;
+    if (!pool_linked(&o->parked_link))
+        pool_push_back(&e->parked_origins, &o->parked_link);
+}
+
+static struct parked *engine_unpark(struct engine *e, struct origin *o)
+{
+    struct parked *p = o->parked;
+    o->parked = p->next;
+    if (!o->parked) {
+        o->parked_tail = NULL;
+        pool_unlink(&o->parked_link);
+    }
+    o->nparked--;
+    e->nparked--;
+    return p;
+}
+
+/* One result for a job that never got a slot (its host failed, or the run
+ * was stopped): the front end sees it like any other. */
+static void parked_deliver(struct engine *e, struct parked *p, enum rf_outcome outcome, int err,
+                           const char *detail, const char *host)
+{
+    struct rf_result res = {
+        .user = p->user,
+        .url = p->url,
+        .path = p->path,
+        .outcome = outcome,
+        .err = err,
+        .detail = detail,
+        .host = host,
+        .elapsed_us = (tmr_now_ns() - p->start_ns) / 1000,
+        .final_url = p->url,
+        .attempts = 1,
+    };
+    struct rf_stats *st = e->st;
+    st->jobs++;
+    st->errors += outcome == RF_ERROR;
+    st->cancelled += outcome == RF_CANCELLED;
+    e->on_result(e->ctx, &res);
+    free(p);
+}
+
+/* Must a new job for o park instead of taking a slot? While o's name is
+ * being looked up, when o already has parked jobs (order is kept), and
+ * when o is capped and already has twice its cap waiting. */
+static bool engine_must_park(const struct engine *e, const struct origin *o)
+{
+    if (o->state != ORIGIN_SETTLED)
+        return true;
+    if (o->gai_err)
+        return false;
+    if (o->nparked)
+        return true;
+    unsigned cap = e->opt->max_per_host;
+    return cap && o->nwaiting >= 2 * cap;
+}
+
+/* Take a job (a new one, or a parked one) into a free slot. */
+static void engine_start_slot(struct engine *e, const char *url, const char *path, size_t body_max,
+                              void *user, uint64_t start_ns)
 {
     struct xfer *x = e->free_x;
     e->free_x = x->next_free;
@@ -452,15 +557,17 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     tmr_init(&x->idle_tmr, xfer_idle_expired);
     tmr_init(&x->retry_tmr, xfer_retry_due);
     xfer_set_state(x, X_WAIT);
-    x->user = job->user;
-    x->body_max = job->path ? 0 : job->body_max;
-    x->start_ns = e->now;
-    if (e->opt->request_timeout_ms)
-        tmr_arm(&e->timers, &x->deadline_tmr, e->now + (uint64_t)e->opt->request_timeout_ms * 1000000u);
+    x->user = user;
+    x->body_max = path ? 0 : body_max;
+    x->start_ns = start_ns;
+    if (e->opt->request_timeout_ms) {
+        uint64_t due = start_ns + (uint64_t)e->opt->request_timeout_ms * 1000000u;
+        tmr_arm(&e->timers, &x->deadline_tmr, due > e->now ? due : e->now);
+    }
 
-    x->url = dupstr(job->url ? job->url : "");
-    x->path = job->path ? dupstr(job->path) : NULL;
-    if (!x->url || (job->path && !x->path)) {
+    x->url = dupstr(url);
+    x->path = path ? dupstr(path) : NULL;
+    if (!x->url || (path && !x->path)) {
         xfer_refuse(x, -ENOMEM, NULL);
         return;
     }
@@ -474,11 +581,83 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
         xfer_refuse(x, ret, NULL);
         return;
     }
-    if (x->origin->gai_err) {
-        xfer_refuse(x, RF_E_RESOLVE, gai_strerror(x->origin->gai_err));
+    if (x->origin->state == ORIGIN_NEW)
+        resolver_start(&e->resolver, x->origin);
+    if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
+        xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
         return;
     }
-    xfer_wait_append(x);
+    xfer_wait_append(x); /* (ready once its origin has settled) */
+}
+
+/* A job from the front end: into a slot, or parked on its origin. */
+static void engine_start_job(struct engine *e, const struct rf_job *job)
+{
+    const char *url = job->url ? job->url : "";
+    struct url u;
+    struct origin *o = NULL;
+    if (strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && pool_origin(&e->pool, &u, &o) == 0) {
+        if (o->state == ORIGIN_NEW)
+            resolver_start(&e->resolver, o);
+        struct parked *p;
+        if (engine_must_park(e, o) && (p = parked_make(job, e->now)) != NULL) {
+            engine_park(e, o, p);
+            return;
+        }
+    }
+    engine_start_slot(e, url, job->path, job->body_max, job->user, e->now);
+}
+
+/* Parked jobs whose origin can take them now move into free slots; those
+ * of an origin that failed to resolve, or that waited past the whole-request
+ * limit, get their result at once. */
+static void engine_promote(struct engine *e)
+{
+    struct pool_link *l = e->parked_origins.next;
+    while (l != &e->parked_origins) {
+        struct origin *o = (struct origin *)((char *)l - offsetof(struct origin, parked_link));
+        l = l->next; /* o may leave the list below */
+        if (o->state != ORIGIN_SETTLED)
+            continue;
+        uint64_t limit = (uint64_t)e->opt->request_timeout_ms * 1000000u;
+        while (o->parked) {
+            struct parked *p = o->parked;
+            if (o->gai_err) {
+                engine_unpark(e, o);
+                parked_deliver(e, p, RF_ERROR, RF_E_RESOLVE, o->resolve_error, o->host);
+                continue;
+            }
+            if (limit && e->now - p->start_ns >= limit) {
+                engine_unpark(e, o);
+                parked_deliver(e, p, RF_ERROR, RF_E_TIMEOUT, "while its host name was being resolved",
+                               o->host);
+                continue;
+            }
+            unsigned cap = e->opt->max_per_host;
+            if (!e->free_x || e->requests >= e->window || (cap && o->nwaiting >= 2 * cap))
+                break;
+            engine_unpark(e, o);
+            engine_start_slot(e, p->url, p->path, p->body_max, p->user, p->start_ns);
+            free(p);
+        }
+    }
+}
+
+/* resolve.c: o's name has settled; its jobs may go (or fail). */
+static void engine_on_resolved(void *ctx, struct origin *o)
+{
+    struct engine *e = ctx;
+    if (!o->gai_err) {
+        engine_ready(e, o);
+        return;
+    }
+    /* Jobs already in slots (a redirect to this host) fail here; parked
+     * ones in engine_promote. */
+    while (o->nwaiting) {
+        struct xfer *x = XFER_OF(o->waiting.next, wait_link);
+        xfer_wait_remove(x);
+        xfer_refuse(x, RF_E_RESOLVE, o->resolve_error);
+    }
 }
 
 /* A connection for x: an idle one to its origin, or one with room for a
@@ -601,6 +780,9 @@ static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
     case OP_IN_READ: case OP_IN_CANCEL:
         engine_input_complete(e, cqe);
         return;
+    case OP_DNS_POLL: case OP_DNS_CANCEL:
+        resolver_complete(&e->resolver, cqe);
+        return;
     default:
         if (cqe->buf)
             lbuf_put(cqe->buf);
@@ -630,6 +812,11 @@ static void engine_stop_all(struct engine *e)
 {
     e->stopping = true;
     engine_inputs_stop(e);
+    while (!pool_list_empty(&e->parked_origins)) {
+        struct origin *o = (struct origin *)((char *)e->parked_origins.next - offsetof(struct origin, parked_link));
+        while (o->parked)
+            parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o->host);
+    }
     for (unsigned i = 0; i < e->nslots; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_WAIT || x->state == X_ACTIVE)
@@ -672,6 +859,11 @@ static void engine_fail_all(struct engine *e, int err)
         xfer_wait_remove(x);
         xfer_deliver(x, RF_ERROR, err);
     }
+    while (!pool_list_empty(&e->parked_origins)) {
+        struct origin *o = (struct origin *)((char *)e->parked_origins.next - offsetof(struct origin, parked_link));
+        while (o->parked)
+            parked_deliver(e, engine_unpark(e, o), RF_ERROR, err, "the I/O backend failed", o->host);
+    }
 }
 
 /* ---- setup and the loop ------------------------------------------------------------- */
@@ -702,8 +894,8 @@ static int engine_setup(struct engine *e)
 {
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
     uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE;
-    /* A timer per connection, three per job, the tick and the wake. */
-    int ret = tmr_heap_init(&e->timers, nconns + 3 * e->nslots + 2);
+    /* A timer per connection, three per job, the tick, the wake and the resolver's. */
+    int ret = tmr_heap_init(&e->timers, nconns + 3 * e->nslots + 3);
     if (ret < 0)
         return ret;
     pool_init(&e->pool);
@@ -714,6 +906,22 @@ static int engine_setup(struct engine *e)
         return ret;
     if ((ret = engine_inputs_init(e)) < 0)
         return ret;
+    /* A lookup is bounded by the whole-request limit too: each of the
+     * tries gets its share of it. */
+    unsigned dns_ms = RF_DNS_TIMEOUT_MS;
+    if (e->opt->request_timeout_ms && e->opt->request_timeout_ms / (2 * RF_DNS_TRIES) < dns_ms)
+        dns_ms = e->opt->request_timeout_ms / (2 * RF_DNS_TRIES) + 1;
+    e->rcfg = (struct resolve_config){
+        .servers = e->opt->dns_servers,
+        .overrides = e->opt->resolve,
+        .noverrides = e->opt->nresolve,
+        .timeout_ms = dns_ms,
+        .tries = RF_DNS_TRIES,
+    };
+    if ((ret = resolver_init(&e->resolver, e->be, &e->timers, &e->rcfg, engine_on_resolved, e)) < 0) {
+        e->st->failed = "the resolver (--dns-servers)";
+        return ret;
+    }
     e->xfers = calloc(e->nslots, sizeof *e->xfers);
     if (!e->xfers)
         return -ENOMEM;
@@ -723,6 +931,7 @@ static int engine_setup(struct engine *e)
         e->free_x = &e->xfers[i];
     }
     pool_list_init(&e->ready);
+    pool_list_init(&e->parked_origins);
     tmr_init(&e->tick_tmr, engine_on_tick);
     tmr_init(&e->wake_tmr, engine_on_wake);
     return 0;
@@ -735,6 +944,7 @@ static void engine_copy_counters(struct engine *e)
     st->reused = e->cs.reused;
     st->pipelined = e->cs.pipelined;
     st->files_tmpfile = e->sinks.created_tmpfile;
+    st->dns_lookups = e->resolver.lookups;
     st->files_named = e->sinks.created_named;
     if (!e->be)
         return;
@@ -747,7 +957,8 @@ static void engine_copy_counters(struct engine *e)
 /* Pull jobs while the window has room. */
 static void engine_pull(struct engine *e)
 {
-    while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window) {
+    while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window &&
+           e->nparked < RF_MAX_PARKED_JOBS) {
         struct rf_job job = { 0 };
         int r = e->next_job(e->ctx, &job);
         if (r == RF_JOB_READY) {
@@ -831,9 +1042,10 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
         e->now = tmr_now_ns();
         if (opt->stop && *opt->stop && !e->stopping)
             engine_stop_all(e);
+        engine_promote(e);
         engine_pull(e);
         engine_assign(e);
-        if (e->active == 0 && e->inputs_busy == 0 && (e->exhausted || e->stopping))
+        if (e->active == 0 && e->inputs_busy == 0 && e->nparked == 0 && (e->exhausted || e->stopping))
             break;
 
         unsigned wait_nr;
@@ -850,7 +1062,9 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
 
     /* Close idle connections and let every close complete before the backend goes. */
     conn_close_idle(&e->cs);
-    for (int spins = 0; (e->cs.active > 0 || e->inputs_busy > 0) && spins < 1000; spins++) {
+    resolver_shutdown(&e->resolver);
+    for (int spins = 0; (e->cs.active > 0 || e->inputs_busy > 0 || resolver_busy(&e->resolver)) && spins < 1000;
+         spins++) {
         be_wait(e->be, 1, 10000000);
         engine_reap(e);
     }
@@ -860,6 +1074,7 @@ out:
     if (e->be && be_overflowed(e->be))
         fprintf(stderr, "ringfetch: internal: completion queue overflowed (sized too small)\n");
     conn_set_free(&e->cs);
+    resolver_free(&e->resolver);
     pool_free(&e->pool);
     engine_inputs_free(e);
     if (e->be)

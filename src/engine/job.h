@@ -29,6 +29,7 @@
 #include "engine/exchange.h"
 #include "engine/policy.h"
 #include "engine/pool.h"
+#include "engine/resolve.h"
 #include "engine/sink.h"
 #include "http/request.h"
 #include "io/backend.h"
@@ -136,6 +137,10 @@ struct engine {
     uint64_t idle_ns;         /* silence limit, 0 = none */
     struct xfer *free_x;
     struct pool_link ready;   /* origins with waiting jobs that may start one, in turn */
+    struct pool_link parked_origins; /* origins with parked jobs */
+    unsigned long nparked;    /* parked jobs in all */
+    struct resolver resolver;
+    struct resolve_config rcfg;
     struct tmr wake_tmr;      /* next_job's RF_JOB_LATER with a wake time */
     struct policy_config policy;
     uint64_t rand_state;      /* for retry jitter (splitmix64) */

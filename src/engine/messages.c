@@ -54,7 +54,8 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
                  res->detail ? res->detail : "?", res->redirects, res->redirects == 1 ? "" : "s");
         break;
     case RF_E_RESOLVE:
-        snprintf(buf, size, "could not resolve host %s", host);
+        snprintf(buf, size, "could not resolve host %s%s%s%s", host, res->detail ? " (" : "",
+                 res->detail ? res->detail : "", res->detail ? ")" : "");
         break;
     case RF_E_PROTOCOL:
         snprintf(buf, size, "invalid response: %s", res->detail ? res->detail : "parse error");

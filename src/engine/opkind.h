@@ -23,6 +23,9 @@ enum op_kind {
     /* The front end's inputs (slot index: the input). */
     OP_IN_READ,
     OP_IN_CANCEL,
+    /* The resolver's sockets (slot index: the socket's entry). */
+    OP_DNS_POLL,
+    OP_DNS_CANCEL,
     OP_KIND_END,
 };
 

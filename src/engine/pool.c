@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mix64.h"
+
 void pool_init(struct pool *p)
 {
     memset(p, 0, sizeof *p);
@@ -17,37 +19,38 @@ void pool_free(struct pool *p)
     for (unsigned i = 0; i < p->n; i++)
         free(p->origins[i]);
     free(p->origins);
+    free(p->index);
     memset(p, 0, sizeof *p);
 }
 
-static void pool_resolve(struct origin *o)
+static uint64_t pool_hash(const char *key)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-    char port[8];
-    snprintf(port, sizeof port, "%u", o->port);
-    int err = getaddrinfo(o->host, port, &hints, &res);
-    if (err == EAI_NONAME || err == EAI_ADDRFAMILY) {
-        /* AI_ADDRCONFIG hides ::1 and 127.0.0.1 on a host with only loopback up. */
-        hints.ai_flags = AI_NUMERICSERV;
-        err = getaddrinfo(o->host, port, &hints, &res);
+    uint64_t h = MIX64_GOLDEN;
+    for (const char *p = key; *p; p++)
+        h = mix64(h ^ (unsigned char)*p);
+    return h;
+}
+
+/* Index by key: open addressing over the origins array, at most half full,
+ * so a list of thousands of hosts finds each in O(1). */
+static int pool_index_grow(struct pool *p)
+{
+    unsigned cap = p->index_cap ? 2 * p->index_cap : 64;
+    unsigned *idx = malloc(cap * sizeof *idx);
+    if (!idx)
+        return -ENOMEM;
+    for (unsigned i = 0; i < cap; i++)
+        idx[i] = UINT32_MAX;
+    for (unsigned k = 0; k < p->n; k++) {
+        unsigned i = (unsigned)(pool_hash(p->origins[k]->key) & (cap - 1));
+        while (idx[i] != UINT32_MAX)
+            i = (i + 1) & (cap - 1);
+        idx[i] = k;
     }
-    if (err) {
-        o->gai_err = err;
-        return;
-    }
-    for (struct addrinfo *ai = res; ai && o->naddrs < POOL_MAX_ADDRS; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof o->addrs[0])
-            continue;
-        memcpy(&o->addrs[o->naddrs], ai->ai_addr, ai->ai_addrlen);
-        o->addrlens[o->naddrs++] = ai->ai_addrlen;
-    }
-    freeaddrinfo(res);
-    if (o->naddrs == 0)
-        o->gai_err = EAI_NONAME;
+    free(p->index);
+    p->index = idx;
+    p->index_cap = cap;
+    return 0;
 }
 
 int pool_origin(struct pool *p, const struct url *u, struct origin **out)
@@ -55,10 +58,12 @@ int pool_origin(struct pool *p, const struct url *u, struct origin **out)
     char key[sizeof p->origins[0]->key];
     if (url_origin_key(u, key, sizeof key) < 0)
         return -EINVAL;
-    /* Linear: runs have few hosts so far; a hash goes here with many-host lists. */
-    for (unsigned i = 0; i < p->n; i++)
-        if (strcmp(p->origins[i]->key, key) == 0) {
-            *out = p->origins[i];
+    if (2 * (p->n + 1) > p->index_cap && pool_index_grow(p) < 0)
+        return -ENOMEM;
+    unsigned mask = p->index_cap - 1, i = (unsigned)(pool_hash(key) & mask);
+    for (; p->index[i] != UINT32_MAX; i = (i + 1) & mask)
+        if (strcmp(p->origins[p->index[i]]->key, key) == 0) {
+            *out = p->origins[p->index[i]];
             return 0;
         }
     if (p->n == p->cap) {
@@ -78,7 +83,8 @@ int pool_origin(struct pool *p, const struct url *u, struct origin **out)
     pool_list_init(&o->idle);
     pool_list_init(&o->roomy);
     pool_list_init(&o->waiting);
-    pool_resolve(o);
+    o->state = ORIGIN_NEW;
+    p->index[i] = p->n;
     p->origins[p->n++] = o;
     *out = o;
     return 0;

@@ -3,9 +3,9 @@
  * and active ones with room for another pipelined request), how many it
  * has open (for a per-host cap), and the jobs waiting for one of them.
  *
- * Resolution is a blocking getaddrinfo, done the first time a host is seen
- * (before any of its jobs reaches the ring) and cached, failure included,
- * for the rest of the run.
+ * Resolution (resolve.c) starts the first time a host is seen, off the
+ * loop; its jobs wait (parked, see job.h) until it settles, and the answer
+ * is kept, failure included, for the rest of the run.
  */
 #ifndef RF_POOL_H
 #define RF_POOL_H
@@ -61,11 +61,23 @@ static inline void pool_unlink(struct pool_link *l)
     l->prev = l->next = NULL;
 }
 
+struct resolver;
+struct parked;
+
+enum origin_state {
+    ORIGIN_NEW,                  /* not resolved yet */
+    ORIGIN_RESOLVING,            /* a lookup is under way */
+    ORIGIN_SETTLED,              /* addresses known, or gai_err set */
+};
+
 struct origin {
     char key[URL_HOST_MAX + 16];
     char host[URL_HOST_MAX];
     uint16_t port;
-    int gai_err;                 /* 0, or the EAI_* code resolution failed with */
+    enum origin_state state;
+    int gai_err;                 /* 0, or non-zero when resolution failed */
+    const char *resolve_error;   /* static words for that failure */
+    struct resolver *resolver;
     unsigned naddrs;
     unsigned pref;               /* index of the address to try first */
     struct sockaddr_storage addrs[POOL_MAX_ADDRS];
@@ -77,18 +89,23 @@ struct origin {
     struct pool_link waiting;    /* jobs waiting for a connection to it, oldest first */
     unsigned nwaiting;
     struct pool_link ready_link; /* on the engine's round of origins that may start a job */
+    struct parked *parked, *parked_tail; /* jobs waiting without a slot (job.h), oldest first */
+    unsigned nparked;
+    struct pool_link parked_link; /* on the engine's list of origins with parked jobs */
 };
 
 struct pool {
     struct origin **origins;
     unsigned n, cap;
+    unsigned *index;             /* open addressing by key: positions in origins */
+    unsigned index_cap;
 };
 
 void pool_init(struct pool *p);
 void pool_free(struct pool *p);
 
-/* The origin of u, created and resolved when first seen. Returns 0 (check
- * origin->gai_err for a failed resolution) or -ENOMEM. */
+/* The origin of u, created when first seen (state ORIGIN_NEW: the caller
+ * starts its resolution). Returns 0 or -ENOMEM. */
 int pool_origin(struct pool *p, const struct url *u, struct origin **out);
 
 /* Intrusive idle list: a connection embeds a pool_link. */

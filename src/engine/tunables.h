@@ -58,6 +58,19 @@
  * typical URLs per read, and the buffer exists once per input. */
 #define RF_INPUT_BUF_BYTES           65536
 
+/* Jobs parked (waiting for their host's name, or behind a capped host's
+ * backlog) without a job slot: a record of ~100 bytes plus the URL each, so
+ * at most ~10 MB; past it the engine stops reading the list until some
+ * move on. It is what lets a list whose first thousand URLs name a dead
+ * host start on the next host at once. */
+#define RF_MAX_PARKED_JOBS           100000
+
+/* Name resolution (resolve.c): each try waits this long (c-ares doubles it
+ * for the next), over this many tries: a name server that never answers
+ * fails its host's jobs after ~15 s; --timeout shortens it. */
+#define RF_DNS_TIMEOUT_MS            5000
+#define RF_DNS_TRIES                 2
+
 /* How many completions one reap takes before dispatching. */
 #define RF_REAP_BATCH                256
 
