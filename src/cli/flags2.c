@@ -89,6 +89,7 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
+    tlsopts_apply(&a->tls, &opt, "flags2", stderr);
 
     double t0 = progress_now();
     progress_start(&r.bar, stderr, bar, a->codes.n, t0);

@@ -143,6 +143,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar, on_tick);
+    tlsopts_apply(&a->tls, &opt, "ringfetch", stderr);
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */

@@ -17,7 +17,7 @@
 static const char help_text[] =
     RINGFETCH_USAGE
     "\n"
-    "Fetch http:// URLs in parallel over one io_uring, each into a file named\n"
+    "Fetch http:// and https:// URLs in parallel over one io_uring, each into a file named\n"
     "after the last segment of its path.\n"
     "\n"
     "options:\n"
@@ -32,6 +32,7 @@ static const char help_text[] =
     "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
     "  --timeout S           give up on a URL after S seconds (default: %s)\n"
     "  --stats               print one JSON object of counters on stdout at the end\n"
+    TLSOPTS_HELP
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
     "                        no output names): for load tests and soak runs\n"
     "  -h, --help            show this help and exit\n"
@@ -43,7 +44,7 @@ static const char help_text[] =
     "\n"
     "Output names: the last segment of the path requested, percent-decoded\n"
     "('index.html' for a path ending in '/'). A URL whose name would be unsafe\n"
-    "('/', '\\', control characters) or over 255 bytes, that is not http://,\n"
+    "('/', '\\', control characters) or over 255 bytes, that is not http(s)://,\n"
     "or that cannot be parsed is an error for that line and is not fetched.\n"
     "The same URL again is fetched once: each repeat is a 'DUP' line on stderr\n"
     "(not with -q) and changes nothing else. When two different URLs have the\n"
@@ -71,6 +72,7 @@ static const struct option long_options[] = {
     {"discard", no_argument, NULL, OPT_DISCARD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    TLSOPTS_LONG,
     {NULL, 0, NULL, 0},
 };
 
@@ -119,6 +121,8 @@ static const char *option_name(int opt)
     case 'o': return "-o";
     case 'i': return "-i";
     case OPT_TIMEOUT: return "--timeout";
+    case TLSOPT_CACERT: return "--cacert";
+    case TLSOPT_CAPATH: return "--capath";
     default: return "an option";
     }
 }
@@ -135,7 +139,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
 
     optind = 0;   /* glibc: start afresh (tests parse several times) */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":m:o:i:qvh", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":m:o:i:qvhk", long_options, NULL)) != -1) {
         switch (opt) {
         case 'm': {
             char *end;
@@ -172,6 +176,8 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));
         default:
+            if (tlsopts_take(&a->tls, opt, optarg))
+                break;
             return unknown_option(err, argv, optopt);
         }
     }

@@ -209,12 +209,11 @@ static void xfer_on_end(void *owner, int err, const char *detail, bool resend_ok
 {
     struct xfer *x = owner;
     if (detail && !x->detail) {
-        if (err == RF_E_CODING) {
-            /* The coding's name lives in the parser, which the next exchange reuses. */
-            snprintf(x->detail_buf, sizeof x->detail_buf, "%s", x->xchg.resp.bad_coding);
-            detail = x->detail_buf;
-        }
-        x->detail = detail;
+        /* Copied: the coding's name lives in the parser, which the next
+         * exchange reuses, and a transport's words in its connection. */
+        snprintf(x->detail_buf, sizeof x->detail_buf, "%s",
+                 err == RF_E_CODING ? x->xchg.resp.bad_coding : detail);
+        x->detail = x->detail_buf;
     }
     xfer_exchange_over(x, err, resend_ok);
 }
@@ -233,7 +232,7 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
     struct xfer *x = XFER_OF(t, deadline_tmr);
     (void)now;
     if (x->state == X_WAIT || x->state == X_ACTIVE)
-        xfer_end(x, RF_E_TIMEOUT);
+        xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
 }
 
 /* Silence: armed at the first deadline and moved only when it fires, so a
@@ -249,7 +248,7 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
         tmr_arm(&e->timers, &x->idle_tmr, due);
         return;
     }
-    xfer_end(x, RF_E_TIMEOUT);
+    xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
 }
 
 /* ---- starting jobs -------------------------------------------------------------- */
@@ -307,6 +306,16 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     }
     if (x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, gai_strerror(x->origin->gai_err));
+        return;
+    }
+    if (x->u.tls && !e->tls_tried) {
+        /* Once, for the first https job: an http-only run never loads the trust store. */
+        e->tls_tried = true;
+        e->tls_err = tls_env_init(&e->tls, e->opt->tls_cafile, e->opt->tls_capath, e->opt->tls_insecure,
+                                  e->tls_why, sizeof e->tls_why);
+    }
+    if (x->u.tls && e->tls_err) {
+        xfer_refuse(x, e->tls_err, e->tls_why);
         return;
     }
     xfer_wait_append(x);
@@ -491,6 +500,7 @@ static int engine_setup(struct engine *e)
         return ret;
     if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms)) < 0)
         return ret;
+    e->cs.tls = &e->tls;
     if ((ret = engine_inputs_init(e)) < 0)
         return ret;
     e->xfers = calloc(e->nslots, sizeof *e->xfers);
@@ -511,6 +521,10 @@ static void engine_copy_counters(struct engine *e)
     struct rf_stats *st = e->st;
     st->connects = e->cs.connects;
     st->reused = e->cs.reused;
+    st->tls_handshakes = e->tls.handshakes;
+    st->tls_resumed = e->tls.resumed;
+    st->tls_bytes_in = e->tls.bytes_in;
+    st->tls_bytes_out = e->tls.bytes_out;
     st->files_tmpfile = e->sinks.created_tmpfile;
     st->files_named = e->sinks.created_named;
     if (!e->be)
@@ -599,6 +613,8 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
         e->now = tmr_now_ns();
         if (opt->stop && *opt->stop && !e->stopping)
             engine_stop_all(e);
+        /* What became ready outside a reap (a TLS buffer back, a gate open) goes on. */
+        conn_feed_starved(&e->cs);
         engine_pull(e);
         engine_assign(e);
         if (e->active == 0 && e->inputs_busy == 0 && (e->exhausted || e->stopping))
@@ -629,6 +645,7 @@ out:
         fprintf(stderr, "ringfetch: internal: completion queue overflowed (sized too small)\n");
     conn_set_free(&e->cs);
     pool_free(&e->pool);
+    tls_env_free(&e->tls);
     engine_inputs_free(e);
     if (e->be)
         be_destroy(e->be);

@@ -1,5 +1,6 @@
-/* Origins: one per scheme-less "host:port", each resolved once and caching
- * its addresses, which address last worked, and its idle connections.
+/* Origins: one per "host:port" (https://host:port for TLS: url_origin_key),
+ * each resolved once and caching its addresses, which address last worked,
+ * its idle connections and, for https, its TLS session.
  *
  * Resolution is a blocking getaddrinfo, done the first time a host is seen
  * (before any of its jobs reaches the ring) and cached, failure included,
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "engine/tp_tls.h"
 #include "ringfetch/url.h"
 
 #define POOL_MAX_ADDRS 8
@@ -21,9 +23,11 @@ struct pool_link {
 };
 
 struct origin {
-    char key[URL_HOST_MAX + 16];
+    char key[URL_HOST_MAX + 24];
     char host[URL_HOST_MAX];
     uint16_t port;
+    bool tls;                    /* https:// */
+    struct tls_cache tls_cache;  /* with tls: the session to resume, the first handshake */
     int gai_err;                 /* 0, or the EAI_* code resolution failed with */
     unsigned naddrs;
     unsigned pref;               /* index of the address to try first */
