@@ -49,6 +49,7 @@ static const char *tls_err_words(unsigned long e)
 }
 
 static int tls_new_session(SSL *ssl, SSL_SESSION *sess);
+static int tls_verify(int ok, X509_STORE_CTX *store);
 static void tls_info(const SSL *ssl, int where, int ret);
 
 int tls_env_init(struct tls_env *env, const char *cafile, const char *capath, bool insecure,
@@ -68,7 +69,7 @@ int tls_env_init(struct tls_env *env, const char *cafile, const char *capath, bo
      * is what keeps a window of 1000 connections small. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_verify(ctx, insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify(ctx, insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, insecure ? NULL : tls_verify);
     int ok;
     if (cafile || capath) {
         struct stat st;
@@ -244,16 +245,16 @@ static void tls_end(struct tp_tls *t, int err, const char *why)
     t->tp.state = TP_ENDED;
     t->tp.why = NULL;
     if (why) {
-        snprintf(t->why, sizeof t->why, "%s", why);
+        if (why != t->why)
+            snprintf(t->why, sizeof t->why, "%s", why);
         t->tp.why = t->why;
     }
     t->tp.ev->on_end(t->tp.owner, err, t->tp.opened);
 }
 
 /* The names a certificate is for, for "certificate is for X, not Y". */
-static void tls_cert_names(SSL *ssl, char *buf, size_t size)
+static void tls_cert_names(X509 *cert, char *buf, size_t size)
 {
-    X509 *cert = SSL_get0_peer_certificate(ssl);
     size_t len = 0;
     buf[0] = '\0';
     if (!cert)
@@ -305,7 +306,7 @@ static void tls_fail(struct tp_tls *t, int ssl_err)
     if (handshake && !t->env->insecure && vr != X509_V_OK) {
         if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
             err = RF_E_TLS_HOST;
-            tls_cert_names(t->ssl, words, sizeof words);
+            snprintf(words, sizeof words, "%s", t->why[0] ? t->why : "other names");
         } else {
             err = RF_E_TLS_CERT;
             snprintf(words, sizeof words, "%s", X509_verify_cert_error_string(vr));
@@ -585,6 +586,21 @@ void tls_run_ready(struct tls_env *env)
 }
 
 /* OpenSSL's callbacks: the SSL's app data is its transport. */
+
+/* OpenSSL's verdict stands; a name mismatch is the moment to note the
+ * names the certificate is for (the failed handshake keeps no certificate). */
+static int tls_verify(int ok, X509_STORE_CTX *store)
+{
+    int e = X509_STORE_CTX_get_error(store);
+    if (!ok && (e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH)) {
+        SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+        struct tp_tls *t = ssl ? SSL_get_app_data(ssl) : NULL;
+        if (t)
+            tls_cert_names(X509_STORE_CTX_get_current_cert(store), t->why, sizeof t->why);
+    }
+    return ok;
+}
+
 static int tls_new_session(SSL *ssl, SSL_SESSION *sess)
 {
     struct tp_tls *t = SSL_get_app_data(ssl);
@@ -600,7 +616,8 @@ static int tls_new_session(SSL *ssl, SSL_SESSION *sess)
 
 static void tls_info(const SSL *ssl, int where, int ret)
 {
-    if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+    /* SSL_CB_READ_ALERT shares its SSL_CB_ALERT bit with the write one. */
+    if (!(where & SSL_CB_ALERT) || !(where & SSL_CB_READ) || (ret >> 8) != SSL3_AL_FATAL)
         return;
     struct tp_tls *t = SSL_get_app_data(ssl);
     if (t)
@@ -741,6 +758,7 @@ static void tls_connect(struct tp *tp, const struct sockaddr *sa, socklen_t len)
     t->alert = -1;
     t->stalled = false;
     t->app = NULL;
+    t->why[0] = '\0';
     tp_connect(t->tcp, sa, len);
 }
 
