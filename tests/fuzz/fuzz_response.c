@@ -131,7 +131,7 @@ static void feed(struct run *run, const uint8_t *data, size_t size, const size_t
         }
         run->outcome = rc;
     }
-    CHECK(resp_eof(&run->r) == run->outcome);
+    CHECK((int)resp_eof(&run->r) == run->outcome);
     if (run->outcome == RESP_DONE) {
         CHECK(run->headers_calls == 1);
         CHECK(run->r.body_bytes == run->body_total);
