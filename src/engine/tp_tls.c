@@ -121,6 +121,11 @@ void tls_env_free(struct tls_env *env)
     if (env->ctx)
         SSL_CTX_free(env->ctx);
     env->ctx = NULL;
+    struct tls_pbuf *p;
+    while ((p = env->pool) != NULL) {
+        env->pool = p->next;
+        free(p);
+    }
 }
 
 void tls_cache_free(struct tls_cache *c)
@@ -176,16 +181,19 @@ static void tls_gate_open(struct tls_cache *c, struct tls_env *env)
 
 /* ---- plaintext buffers ---------------------------------------------------------- */
 
+/* Plaintext buffers come from one pool per run and go back to it when the
+ * last reference is dropped: a connection holds one only while it
+ * decrypts into it or a consumer holds it, so an idle or waiting
+ * connection costs none, and the pool is as large as the most ever in use. */
 static void tls_pbuf_release(struct lbuf *lb)
 {
     struct tls_pbuf *p = (struct tls_pbuf *)lb;
     struct tp_tls *t = lb->owner;
-    if (lb->id != t->life) {
-        free(p); /* lent during an earlier connection of this slot */
-        return;
-    }
-    p->next = t->pfree;
-    t->pfree = p;
+    p->next = t->env->pool;
+    t->env->pool = p;
+    if (lb->id != t->life)
+        return; /* lent during an earlier connection of this slot */
+    t->pbufs--;
     if (t->stalled) {
         t->stalled = false;
         tls_ready_push(t);
@@ -203,23 +211,23 @@ static bool tls_plain_room(struct tp_tls *t)
         t->cur = NULL;
         lbuf_put(&old->lb);
     }
-    struct tls_pbuf *p = t->pfree;
+    if (t->pbufs >= RF_TLS_PLAIN_BUFS_PER_CONN) {
+        t->stalled = true;
+        return false;
+    }
+    struct tls_pbuf *p = t->env->pool;
     if (p) {
-        t->pfree = p->next;
+        t->env->pool = p->next;
     } else {
-        if (t->pbufs >= RF_TLS_PLAIN_BUFS_PER_CONN) {
-            t->stalled = true;
-            return false;
-        }
         p = malloc(sizeof *p + RF_TLS_PLAIN_BUF_BYTES);
         if (!p)
             return false;
-        t->pbufs++;
         p->lb.data = p->data;
         p->lb.cap = RF_TLS_PLAIN_BUF_BYTES;
-        p->lb.owner = t;
         p->lb.release = tls_pbuf_release;
     }
+    t->pbufs++;
+    p->lb.owner = t;
     p->lb.id = t->life;
     p->lb.refs = 1;
     t->cur = p;
@@ -537,6 +545,10 @@ static void tls_pump(struct tp_tls *t)
                 continue;
             if (!tls_alive(t, life) || !tls_deliver(t))
                 break;
+            /* Waiting for the network: keep no buffer meanwhile. */
+            struct tls_pbuf *p = t->cur;
+            t->cur = NULL;
+            lbuf_put(&p->lb);
             tls_input_over(t);
             break;
         }
@@ -721,13 +733,8 @@ static void tls_tcp_closed(void *owner)
     if (t->ssl)
         SSL_free(t->ssl); /* frees the BIOs; the held buffers were given back at tp_close */
     t->ssl = NULL;
-    struct tls_pbuf *p;
-    while ((p = t->pfree) != NULL) {
-        t->pfree = p->next;
-        free(p);
-    }
     t->pbufs = 0;
-    t->life++; /* buffers still lent free themselves when they come back */
+    t->life++; /* buffers still lent go back to the pool, not to this connection */
     t->phase = TLS_IDLE;
     t->tp.state = TP_FREE;
     t->pumping = false;
@@ -841,11 +848,6 @@ void tp_tls_free(struct tp_tls *t)
         SSL_free(t->ssl);
     t->ssl = NULL;
     tls_drop_input(t);
-    struct tls_pbuf *p;
-    while ((p = t->pfree) != NULL) {
-        t->pfree = p->next;
-        free(p);
-    }
     if (t->cur) {
         /* Only at the end of a run, when nothing else holds it. */
         free(t->cur);

@@ -8,11 +8,12 @@
  * Ciphertext in: each received buffer (lent by the backend) is held and
  * shown to OpenSSL as a read-only memory BIO over its bytes, so nothing is
  * copied before OpenSSL's own record buffer; it is given back once OpenSSL
- * has read all of it. Plaintext out: decrypted into buffers of the
- * connection's own (struct lbuf, reference counted, at most
- * RF_TLS_PLAIN_BUFS_PER_CONN), so the body consumers write them to files
- * without a copy, as they do receive buffers. When the consumers hold all of
- * them, decryption waits until one comes back (tls_run_ready). Ciphertext
+ * has read all of it. Plaintext out: decrypted into buffers from a pool of
+ * the run's (struct lbuf, reference counted, at most
+ * RF_TLS_PLAIN_BUFS_PER_CONN per connection), so the body consumers write
+ * them to files without a copy, as they do receive buffers. A connection
+ * waiting for the network holds none; when the consumers hold its whole
+ * share, decryption waits until one comes back (tls_run_ready). Ciphertext
  * out: drained from a memory BIO after every OpenSSL call, whatever it
  * returned (handshake messages, alerts, key updates are produced on reads).
  *
@@ -52,6 +53,7 @@ struct tls_env {
     struct ssl_ctx_st *ctx;
     bool insecure;                /* -k: neither the chain nor the name is checked */
     struct tp_tls *ready;         /* to pump after the batch: a buffer came back, a gate opened */
+    struct tls_pbuf *pool;        /* free plaintext buffers, shared by the connections */
     uint64_t handshakes;          /* completed, resumed ones included */
     uint64_t resumed;             /* of those, abbreviated (a session was resumed) */
     uint64_t bytes_in, bytes_out; /* ciphertext received and sent */
@@ -90,8 +92,7 @@ struct tp_tls {
     /* plaintext */
     struct tls_pbuf *cur;         /* being filled (we hold one reference) */
     uint32_t cur_from, cur_fill;  /* bytes handed to the owner, bytes decrypted */
-    struct tls_pbuf *pfree;
-    unsigned pbufs;               /* allocated in this life, free or lent */
+    unsigned pbufs;               /* plaintext buffers of this life not back yet (cur included) */
     /* the owner's plaintext being sent, and ciphertext going out */
     const char *app;
     size_t app_len, app_done;
