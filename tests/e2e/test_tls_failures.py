@@ -1,4 +1,4 @@
-"""Our TLS failure corpus: https servers written for the tests (Python's ssl
+"""Our TLS failure corpus (26 cases): https servers written for the tests (Python's ssl
 module, and tests/e2e/tls_server.c for what it cannot do), each doing one
 thing wrong, or one unusual thing right.
 
@@ -230,6 +230,44 @@ def complete_bodies_need_no_close_notify():
         succeeds(s.url('/a.bin'), BODY)
     with rftls.TLSServer(serve_one(chunked(BODY), False)) as s:
         succeeds(s.url('/b.bin'), BODY)
+
+
+@rftest.test
+def corrupted_record_mid_body_is_a_tls_error():
+    # A relay between ringfetch and the server flips one bit of ciphertext
+    # well inside the body: the record fails its integrity check.
+    import threading
+    with rftls.TLSServer(serve_one(CL + BODY, True)) as up:
+        def handle(conn):
+            back = socket.create_connection(('127.0.0.1', up.port))
+
+            def pump(src, dst, flip_at):
+                n = 0
+                try:
+                    while True:
+                        data = src.recv(65536)
+                        if not data:
+                            break
+                        if n <= flip_at < n + len(data):
+                            b = bytearray(data)
+                            b[flip_at - n] ^= 0x01
+                            data = bytes(b)
+                        n += len(data)
+                        dst.sendall(data)
+                except OSError:
+                    pass
+                for sck in (src, dst):
+                    try:
+                        sck.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+            t = threading.Thread(target=pump, args=(conn, back, -1), daemon=True)
+            t.start()
+            pump(back, conn, 12000)  # the handshake is ~2 kB: this lands in the body
+            t.join(5)
+            back.close()
+        with rftest.FakeServer(handle) as relay:
+            fails(relay.url('/a.bin').replace('http://', 'https://'), 'TLS error: ')
 
 
 @rftest.test
