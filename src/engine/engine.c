@@ -452,6 +452,10 @@ static void engine_fail_all(struct engine *e, int err)
         if (x->state != X_FREE && x->cons)
             x->cons->abandon(x);
     }
+    /* TLS connections hold received buffers until OpenSSL has read them. */
+    for (uint32_t i = 0; i < e->cs.n; i++)
+        if (e->cs.conns[i].tls)
+            tp_tls_abandon(e->cs.conns[i].tls);
     be_destroy(e->be);
     e->be = NULL;
     for (uint32_t i = 0; i < e->cs.n; i++) {

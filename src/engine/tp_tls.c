@@ -842,6 +842,11 @@ void tp_tls_init(struct tp_tls *t, struct tp *tcp, struct tls_env *env, struct t
     t->next_ready = t->next_waiting = NULL;
 }
 
+void tp_tls_abandon(struct tp_tls *t)
+{
+    tls_drop_input(t);
+}
+
 void tp_tls_free(struct tp_tls *t)
 {
     if (t->ssl)

@@ -121,5 +121,8 @@ void tp_tls_init(struct tp_tls *t, struct tp *tcp, struct tls_env *env, struct t
                  const char *host, const struct tp_events *ev, void *owner);
 /* Release the memory of a TP_FREE transport. */
 void tp_tls_free(struct tp_tls *t);
+/* The backend is going away with t still open (the run failed): give back
+ * the received buffers t holds now, while their owner still exists. */
+void tp_tls_abandon(struct tp_tls *t);
 
 #endif

@@ -186,6 +186,41 @@ static void fin_in_the_handshake_fails_it(void **state)
     drain_close(x, c);
 }
 
+/* A second connection opened while the first does the origin's full
+ * handshake waits at the gate (TCP open, no ClientHello yet); what its
+ * server sends meanwhile is held, and given back by tp_tls_abandon (the
+ * engine's path when the backend dies under it). */
+static void second_connection_waits_at_the_gate(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c1 = start(x);
+    struct job j2 = {0};
+    char *req = strdup("GET /2 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    xchg_init(&j2.x, &j2, &jev, req, strlen(req));
+    struct conn *c2 = conn_alloc(&x->cs);
+    conn_connect(c2, &x->o, &j2.x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 11);
+    complete(x, fake_take(x->f, FAKE_CONNECT), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_SEND), 0); /* waiting: no ClientHello */
+    assert_int_equal(c2->tls->phase, TLS_GATE);
+    unsigned held = x->f->bufs_held;
+    /* The second connection's recv was armed after the first's: take it. */
+    fake_take(x->f, FAKE_RECV);
+    struct fake_rec *r2 = fake_take(x->f, FAKE_RECV);
+    assert_non_null(r2);
+    struct be_cqe cq = fake_cqe_recv(x->f, r2, "\x16\x03\x03", 3);
+    conn_complete(&x->cs, &cq);
+    assert_int_equal(x->f->bufs_held, held + 1); /* queued for the handshake to come */
+    tp_tls_abandon(c2->tls);
+    assert_int_equal(x->f->bufs_held, held);
+    /* The first one failing opens the gate: the second starts its own handshake. */
+    tmr_run(&x->timers, 10000ull * 1000000);
+    assert_int_equal(x->j.err, RF_E_TLS_TIMEOUT);
+    assert_int_equal(j2.err, RF_E_TLS_TIMEOUT); /* same deadline: both in the handshake */
+    (void)c1;
+    xchg_free(&j2.x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +228,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(deadline_before_tcp_is_a_connect_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(plain_http_answer_is_a_wrong_version_number, setup, teardown),
         cmocka_unit_test_setup_teardown(fin_in_the_handshake_fails_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(second_connection_waits_at_the_gate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
