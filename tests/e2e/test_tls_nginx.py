@@ -112,13 +112,14 @@ def http_and_https_urls_mix_in_one_list():
 
 
 @rftest.test
-def capath_and_insecure_are_accepted_and_default_verification_refuses():
+def cacert_capath_and_insecure_work_by_name_and_default_verification_refuses():
     root = rftest.tempdir()
     with open(os.path.join(root, 'a.txt'), 'w') as f:
         f.write('hello over tls\n')
     with rftls.NginxTLS(root) as ng:
         url = ng.url('/a.txt', host='localhost')
-        for opts in (['--capath', rftls.pki().capath], ['-k'], ['--insecure']):
+        for opts in (['--cacert', rftls.pki().ca], ['--capath', rftls.pki().capath], ['-k'],
+                     ['--insecure']):
             dest = rftest.tempdir()
             r = rftest.run([rftest.bin('ringfetch'), '-o', dest] + opts + [url], timeout=30)
             assert r.rc == 0, r.why()
