@@ -22,7 +22,7 @@ LLHTTP_SRC_DIR ?= /usr/share/llhttp
 LLHTTP_CFLAGS ?= -DLLHTTP_STRICT_MODE=1
 LLHTTP_INC_DIR ?= /usr/share/include/llhttp
 
-PKGS    := liburing json-c libcares
+PKGS    := liburing json-c libcares libssl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -1,8 +1,10 @@
-# Fuzzing (issue 5): libFuzzer targets over the response path and URL parsing.
+# Fuzzing (issue 5): libFuzzer targets over the response path, URL parsing and
+# the TLS transport's plaintext feed (issue 10: src/engine/tp_tls.c against a
+# real OpenSSL server in memory; links libssl).
 #
-#   make fuzz                  build both targets, run each for FUZZ_SECONDS (60)
+#   make fuzz                  build the targets, run each for FUZZ_SECONDS (60)
 #   make fuzz FUZZ_SECONDS=10  shorter
-#   make fuzz-build            only build $(FUZZ_BUILD)/fuzz_response, fuzz_url
+#   make fuzz-build            only build $(FUZZ_BUILD)/fuzz_response, fuzz_url, fuzz_tls
 #
 # Everything, llhttp included (with the Makefile's LLHTTP_CFLAGS, i.e. its strict
 # build, like the programs), is compiled with clang under ASan+UBSan (UBSan
@@ -18,7 +20,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 8192
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -std=c11 -D_GNU_SOURCE
-FUZZ_TARGETS := response url
+FUZZ_TARGETS := response url tls
 
 FUZZ_LLHTTP_OBJ := $(addprefix $(FUZZ_BUILD)/llhttp/,llhttp.o api.o http.o)
 FUZZ_HTTP_SRC   := src/http/response.c src/http/url.c src/http/request.c src/util/base64.c
@@ -37,7 +39,11 @@ $(FUZZ_BUILD)/o/%.o: %.c
 	    -Wall -Wextra -Werror -MMD -MP -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/o/tests/fuzz/fuzz_%.o $(FUZZ_HTTP_OBJ) $(FUZZ_LLHTTP_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+# The TLS target also takes the transport and OpenSSL.
+$(FUZZ_BUILD)/fuzz_tls: $(FUZZ_BUILD)/o/src/engine/tp_tls.o
+$(FUZZ_BUILD)/fuzz_tls: FUZZ_LIBS = $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -50,6 +56,6 @@ fuzz: fuzz-build
 	done
 
 # Keep the objects between runs (pattern-rule intermediates are deleted otherwise).
-.SECONDARY: $(FUZZ_HTTP_OBJ) $(FUZZ_LLHTTP_OBJ) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/o/tests/fuzz/fuzz_%.o)
+.SECONDARY: $(FUZZ_HTTP_OBJ) $(FUZZ_LLHTTP_OBJ) $(FUZZ_BUILD)/o/src/engine/tp_tls.o $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/o/tests/fuzz/fuzz_%.o)
 
 -include $(shell find $(FUZZ_BUILD)/o -name '*.d' 2>/dev/null)

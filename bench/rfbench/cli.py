@@ -20,7 +20,7 @@ from .goals import targets
 from .peers import (ALL_TOOLS, BASELINE_PEER, BY_NAME, PEERS, Spec, add_peer, aiohttp_python,
                     baseline_peer, write_lists)
 from .plot import plot
-from .servers import Nginx
+from .servers import SERVERS, Nginx
 
 ALL_CONC = [1, 10, 100]
 STRACE_ROW = ('many', 100)  # the cross-check's corpus and N (tmpfs, plain HTTP)
@@ -53,6 +53,9 @@ def parse_args(argv=None):
     ap.add_argument('--baseline', metavar='BUILD', default=None,
                     help='also run ringfetch from another build folder (e.g. the previous '
                     'commit), interleaved with this one: an A/B of two versions')
+    ap.add_argument('--servers', default=None,
+                    help='comma list of server configs: plain (HTTP), https (nginx with TLS; '
+                    'default: both, plain only with --quick)')
     ap.add_argument('--replot', metavar='NAME', default=None,
                     help='only redraw bench/results/NAME.png from NAME.json')
     ap.add_argument('--out', default=None, help='report name in bench/results (default latest, '
@@ -143,12 +146,20 @@ def main(argv=None):
     # SIGTERM (make's or a timeout's) must still unmount and stop nginx.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = Nginx(root, flags_dir)
+    names = ([x for x in args.servers.split(',') if x] if args.servers else
+             ['plain'] if args.quick else list(SERVERS))
+    for x in names:
+        if x not in SERVERS:
+            raise SystemExit('bench: unknown server config %r' % x)
+    # plain is always started: the cross-check and wrk use it.
+    servers = [server] + [SERVERS[x](root, flags_dir) for x in names if x != 'plain']
     destinations = [lambda: Tmpfs(os.path.join(work, 'tmpfs'))]
     if args.disk is not None:
         destinations.append(lambda: Disk(args.disk or os.path.join(work, 'disk')))
     runs, limits, strace, notes = [], {'wrk': [], 'fs': {}}, [], []
     try:
-        server.start()
+        for srv in servers:
+            srv.start()
         logs = os.path.join(lists_dir, 'logs')
         runner = measure.Runner(spawner, logs)
         present = [BY_NAME[t] for t in tools if BY_NAME[t].available(build)]
@@ -158,7 +169,8 @@ def main(argv=None):
         for make in destinations:
             with make() as dest:
                 notes.append(dest.note)
-                for row in rows.plan(dest, [server], [corpora[c] for c in corpora_names],
+                for row in rows.plan(dest, [s for s in servers if s.name in names],
+                                     [corpora[c] for c in corpora_names],
                                      conc_for, present):
                     runs += rows.run_row(row, runner, lists_dir, build, args.warmups,
                                          args.rounds)
@@ -183,7 +195,8 @@ def main(argv=None):
         commands = command_lines(present, corpora.get('flags') or corpora['many'], server,
                                  build, args.build)
     finally:
-        server.stop()
+        for srv in servers:
+            srv.stop()
         shutil.rmtree(lists_dir, ignore_errors=True)
 
     meta = {

@@ -43,6 +43,8 @@ def plan(destination, servers, corpora, conc_for, peers):
             if not mine:
                 continue
             for n in conc_for(corpus.name):
+                if getattr(server, 'wants', None) and not server.wants(corpus.name, n):
+                    continue
                 rows.append(Row(corpus, n, destination, server, mine))
     return rows
 

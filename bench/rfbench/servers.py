@@ -9,11 +9,14 @@ be run against it (it is then left out of the row).
 
 nginx runs through the tests' runner (tests/e2e/rftest.py: free port, temp
 dir, stop by pid) with the bench's own template: one worker, sendfile, no
-access log, keep-alive that outlives a run. To add a config (nginx with TLS,
-say), subclass Nginx with its template and peer_args, and add it to
-SERVERS."""
+access log, keep-alive that outlives a run. A config may also say which
+rows it wants (wants(corpus name, N); every row when it has none). NginxTLS
+is the HTTPS config: nginx with its own template and a CA every peer gets
+through peer_args."""
 
 import os
+import shutil
+import tempfile
 
 from .common import BENCH, log, rftest
 
@@ -82,4 +85,47 @@ class Nginx(rftest.Nginx):
         return 'http://127.0.0.1:PORT'
 
 
-SERVERS = {'plain': Nginx}
+class NginxTLS(Nginx):
+    """The same nginx with `ssl` (bench/nginx-tls.conf.in) and a throw-away
+    CA made at start by the openssl CLI (tests/e2e/rftls.py, as the tests
+    make theirs); every peer is given that CA. Rows: many at N=100 (and 1),
+    big at every N: what the HTTPS targets are about."""
+
+    name = 'https'
+    template = os.path.join(BENCH, 'nginx-tls.conf.in')
+
+    def __init__(self, root, flags_dir):
+        super().__init__(root, flags_dir)
+        import rftls  # tests/e2e, on the path common.py set
+        self.pki = rftls.PKI(tempfile.mkdtemp(prefix='rfbench-pki-'))
+
+    def conf_text(self):
+        return rftest.render_template(self.template, {
+            '@USER_LINE@': rftest.nginx_user_line(), '@PORT@': str(self.port),
+            '@ROOT@': self.root, '@FLAGS@': self.flags_dir, '@TMP@': self.tmp,
+            '@CERT@': self.pki.cert('good'), '@KEY@': self.pki.key('good')})
+
+    def url(self, path='', host='127.0.0.1'):
+        return 'https://%s:%d%s' % (host, self.port, path)
+
+    def wants(self, corpus_name, n):
+        return corpus_name == 'big' or (corpus_name == 'many' and n in (1, 100))
+
+    def peer_args(self, peer):
+        ca = self.pki.ca
+        return {
+            'ringfetch': ['--cacert', ca],
+            'curl': ['--cacert', ca],
+            'wget2': ['--ca-certificate=' + ca],
+            'aria2c': ['--ca-certificate=' + ca],
+        }.get(peer)  # others (flags2, the aiohttp client, a baseline build): not here
+
+    def placeholder_url(self):
+        return 'https://127.0.0.1:PORT'
+
+    def stop(self):
+        super().stop()
+        shutil.rmtree(self.pki.dir, ignore_errors=True)
+
+
+SERVERS = {'plain': Nginx, 'https': NginxTLS}

@@ -29,7 +29,7 @@
 /* One unit of work. The engine copies url and path before next_job returns
  * control to the loop, so the front end may reuse its buffers. */
 struct rf_job {
-    const char *url;  /* absolute http:// URL */
+    const char *url;  /* absolute http:// or https:// URL */
     const char *path; /* destination file; NULL: no file (see body_max) */
     size_t body_max;  /* with path NULL: keep up to this many body bytes in memory and
                          hand them over in rf_result.body (a larger body is an error,
@@ -61,7 +61,16 @@ enum rf_err {
     RF_E_TIMEOUT = -4008,     /* request_timeout_ms passed, or idle_timeout_ms without a byte */
     RF_E_EMPTY_REPLY = -4009, /* server closed the connection without sending anything */
     RF_E_CODING = -4010,      /* a transfer coding we did not ask for (gzip...): detail names it */
-    RF_E_REDIRECT = -4011,    /* a redirect that was not followed: detail says why (too many,
+    /* https:// (detail holds the words: OpenSSL's reason, the certificate's names) */
+    RF_E_TLS_CERT = -4011,    /* the certificate chain failed verification: detail says why */
+    RF_E_TLS_HOST = -4012,    /* the certificate is for other names: detail lists them */
+    RF_E_TLS_HANDSHAKE = -4013, /* the handshake failed (plain HTTP on an https URL...) */
+    RF_E_TLS_ALERT = -4014,   /* the server sent a fatal alert: detail names it */
+    RF_E_TLS = -4015,         /* a TLS failure after the handshake (bad record...) */
+    RF_E_TLS_TIMEOUT = -4016, /* a deadline passed during the TLS handshake */
+    RF_E_TLS_TRUNCATED = -4017, /* TCP closed without the server's close_notify mid-response */
+    RF_E_TLS_SETUP = -4018,   /* the TLS context could not be made (--cacert unreadable...) */
+    RF_E_REDIRECT = -4019,    /* a redirect that was not followed: detail says why (too many,
                                  a loop, another scheme, https to http, a bad Location) */
 };
 
@@ -107,6 +116,10 @@ struct rf_stats {
     char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
     uint64_t files_tmpfile;  /* files created as unnamed O_TMPFILE inodes, then linked */
     uint64_t files_named;    /* files created under a temporary name, then renamed */
+    uint64_t tls_handshakes; /* TLS handshakes completed (resumed ones included) */
+    uint64_t tls_resumed;    /* of those, resuming a session */
+    uint64_t tls_bytes_in;   /* ciphertext received on https connections */
+    uint64_t tls_bytes_out;  /* ciphertext sent */
     const char *failed;      /* when the run could not start or go on: what failed
                                 ("io_uring setup", "memory", "the I/O backend"); else NULL */
 };
@@ -202,6 +215,11 @@ struct rf_options {
     const char *const *resolve;   /* "HOST:PORT:ADDR" answers that skip the lookup (curl's
                                      --resolve); check each with rf_resolve_entry_ok */
     unsigned nresolve;
+    /* https://: certificates are verified against the system's trust store
+     * (Debian's ca-certificates) unless told otherwise (curl's options). */
+    const char *tls_cafile;       /* --cacert: PEM file of the CAs to trust instead */
+    const char *tls_capath;       /* --capath: hashed directory of CAs to trust instead */
+    bool tls_insecure;            /* -k: check neither the chain nor the host name */
 };
 
 void rf_options_default(struct rf_options *opt);

@@ -1,4 +1,4 @@
-/* ringfetch's http:// URLs: parsing, the request-target that goes on the
+/* ringfetch's http:// and https:// URLs: parsing, the request-target that goes on the
  * wire, origin keys, and the file name a URL is saved under. Pure
  * functions, no allocation, no I/O.
  *
@@ -8,7 +8,8 @@
  * again with the same functions, so both agree.
  *
  * What a URL may hold (README, "URLs"):
- * - scheme http (any case); https and others are refused with their own codes;
+ * - scheme http or https (any case; https: default port 443, struct url.tls); others
+ *   are refused with their own code;
  * - userinfo "user[:password]@": sent as Basic authorization, never printed
  *   (url_password_span finds the part to hide);
  * - host: a name (letters, digits, '-', '.', '_'), IPv4 or [IPv6]; port 1..65535;
@@ -30,7 +31,8 @@
 
 struct url {
     char host[URL_HOST_MAX]; /* lower-cased; IPv6 literal without the brackets */
-    uint16_t port;           /* 80 when the URL names none */
+    uint16_t port;           /* 80 (443 for https) when the URL names none */
+    bool tls;                /* https:// */
     bool ipv6_literal;       /* host was written [..] */
     const char *user;        /* userinfo before its first ':', as written (percent-encoded,
                                 may be empty); NULL when the URL has no '@' before the host */
@@ -51,7 +53,8 @@ struct url {
 enum url_status {
     URL_OK = 0,
     URL_E_NOT_URL = -4101,        /* no "scheme:" at the start */
-    URL_E_HTTPS = -4102,          /* https:// (not supported yet) */
+    URL_E_HTTPS = -4102,          /* no longer returned: https:// is parsed (kept so the
+                                     codes keep their values) */
     URL_E_SCHEME = -4103,         /* another scheme (ftp:, htp:, ...) */
     URL_E_NO_SLASHES = -4104,     /* "http:" not followed by "//" */
     URL_E_CONTROL = -4105,        /* a control character (C0 or DEL) anywhere */
@@ -71,7 +74,7 @@ enum url_status {
     URL_E_USERINFO_CONTROL = -4119, /* user name or password holds a control byte once decoded */
 };
 
-/* Parse an absolute http:// URL. Returns URL_OK or an enum url_status.
+/* Parse an absolute http:// or https:// URL. Returns URL_OK or an enum url_status.
  * u->user/password/target/path point into s, which must outlive u. */
 int url_parse(const char *s, struct url *u);
 
@@ -96,10 +99,14 @@ size_t url_decode(const char *s, size_t len, char *out);
  * true and sets *start, *len (len may be 0) when s has one. */
 bool url_password_span(const char *s, size_t *start, size_t *len);
 
-/* "host:port" (IPv6 as "[h]:port") into buf; returns length or -ENOSPC. */
+/* The origin's key into buf: "host:port" (IPv6 as "[h]:port") for http,
+ * "https://host:port" for https, so that the two schemes on one host and
+ * port are different origins (different connections, a TLS session cache
+ * for one only). Returns length or -ENOSPC. */
 int url_origin_key(const struct url *u, char *buf, size_t size);
 
-/* Value for the Host header: host, bracketed if IPv6, ":port" unless 80.
+/* Value for the Host header: host, bracketed if IPv6, ":port" unless it is
+ * the scheme's default (80, or 443 for https).
  * Returns length or -ENOSPC. */
 int url_host_header(const struct url *u, char *buf, size_t size);
 

@@ -56,6 +56,7 @@ static const char help_text[] =
     "                        take new files, checked before any request\n"
     "                        (default=downloads)\n"
     "  --timeout SECONDS     give up on a flag after SECONDS (default: %s)\n"
+    TLSOPTS_HELP
     "  --stats               print engine statistics as JSON on stderr at the end\n"
     "  --flags3              flags3: fetch BASE/cc/metadata.json first, then save\n"
     "                        the flag as DIR/Country-CC.gif (spaces become _;\n"
@@ -89,6 +90,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"stats", no_argument, NULL, OPT_STATS},
     {"flags3", no_argument, NULL, OPT_FLAGS3},
+    TLSOPTS_LONG,
     {NULL, 0, NULL, 0},
 };
 
@@ -102,6 +104,8 @@ static const char *option_name(int opt)
     case OPT_URL: return "--url";
     case OPT_DEST: return "--dest";
     case OPT_TIMEOUT: return "--timeout";
+    case TLSOPT_CACERT: return "--cacert";
+    case TLSOPT_CAPATH: return "--capath";
     default: return "?";
     }
 }
@@ -225,7 +229,7 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
     /* optind = 0 makes glibc start afresh, so the parser can run twice (tests). */
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":hael:m:s:v", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hael:m:s:vk", long_options, NULL)) != -1) {
         switch (opt) {
         case 'h':
             fprintf(out, help_text, flags2_timeout_default());
@@ -254,6 +258,8 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
             return parser_error(err, "argument %s: expected one argument%s",
                                 option_name(optopt), "");
         default:
+            if (tlsopts_take(&a->tls, opt, optarg))
+                break;
             return unknown_option(err, argv, optopt);
         }
     }
@@ -286,7 +292,7 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
         int bad = url_parse(a->url_buf, &parsed);
         if (bad != URL_OK) {
             char msg[256];
-            snprintf(msg, sizeof msg, "--url BASE must be an http:// URL: %s",
+            snprintf(msg, sizeof msg, "--url BASE must be an http:// or https:// URL: %s",
                      outpath_url_problem(bad));
             return usage_error(out, msg);
         }

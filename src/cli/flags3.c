@@ -222,6 +222,7 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
+    tlsopts_apply(&a->tls, &opt, "flags2", stderr);
 
     double t0 = progress_now();
     runview_start(&r.view, bar, false, a->codes.n, t0);

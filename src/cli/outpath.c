@@ -79,9 +79,9 @@ const char *outpath_url_problem(int status)
 {
     switch ((enum url_status)status) {
     case URL_OK: return "no problem";
-    case URL_E_NOT_URL: return "not a URL (it must start with http://)";
-    case URL_E_HTTPS: return "only http:// URLs are supported for now";
-    case URL_E_SCHEME: return "unknown scheme: only http:// URLs are supported";
+    case URL_E_NOT_URL: return "not a URL (it must start with http:// or https://)";
+    case URL_E_HTTPS: return "https:// refused (an old code: url_parse no longer returns it)";
+    case URL_E_SCHEME: return "unknown scheme: only http:// and https:// URLs are supported";
     case URL_E_NO_SLASHES: return "'http:' must be followed by '//'";
     case URL_E_CONTROL: return "it holds a control character";
     case URL_E_AUTHORITY_SPACE:

@@ -42,7 +42,7 @@ int outpath_make(const char *dir, const struct urllist_item *it, struct nameset 
                  char *path, size_t size, char *why, size_t why_size);
 
 /* Words for url_parse's answer (an enum url_status other than URL_OK):
- * "empty port after ':'", "only http:// URLs are supported for now", ... */
+ * "empty port after ':'", "port out of range (1 to 65535)", ... */
 const char *outpath_url_problem(int status);
 
 /* Copy len bytes of s into buf for a message: printable ASCII as it is,

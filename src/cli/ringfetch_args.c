@@ -19,7 +19,7 @@
 static const char help_text[] =
     RINGFETCH_USAGE
     "\n"
-    "Fetch http:// URLs in parallel over one io_uring, each into a file named\n"
+    "Fetch http:// and https:// URLs in parallel over one io_uring, each into a file named\n"
     "after the last segment of its path.\n"
     "\n"
     "options:\n"
@@ -39,6 +39,7 @@ static const char help_text[] =
     "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
     "  --timeout S           give up on a URL after S seconds (default: %s)\n"
     "  --stats               print one JSON object of counters on stdout at the end\n"
+    TLSOPTS_HELP
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
     "                        no output names): for load tests and soak runs\n"
     "  --dns-servers LIST    ask these name servers (ADDR[:PORT],...; IPv6 as\n"
@@ -54,7 +55,7 @@ static const char help_text[] =
     "\n"
     "Output names: the last segment of the path requested, percent-decoded\n"
     "('index.html' for a path ending in '/'). A URL whose name would be unsafe\n"
-    "('/', '\\', control characters) or over 255 bytes, that is not http://,\n"
+    "('/', '\\', control characters) or over 255 bytes, that is not http(s)://,\n"
     "or that cannot be parsed is an error for that line and is not fetched.\n"
     "The same URL again is fetched once: each repeat is a 'DUP' line on stderr\n"
     "(not with -q) and changes nothing else. When two different URLs have the\n"
@@ -90,6 +91,7 @@ static const struct option long_options[] = {
     {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    TLSOPTS_LONG,
     {NULL, 0, NULL, 0},
 };
 
@@ -196,6 +198,8 @@ static const char *option_name(int opt)
     case OPT_TIMEOUT: return "--timeout";
     case OPT_DNS_SERVERS: return "--dns-servers";
     case OPT_RESOLVE: return "--resolve";
+    case TLSOPT_CACERT: return "--cacert";
+    case TLSOPT_CAPATH: return "--capath";
     default: return "an option";
     }
 }
@@ -212,7 +216,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
 
     optind = 0;   /* glibc: start afresh (tests parse several times) */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":m:o:i:qvh", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":m:o:i:qvhk", long_options, NULL)) != -1) {
         switch (opt) {
         case 'm': {
             char *end;
@@ -276,6 +280,8 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));
         default:
+            if (tlsopts_take(&a->tls, opt, optarg))
+                break;
             return unknown_option(err, argv, optopt);
         }
     }

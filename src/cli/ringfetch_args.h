@@ -1,5 +1,6 @@
 /* ringfetch's command line:
- *   ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats] URL...
+ *   ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]
+ *             [--cacert FILE] [--capath DIR] [-k] URL...
  * Usage errors are printed on stderr as "ringfetch: MESSAGE" followed by the
  * usage line and a hint to --help (exit status 2). */
 #ifndef RF_CLI_RINGFETCH_ARGS_H
@@ -9,11 +10,13 @@
 #include <stdio.h>
 
 #include "cli/cli_tunables.h"
+#include "cli/tlsopts.h"
 
 #define RINGFETCH_DEFAULT_WINDOW 20
 
 #define RINGFETCH_USAGE \
-    "usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats] URL...\n"
+    "usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]\n" \
+    "                 [--cacert FILE] [--capath DIR] [-k] URL...\n"
 
 enum ringfetch_verbosity { RINGFETCH_QUIET = -1, RINGFETCH_NORMAL = 0, RINGFETCH_VERBOSE = 1 };
 
@@ -26,6 +29,7 @@ struct ringfetch_args {
     double timeout_s;           /* --timeout; 0 = the engine's defaults */
     bool stats;
     bool discard;               /* --discard: fetch and count, save nothing */
+    struct tlsopts tls;         /* --cacert, --capath, -k */
     char **urls;                /* the URL arguments */
     size_t nurls;
     /* Name resolution (the engine's, c-ares) */

@@ -92,6 +92,10 @@ void conn_set_free(struct conn_set *cs)
     for (uint32_t i = 0; i < cs->n; i++) {
         free(cs->conns[i].out[0].p);
         free(cs->conns[i].out[1].p);
+        if (cs->conns[i].tls) {
+            tp_tls_free(cs->conns[i].tls);
+            free(cs->conns[i].tls);
+        }
     }
     free(cs->conns);
     memset(cs, 0, sizeof *cs);
@@ -283,6 +287,18 @@ void conn_connect(struct conn *c, struct origin *o, struct xchg *x, uint64_t now
     o->nconns++;
     /* One deadline for the whole connect, whichever addresses it tries. */
     tmr_arm(c->set->timers, &c->connect_tmr, now_ns + (uint64_t)c->set->connect_timeout_ms * 1000000u);
+    if (o->tls) {
+        if (!c->tls)
+            c->tls = calloc(1, sizeof *c->tls);
+        if (!c->tls) {
+            conn_enqueue(c, x);
+            conn_end_all(c, -ENOMEM, NULL, false);
+            conn_close(c);
+            return;
+        }
+        tp_tls_init(c->tls, &c->tcp, c->set->tls, &o->tls_cache, o->host, &conn_tp_events, c);
+        c->tp = &c->tls->tp;
+    }
     conn_enqueue(c, x);
     if (c->state == CONN_CONNECTING)
         conn_open_addr(c);
@@ -431,6 +447,8 @@ static void conn_on_end(void *owner, int err, bool opened)
         tp_close(c->tp); /* its on_closed opens the next address */
         return;
     }
+    if (err == RF_E_TLS_TRUNCATED && c->head && c->head->resp.bytes_fed == 0)
+        err = RF_E_EMPTY_REPLY; /* nothing of an answer: as a plain close would say */
     if (err == 0 && c->head) {
         /* The peer's EOF: the end of a body delimited by the close, or a
          * response cut short. */
@@ -445,7 +463,7 @@ static void conn_on_end(void *owner, int err, bool opened)
             conn_end_all(c, e, x->resp.reason, conn_resend_ok(c, e));
         }
     } else {
-        conn_end_all(c, err, NULL, conn_resend_ok(c, err));
+        conn_end_all(c, err, c->tp->why, conn_resend_ok(c, err));
     }
     conn_close(c);
 }
@@ -471,7 +489,7 @@ static void conn_connect_expired(struct tmr *t, uint64_t now)
     (void)now;
     if (c->state != CONN_CONNECTING)
         return;
-    conn_end_all(c, RF_E_CONNECT_TIMEOUT, NULL, false);
+    conn_end_all(c, conn_timeout_err(c, RF_E_CONNECT_TIMEOUT), NULL, false);
     if (c->reconnect) {
         /* The transport is closing already; its on_closed frees the slot. */
         c->reconnect = false;
@@ -499,6 +517,16 @@ void conn_complete(struct conn_set *cs, const struct be_cqe *cqe)
 void conn_feed_starved(struct conn_set *cs)
 {
     tp_feed_starved(&cs->tps);
+    if (cs->tls)
+        tls_run_ready(cs->tls);
+}
+
+int conn_timeout_err(const struct conn *c, int err)
+{
+    /* TCP is up but the stream is not open yet: the handshake is what hangs. */
+    if (c && c->state == CONN_CONNECTING && c->tp != &c->tcp && c->tcp.state == TP_OPEN)
+        return RF_E_TLS_TIMEOUT;
+    return err;
 }
 
 bool conn_evict_idle(struct conn_set *cs)

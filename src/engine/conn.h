@@ -1,5 +1,6 @@
-/* A connection to one origin: a transport (the byte stream) and a FIFO of
- * HTTP exchanges (one in flight today; more with pipelining).
+/* A connection to one origin: a transport (the byte stream: plain TCP, or
+ * TLS over it for https) and a FIFO of HTTP exchanges (one in flight today;
+ * more with pipelining).
  *
  *   FREE ──> CONNECTING ──> ACTIVE <──> IDLE      (keep-alive)
  *                │             │          │
@@ -7,7 +8,8 @@
  *
  * CONNECTING may go round several times: a refused or unreachable address
  * closes the transport and tries the origin's next one, all under one
- * connect deadline. ACTIVE has at least one exchange: requests are sent in
+ * connect deadline (a TLS failure does not: the next address would show
+ * the same certificate). For https it includes the TLS handshake. ACTIVE has at least one exchange: requests are sent in
  * order, received bytes go to the oldest exchange's parser, and when its
  * response is complete the next one takes the bytes that follow. With no
  * exchange left the connection goes IDLE if every response said
@@ -40,6 +42,7 @@
 
 #include "engine/exchange.h"
 #include "engine/pool.h"
+#include "engine/tp_tls.h"
 #include "engine/transport.h"
 #include "io/backend.h"
 #include "io/timer.h"
@@ -56,7 +59,9 @@ struct conn {
     enum conn_state state;
     uint32_t gen, idx;
     struct tp tcp;             /* the socket */
-    struct tp *tp;             /* the stream the exchanges use: &tcp, or a wrapper */
+    struct tp *tp;             /* the stream the exchanges use: &tcp, or &tls->tp */
+    struct tp_tls *tls;        /* https: the TLS transport over tcp (made on first use,
+                                  kept with the slot for the run) */
     struct origin *origin;
     unsigned addr_try;         /* addresses of the origin tried for this connect */
     bool reconnect;            /* closing only to try the origin's next address */
@@ -78,6 +83,7 @@ struct conn {
 struct conn_set {
     struct be *be;
     struct tp_set tps;
+    struct tls_env *tls;       /* the run's TLS context (https origins only) */
     struct tmr_heap *timers;
     struct conn *conns;
     uint32_t n;
@@ -115,8 +121,12 @@ void conn_push(struct conn *c, struct xchg *x);
 void conn_drop(struct conn *c, struct xchg *x);
 /* A completion for one of the connections' ops (OP_TP_* kinds). */
 void conn_complete(struct conn_set *cs, const struct be_cqe *cqe);
-/* Re-arm receives that found no buffer. */
+/* Re-arm receives that found no buffer, and pump TLS connections that can
+ * go on (a plaintext buffer came back, a handshake gate opened). */
 void conn_feed_starved(struct conn_set *cs);
+/* The error a deadline that passed now means for an exchange on c (NULL:
+ * none): RF_E_TLS_TIMEOUT during a TLS handshake, else err. */
+int conn_timeout_err(const struct conn *c, int err);
 /* Close the least recently used idle connection to free a slot; false if none. */
 bool conn_evict_idle(struct conn_set *cs);
 /* Close every idle connection (end of run). */

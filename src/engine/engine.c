@@ -360,12 +360,11 @@ static void xfer_on_end(void *owner, int err, const char *detail, bool resend_ok
 {
     struct xfer *x = owner;
     if (detail && !x->detail) {
-        if (err == RF_E_CODING) {
-            /* The coding's name lives in the parser, which the next exchange reuses. */
-            snprintf(x->detail_buf, sizeof x->detail_buf, "%s", x->xchg.resp.bad_coding);
-            detail = x->detail_buf;
-        }
-        x->detail = detail;
+        /* Copied: the coding's name lives in the parser, which the next
+         * exchange reuses, and a transport's words in its connection. */
+        snprintf(x->detail_buf, sizeof x->detail_buf, "%s",
+                 err == RF_E_CODING ? x->xchg.resp.bad_coding : detail);
+        x->detail = x->detail_buf;
     }
     xfer_exchange_over(x, err, resend_ok);
 }
@@ -392,7 +391,7 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
         return;
     }
     if (x->state == X_WAIT || x->state == X_ACTIVE)
-        xfer_end(x, RF_E_TIMEOUT);
+        xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
 }
 
 /* Silence: armed at the first deadline and moved only when it fires, so a
@@ -412,7 +411,7 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
         tmr_arm(&e->timers, &x->idle_tmr, due);
         return;
     }
-    xfer_end(x, RF_E_TIMEOUT);
+    xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
 }
 
 /* A retry's wait is over: back to its origin's queue. */
@@ -585,6 +584,16 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         resolver_start(&e->resolver, x->origin);
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
+        return;
+    }
+    if (x->u.tls && !e->tls_tried) {
+        /* Once, for the first https job: an http-only run never loads the trust store. */
+        e->tls_tried = true;
+        e->tls_err = tls_env_init(&e->tls, e->opt->tls_cafile, e->opt->tls_capath, e->opt->tls_insecure,
+                                  e->tls_why, sizeof e->tls_why);
+    }
+    if (x->u.tls && e->tls_err) {
+        xfer_refuse(x, e->tls_err, e->tls_why);
         return;
     }
     xfer_wait_append(x); /* (ready once its origin has settled) */
@@ -842,6 +851,10 @@ static void engine_fail_all(struct engine *e, int err)
         if (x->state != X_FREE && x->cons)
             x->cons->abandon(x);
     }
+    /* TLS connections hold received buffers until OpenSSL has read them. */
+    for (uint32_t i = 0; i < e->cs.n; i++)
+        if (e->cs.conns[i].tls)
+            tp_tls_abandon(e->cs.conns[i].tls);
     be_destroy(e->be);
     e->be = NULL;
     for (uint32_t i = 0; i < e->cs.n; i++) {
@@ -904,6 +917,7 @@ static int engine_setup(struct engine *e)
     if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms, e->pipeline,
                              engine_on_capacity, e)) < 0)
         return ret;
+    e->cs.tls = &e->tls;
     if ((ret = engine_inputs_init(e)) < 0)
         return ret;
     /* A lookup is bounded by the whole-request limit too: each of the
@@ -943,6 +957,10 @@ static void engine_copy_counters(struct engine *e)
     st->connects = e->cs.connects;
     st->reused = e->cs.reused;
     st->pipelined = e->cs.pipelined;
+    st->tls_handshakes = e->tls.handshakes;
+    st->tls_resumed = e->tls.resumed;
+    st->tls_bytes_in = e->tls.bytes_in;
+    st->tls_bytes_out = e->tls.bytes_out;
     st->files_tmpfile = e->sinks.created_tmpfile;
     st->dns_lookups = e->resolver.lookups;
     st->files_named = e->sinks.created_named;
@@ -1042,6 +1060,8 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
         e->now = tmr_now_ns();
         if (opt->stop && *opt->stop && !e->stopping)
             engine_stop_all(e);
+        /* What became ready outside a reap (a TLS buffer back, a gate open) goes on. */
+        conn_feed_starved(&e->cs);
         engine_promote(e);
         engine_pull(e);
         engine_assign(e);
@@ -1076,6 +1096,7 @@ out:
     conn_set_free(&e->cs);
     resolver_free(&e->resolver);
     pool_free(&e->pool);
+    tls_env_free(&e->tls);
     engine_inputs_free(e);
     if (e->be)
         be_destroy(e->be);

@@ -88,7 +88,7 @@ struct xfer {
     int status;
     int err;
     const char *detail;       /* static words, or detail_buf */
-    char detail_buf[64];
+    char detail_buf[160];
     struct policy_verdict verdict; /* what the policy said at the end of the exchange */
     uint64_t bytes;
     unsigned sends;           /* how many times this attempt's request went out */
@@ -126,6 +126,10 @@ struct engine {
     struct tmr_heap timers;
     struct pool pool;
     struct conn_set cs;
+    struct tls_env tls;       /* made when the first https job arrives */
+    bool tls_tried;
+    int tls_err;              /* RF_E_TLS_SETUP when it could not be made */
+    char tls_why[192];
     struct sink_env sinks;
     struct xfer *xfers;
     unsigned window;          /* most requests in flight (X_WAIT + X_ACTIVE) */

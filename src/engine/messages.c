@@ -90,6 +90,32 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
     case RF_E_TIMEOUT:
         snprintf(buf, size, "timed out");
         break;
+    case RF_E_TLS_CERT:
+        snprintf(buf, size, "certificate verify failed: %s", res->detail ? res->detail : "?");
+        break;
+    case RF_E_TLS_HOST:
+        snprintf(buf, size, "certificate is for %s, not %s", res->detail ? res->detail : "other names",
+                 host);
+        break;
+    case RF_E_TLS_HANDSHAKE:
+        snprintf(buf, size, "TLS handshake failed: %s", res->detail ? res->detail : "?");
+        break;
+    case RF_E_TLS_ALERT:
+        snprintf(buf, size, "TLS alert: %s", res->detail ? res->detail : "?");
+        break;
+    case RF_E_TLS:
+        snprintf(buf, size, "TLS error: %s", res->detail ? res->detail : "?");
+        break;
+    case RF_E_TLS_TIMEOUT:
+        snprintf(buf, size, "timed out during TLS handshake");
+        break;
+    case RF_E_TLS_TRUNCATED:
+        snprintf(buf, size, "truncated body: connection closed without TLS close_notify after %llu body bytes",
+                 (unsigned long long)res->bytes);
+        break;
+    case RF_E_TLS_SETUP:
+        snprintf(buf, size, "TLS setup failed: %s", res->detail ? res->detail : "?");
+        break;
     case RF_E_EMPTY_REPLY:
         snprintf(buf, size, "empty reply from server");
         break;

@@ -16,8 +16,10 @@ void pool_init(struct pool *p)
 
 void pool_free(struct pool *p)
 {
-    for (unsigned i = 0; i < p->n; i++)
+    for (unsigned i = 0; i < p->n; i++) {
+        tls_cache_free(&p->origins[i]->tls_cache);
         free(p->origins[i]);
+    }
     free(p->origins);
     free(p->index);
     memset(p, 0, sizeof *p);
@@ -80,6 +82,7 @@ int pool_origin(struct pool *p, const struct url *u, struct origin **out)
     snprintf(o->key, sizeof o->key, "%s", key);
     snprintf(o->host, sizeof o->host, "%s", u->host);
     o->port = u->port;
+    o->tls = u->tls;
     pool_list_init(&o->idle);
     pool_list_init(&o->roomy);
     pool_list_init(&o->waiting);

@@ -1,7 +1,8 @@
-/* Origins: one per scheme-less "host:port", each resolved once and caching
- * its addresses, which address last worked, its connections (idle ones,
- * and active ones with room for another pipelined request), how many it
- * has open (for a per-host cap), and the jobs waiting for one of them.
+/* Origins: one per "host:port" (https://host:port for TLS: url_origin_key),
+ * each resolved once and caching its addresses, which address last worked,
+ * its connections (idle ones, and active ones with room for another
+ * pipelined request), how many it has open (for a per-host cap), the jobs
+ * waiting for one of them and, for https, its TLS session.
  *
  * Resolution (resolve.c) starts the first time a host is seen, off the
  * loop; its jobs wait (parked, see job.h) until it settles, and the answer
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "engine/tp_tls.h"
 #include "ringfetch/url.h"
 
 #define POOL_MAX_ADDRS 8
@@ -71,9 +73,11 @@ enum origin_state {
 };
 
 struct origin {
-    char key[URL_HOST_MAX + 16];
+    char key[URL_HOST_MAX + 24];
     char host[URL_HOST_MAX];
     uint16_t port;
+    bool tls;                    /* https:// */
+    struct tls_cache tls_cache;  /* with tls: the session to resume, the first handshake */
     enum origin_state state;
     int gai_err;                 /* 0, or non-zero when resolution failed */
     const char *resolve_error;   /* static words for that failure */

@@ -2,8 +2,8 @@
  * that TLS can wrap plain TCP without the layers above noticing. The
  * owner calls tp_connect/tp_send/tp_close/tp_complete, which go through
  * the transport's table (struct tp_vt); plain TCP (tp_plain.c) is the
- * first implementation, and a TLS one embeds a plain transport, takes its
- * events, and gives the owner the plaintext.
+ * first implementation, and TLS (tp_tls.h) wraps a plain transport, takes
+ * its events, and gives the owner the plaintext.
  *
  *   tp_connect ──> [socket] ──> [connect] ──> on_open ──> tp_send / on_data ...
  *        any failure, or the peer's EOF ──> on_end(err)
@@ -43,8 +43,9 @@ struct tp_events {
     /* Everything handed to tp_send has been sent. */
     void (*on_sent)(void *owner);
     /* The stream is over: err 0 is the peer's orderly EOF, else -errno or
-     * an enum rf_err. opened tells whether on_open ever came (a failure
-     * before it is a failed connect). Nothing more arrives; call tp_close. */
+     * an enum rf_err (struct tp.why may hold words for it). opened tells
+     * whether on_open ever came (a failure before it is a failed connect).
+     * Nothing more arrives; call tp_close. */
     void (*on_end)(void *owner, int err, bool opened);
     /* Closed, nothing in flight: the struct is free. */
     void (*on_closed)(void *owner);
@@ -74,8 +75,9 @@ struct tp_vt {
     void (*complete)(struct tp *t, const struct be_cqe *cqe);
 };
 
-/* Plain TCP's state; a wrapping transport uses vt, ev, owner and ud of its
- * own struct tp and keeps a plain one inside for the socket. */
+/* Plain TCP's state; a wrapping transport uses vt, state, send_busy,
+ * opened, ev, owner and why of its own struct tp, and drives a plain one
+ * for the socket. */
 struct tp {
     const struct tp_vt *vt;
     enum tp_state state;
@@ -94,6 +96,8 @@ struct tp {
     const struct tp_events *ev;
     void *owner;
     uint64_t rx_bytes, tx_bytes; /* counted for --stats and the trace */
+    const char *why;           /* at on_end: words qualifying err (TLS: the certificate's
+                                  names, OpenSSL's reason), valid until tp_close; or NULL */
 };
 
 /* A plain TCP transport, TP_FREE. */

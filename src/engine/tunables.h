@@ -71,6 +71,20 @@
 #define RF_DNS_TIMEOUT_MS            5000
 #define RF_DNS_TRIES                 2
 
+/* TLS (tp_tls.c). Plaintext is decrypted into buffers of the connection's
+ * own, lent to the body consumers like receive buffers (a file write holds
+ * one until it completes). 64 KiB, as a receive buffer, so a big body is
+ * written in the same 64 KiB writes as over plain TCP; several small
+ * responses share one buffer, each decrypted after the one before. */
+#define RF_TLS_PLAIN_BUF_BYTES       65536
+/* At most this many per connection: when the file writes hold them all,
+ * decryption waits for one to come back (a slow disk bounds a TLS
+ * connection's memory at this times the size, plus OpenSSL's own). */
+#define RF_TLS_PLAIN_BUFS_PER_CONN   4
+/* A buffer takes another record only with room for a whole one: the largest
+ * TLS record's plaintext (RFC 8446 5.1: 2^14 bytes). */
+#define RF_TLS_RECORD_BYTES          16384
+
 /* How many completions one reap takes before dispatching. */
 #define RF_REAP_BATCH                256
 

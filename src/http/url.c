@@ -1,6 +1,7 @@
-/* URL parsing for http:// URLs (see ringfetch/url.h for the contract).
+/* URL parsing for http:// and https:// URLs (see ringfetch/url.h for the
+ * contract).
  *
- * Deliberately narrow: we fetch from http:// origins only, so anything we
+ * Deliberately narrow: we fetch from http(s):// origins only, so anything we
  * cannot represent exactly (an empty port, a space or a second '@' in the
  * authority, a host that would need IDNA) is refused rather than guessed
  * at, each with its own code so the front end can say which. The path and
@@ -195,7 +196,7 @@ static int url_parse_authority(const char *s, const char *end, struct url *u)
                 return URL_E_HOST_CHAR;
     }
 
-    u->port = 80;
+    u->port = u->tls ? 443 : 80;
     if (port)
         return url_parse_port(port, (size_t)(end - port), &u->port);
     return URL_OK;
@@ -227,8 +228,8 @@ int url_parse(const char *s, struct url *u)
     if (*p != ':')
         return URL_E_NOT_URL;
     if ((size_t)(p - s) == 5 && strncasecmp(s, "https", 5) == 0)
-        return URL_E_HTTPS;
-    if ((size_t)(p - s) != 4 || strncasecmp(s, "http", 4) != 0)
+        u->tls = true;
+    else if ((size_t)(p - s) != 4 || strncasecmp(s, "http", 4) != 0)
         return URL_E_SCHEME;
     if (p[1] != '/' || p[2] != '/')
         return URL_E_NO_SLASHES;
@@ -383,12 +384,13 @@ static int url_fit(int n, size_t size)
 
 int url_origin_key(const struct url *u, char *buf, size_t size)
 {
+    const char *scheme = u->tls ? "https://" : "";
     int n;
 
     if (u->ipv6_literal)
-        n = snprintf(buf, size, "[%s]:%u", u->host, (unsigned)u->port);
+        n = snprintf(buf, size, "%s[%s]:%u", scheme, u->host, (unsigned)u->port);
     else
-        n = snprintf(buf, size, "%s:%u", u->host, (unsigned)u->port);
+        n = snprintf(buf, size, "%s%s:%u", scheme, u->host, (unsigned)u->port);
     return url_fit(n, size);
 }
 
@@ -398,7 +400,7 @@ int url_host_header(const struct url *u, char *buf, size_t size)
     const char *close = u->ipv6_literal ? "]" : "";
     int n;
 
-    if (u->port == 80)
+    if (u->port == (u->tls ? 443 : 80))
         n = snprintf(buf, size, "%s%s%s", open, u->host, close);
     else
         n = snprintf(buf, size, "%s%s%s:%u", open, u->host, close, (unsigned)u->port);

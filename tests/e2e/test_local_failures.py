@@ -20,7 +20,8 @@ import rftest  # noqa: E402
 from rftest import FakeServer  # noqa: E402
 
 FLAGS2_USAGE = 'usage: flags2 [-h] [-a] [-e] [-l N] [-m CONCURRENT] [-s LABEL] [-v] [CC ...]'
-RINGFETCH_USAGE = 'usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats] URL...'
+RINGFETCH_USAGE = ('usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]\n'
+                   '                 [--cacert FILE] [--capath DIR] [-k] URL...')
 
 
 def ringfetch(*args, timeout=60, env=None):

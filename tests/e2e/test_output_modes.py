@@ -52,7 +52,7 @@ def ringfetch(srv, *args, cwd=None, env=None):
 def error_lines(urls):
     """The ERR lines of ringfetch(), sorted: the bad argument is settled
     whenever the window asks for a job, so its line may come anywhere."""
-    return ['ERR argument 6: bad URL \'htp://bad\': unknown scheme: only http:// URLs are supported',
+    return ['ERR argument 6: bad URL \'htp://bad\': unknown scheme: only http:// and https:// URLs are supported',
             'ERR %s: HTTP error 404 - Not Found' % urls[1],
             'ERR %s: HTTP error 503 - Service Unavailable' % urls[3]]
 

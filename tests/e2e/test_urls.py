@@ -174,10 +174,9 @@ def each_url_parse_failure_has_its_own_words_and_sends_nothing():
             ('http://127.0.0.1 :%d/x' % p, 'space in the host, port or user name'),
             ('http://[::1:%d/x' % p, "'[' without a closing ']'"),
             ('http://[::g]:%d/x' % p, "not a valid IPv6 address between '[' and ']'"),
-            ('https://127.0.0.1:%d/x' % p, 'only http:// URLs are supported for now'),
-            ('ftp://127.0.0.1:%d/x' % p, 'unknown scheme: only http:// URLs are supported'),
+            ('ftp://127.0.0.1:%d/x' % p, 'unknown scheme: only http:// and https:// URLs are supported'),
             ('http:///x', 'no host name'),
-            ('127.0.0.1:%d/x' % p, 'not a URL (it must start with http://)'),
+            ('127.0.0.1:%d/x' % p, 'not a URL (it must start with http:// or https://)'),
             ('http://a@b@127.0.0.1:%d/x' % p, "two '@' before the host"),
             ('http://127.0.0.1:%d\\x/' % p, 'the port is not a number'),
         ]

@@ -8,7 +8,7 @@
  * - user/password, when set, lie inside the input before the host;
  *   url_password_span finds exactly the password;
  * - the origin key and the Host header fit in a generous buffer, and
- *   "http://" + Host header + target parses back to the same host and port;
+ *   the scheme + Host header + target parses back to the same host and port;
  * - url_write_target's target starts with '/', holds only bytes RFC 3986
  *   allows in a request-target (every '%' starting a valid escape), and no
  *   "." or ".." segment (also not as %2e); writing it again from
@@ -121,10 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(url_origin_key(&u, buf, sizeof buf) > 0);
     int hl = url_host_header(&u, host, sizeof host);
     CHECK(hl > 0);
-    int al = snprintf(again, sizeof again, "http://%s%.*s", host, (int)u.target_len, u.target);
+    /* The Host header leaves out the scheme's default port: rebuild with the same scheme. */
+    int al = snprintf(again, sizeof again, "%s://%s%.*s", u.tls ? "https" : "http", host,
+                      (int)u.target_len, u.target);
     if (al > 0 && (size_t)al < sizeof again) {
         CHECK(url_parse(again, &back) == 0);
-        CHECK(strcmp(back.host, u.host) == 0 && back.port == u.port);
+        CHECK(strcmp(back.host, u.host) == 0 && back.port == u.port && back.tls == u.tls);
         CHECK(back.target_len == u.target_len && memcmp(back.target, u.target, u.target_len) == 0);
     }
 

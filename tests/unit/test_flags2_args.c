@@ -357,12 +357,12 @@ static void test_url_must_be_http(void **state)
 {
     (void)state;
     assert_usage_error(parse("--url", "ftp://x/flags", NULL),
-                       "--url BASE must be an http:// URL: unknown scheme: only http:// URLs "
-                       "are supported");
+                       "--url BASE must be an http:// or https:// URL: unknown scheme: only "
+                       "http:// and https:// URLs are supported");
     close_streams(state);
     assert_int_equal(open_streams(state), 0);
     assert_usage_error(parse("--url", "http://h:/flags", NULL),
-                       "--url BASE must be an http:// URL: empty port after ':'");
+                       "--url BASE must be an http:// or https:// URL: empty port after ':'");
 }
 
 static void test_url_must_fit_a_request(void **state)

@@ -201,12 +201,23 @@ static void test_target_points_into_the_string(void **state)
     assert_ptr_equal(u.target, s + strlen("http://h:1234"));
 }
 
-static void test_https_is_not_supported(void **state)
+static void test_https_is_parsed_with_port_443(void **state)
+{
+    (void)state;
+    struct url u = parse_ok("https://example.com/a");
+    assert_true(u.tls);
+    assert_int_equal(u.port, 443);
+    u = parse_ok("HTTPS://example.com:8443/");
+    assert_true(u.tls);
+    assert_int_equal(u.port, 8443);
+    u = parse_ok("http://example.com/");
+    assert_false(u.tls);
+}
+
+static void test_other_schemes_are_refused(void **state)
 {
     (void)state;
     struct url u;
-    assert_int_equal(url_parse("https://example.com/", &u), URL_E_HTTPS);
-    assert_int_equal(url_parse("HTTPS://example.com/", &u), URL_E_HTTPS);
     assert_int_equal(url_parse("ftp://example.com/", &u), URL_E_SCHEME);
     assert_int_equal(url_parse("htp://x", &u), URL_E_SCHEME);
     assert_int_equal(url_parse("httpss://x/", &u), URL_E_SCHEME);
@@ -498,6 +509,21 @@ static void test_origin_key_includes_port(void **state)
     assert_string_equal(buf, "[::1]:8080");
 }
 
+static void test_origin_key_tells_https_from_http(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    struct url u = parse_ok("https://example.com:80/x");
+    assert_int_equal(url_origin_key(&u, a, sizeof(a)), 22);
+    assert_string_equal(a, "https://example.com:80");
+    u = parse_ok("http://example.com:80/x");
+    url_origin_key(&u, b, sizeof(b));
+    assert_string_not_equal(a, b);
+    u = parse_ok("https://[::1]/");
+    url_origin_key(&u, a, sizeof(a));
+    assert_string_equal(a, "https://[::1]:443");
+}
+
 static void test_origin_key_too_small_is_enospc(void **state)
 {
     (void)state;
@@ -530,6 +556,21 @@ static void test_host_header_has_other_ports_and_brackets(void **state)
     u = parse_ok("http://[::1]:81/x");
     assert_int_equal(url_host_header(&u, buf, sizeof(buf)), 8);
     assert_string_equal(buf, "[::1]:81");
+}
+
+static void test_host_header_omits_the_default_port_of_https(void **state)
+{
+    (void)state;
+    char buf[64];
+    struct url u = parse_ok("https://h.example/x");
+    assert_int_equal(url_host_header(&u, buf, sizeof(buf)), 9);
+    assert_string_equal(buf, "h.example");
+    u = parse_ok("https://h.example:80/x");
+    assert_int_equal(url_host_header(&u, buf, sizeof(buf)), 12);
+    assert_string_equal(buf, "h.example:80");
+    u = parse_ok("http://h.example:443/x");
+    assert_int_equal(url_host_header(&u, buf, sizeof(buf)), 13);
+    assert_string_equal(buf, "h.example:443");
 }
 
 static void test_host_header_too_small_is_enospc(void **state)
@@ -729,7 +770,8 @@ int main(void)
         cmocka_unit_test(test_fragment_is_excluded),
         cmocka_unit_test(test_query_without_path_keeps_the_query),
         cmocka_unit_test(test_target_points_into_the_string),
-        cmocka_unit_test(test_https_is_not_supported),
+        cmocka_unit_test(test_https_is_parsed_with_port_443),
+        cmocka_unit_test(test_other_schemes_are_refused),
         cmocka_unit_test(test_not_a_url_is_rejected),
         cmocka_unit_test(test_userinfo_is_split_into_user_and_password),
         cmocka_unit_test(test_user_without_password_and_empty_parts),
@@ -749,9 +791,11 @@ int main(void)
         cmocka_unit_test(test_decode_turns_escapes_into_bytes),
         cmocka_unit_test(test_password_span_finds_the_password),
         cmocka_unit_test(test_origin_key_includes_port),
+        cmocka_unit_test(test_origin_key_tells_https_from_http),
         cmocka_unit_test(test_origin_key_too_small_is_enospc),
         cmocka_unit_test(test_host_header_omits_port_80),
         cmocka_unit_test(test_host_header_has_other_ports_and_brackets),
+        cmocka_unit_test(test_host_header_omits_the_default_port_of_https),
         cmocka_unit_test(test_host_header_too_small_is_enospc),
         cmocka_unit_test(test_name_is_last_segment),
         cmocka_unit_test(test_name_ignores_query_and_fragment),
