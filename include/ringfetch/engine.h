@@ -211,6 +211,8 @@ struct rf_options {
     unsigned max_redirects;       /* 301/302/303/307/308 followed up to this many hops; 0 =
                                      a redirect is an HTTP error like any other (default) */
     bool allow_downgrade;         /* follow a redirect from https to http */
+    double rate_per_host;         /* requests per second started to one origin at most (its
+                                     starts spaced 1/rate apart); 0 = no limit */
     const char *dns_servers;      /* "ADDR[:PORT],..." to ask instead of /etc/resolv.conf's */
     const char *const *resolve;   /* "HOST:PORT:ADDR" answers that skip the lookup (curl's
                                      --resolve); check each with rf_resolve_entry_ok */

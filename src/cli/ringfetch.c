@@ -192,6 +192,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
     tlsopts_apply(&a->tls, &opt, "ringfetch", stderr);
+    opt.rate_per_host = a->rate;
     opt.dns_servers = a->dns_servers;
     opt.resolve = a->resolve;
     opt.nresolve = (unsigned)a->nresolve;

@@ -42,6 +42,8 @@ static const char help_text[] =
     TLSOPTS_HELP
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
     "                        no output names): for load tests and soak runs\n"
+    "  --rate R              start at most R requests a second to any one host\n"
+    "                        (politeness; R may be fractional: 0.5 is one every 2 s)\n"
     "  --dns-servers LIST    ask these name servers (ADDR[:PORT],...; IPv6 as\n"
     "                        [ADDR]:PORT) instead of /etc/resolv.conf's\n"
     "  --resolve H:P:ADDR    connect to ADDR for host H, port P, without a\n"
@@ -76,7 +78,7 @@ static const char help_text[] =
     "open-file limit too low for one request included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
     "SIGHUP).\n";
 
-enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE };
+enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE, OPT_RATE };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -88,6 +90,7 @@ static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"discard", no_argument, NULL, OPT_DISCARD},
     {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
+    {"rate", required_argument, NULL, OPT_RATE},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -197,6 +200,7 @@ static const char *option_name(int opt)
     case 'i': return "-i";
     case OPT_TIMEOUT: return "--timeout";
     case OPT_DNS_SERVERS: return "--dns-servers";
+    case OPT_RATE: return "--rate";
     case OPT_RESOLVE: return "--resolve";
     case TLSOPT_CACERT: return "--cacert";
     case TLSOPT_CAPATH: return "--capath";
@@ -253,6 +257,15 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
                 return usage_error(err, "--timeout S must be a number of seconds > 0, not '%s'",
                                    optarg);
             a->timeout_s = v;
+            break;
+        }
+        case OPT_RATE: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !(v > 0) || !isfinite(v) || v > 1e6)
+                return usage_error(err, "--rate R must be a number of requests per second > 0, "
+                                        "not '%s'", optarg);
+            a->rate = v;
             break;
         }
         case OPT_DNS_SERVERS:

@@ -32,6 +32,7 @@ struct ringfetch_args {
     struct tlsopts tls;         /* --cacert, --capath, -k */
     char **urls;                /* the URL arguments */
     size_t nurls;
+    double rate;                /* --rate R: requests per second per host, 0 = no limit */
     /* Name resolution (the engine's, c-ares) */
     const char *dns_servers;    /* --dns-servers ADDR[:PORT],... */
     const char *resolve[RF_RINGFETCH_MAX_RESOLVE]; /* each --resolve HOST:PORT:ADDR */

@@ -669,6 +669,34 @@ static void engine_on_resolved(void *ctx, struct origin *o)
     }
 }
 
+/* --rate: o waits (off the round) until its next start; one timer for all. */
+static void engine_pace(struct engine *e, struct origin *o)
+{
+    if (!pool_linked(&o->paced_link))
+        pool_push_back(&e->paced, &o->paced_link);
+    if (!tmr_armed(&e->pace_tmr) || o->next_start_ns < e->pace_tmr.at)
+        tmr_arm(&e->timers, &e->pace_tmr, o->next_start_ns);
+}
+
+static void engine_on_pace(struct tmr *t, uint64_t now)
+{
+    struct engine *e = (struct engine *)((char *)t - offsetof(struct engine, pace_tmr));
+    uint64_t next = UINT64_MAX;
+    struct pool_link *l = e->paced.next;
+    while (l != &e->paced) {
+        struct origin *o = (struct origin *)((char *)l - offsetof(struct origin, paced_link));
+        l = l->next;
+        if (o->next_start_ns <= now) {
+            pool_unlink(&o->paced_link);
+            engine_ready(e, o);
+        } else if (o->next_start_ns < next) {
+            next = o->next_start_ns;
+        }
+    }
+    if (next != UINT64_MAX)
+        tmr_arm(&e->timers, &e->pace_tmr, next);
+}
+
 /* A connection for x: an idle one to its origin, or one with room for a
  * pipelined request (neither for a resend, which failed on a reused one),
  * or a new one if the per-host cap and the free slots allow. NULL with
@@ -716,6 +744,11 @@ static void engine_assign(struct engine *e)
                 continue;
             }
         }
+        if (e->pace_ns && o->next_start_ns > e->now) {
+            /* --rate: this origin's next start is later; the others go on. */
+            engine_pace(e, o);
+            continue;
+        }
         bool fresh, capped;
         struct conn *c = engine_conn_for(e, x, &fresh, &capped);
         if (!c) {
@@ -727,6 +760,8 @@ static void engine_assign(struct engine *e)
             return;
         }
         xfer_wait_remove(x);
+        if (e->pace_ns)
+            o->next_start_ns = (o->next_start_ns > e->now ? o->next_start_ns : e->now) + e->pace_ns;
         engine_ready(e, o); /* to the back of the round, if it has more */
         xfer_set_state(x, X_ACTIVE);
         xchg_free(&x->xchg);
@@ -907,8 +942,8 @@ static int engine_setup(struct engine *e)
 {
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
     uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE;
-    /* A timer per connection, three per job, the tick, the wake and the resolver's. */
-    int ret = tmr_heap_init(&e->timers, nconns + 3 * e->nslots + 3);
+    /* A timer per connection, three per job, the tick, the wake, the pacing and the resolver's. */
+    int ret = tmr_heap_init(&e->timers, nconns + 3 * e->nslots + 4);
     if (ret < 0)
         return ret;
     pool_init(&e->pool);
@@ -946,6 +981,10 @@ static int engine_setup(struct engine *e)
     }
     pool_list_init(&e->ready);
     pool_list_init(&e->parked_origins);
+    pool_list_init(&e->paced);
+    tmr_init(&e->pace_tmr, engine_on_pace);
+    if (e->opt->rate_per_host > 0)
+        e->pace_ns = (uint64_t)(1e9 / e->opt->rate_per_host);
     tmr_init(&e->tick_tmr, engine_on_tick);
     tmr_init(&e->wake_tmr, engine_on_wake);
     return 0;

@@ -142,6 +142,9 @@ struct engine {
     struct xfer *free_x;
     struct pool_link ready;   /* origins with waiting jobs that may start one, in turn */
     struct pool_link parked_origins; /* origins with parked jobs */
+    struct pool_link paced;   /* origins waiting for their next start (--rate) */
+    struct tmr pace_tmr;      /* the earliest of those starts */
+    uint64_t pace_ns;         /* 1 s / rate_per_host, 0 = no pacing */
     unsigned long nparked;    /* parked jobs in all */
     struct resolver resolver;
     struct resolve_config rcfg;

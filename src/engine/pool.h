@@ -96,6 +96,8 @@ struct origin {
     struct parked *parked, *parked_tail; /* jobs waiting without a slot (job.h), oldest first */
     unsigned nparked;
     struct pool_link parked_link; /* on the engine's list of origins with parked jobs */
+    uint64_t next_start_ns;      /* --rate: no request to it before this time */
+    struct pool_link paced_link; /* on the engine's list of origins waiting for that time */
 };
 
 struct pool {

@@ -194,6 +194,27 @@ static void later_with_a_wake_time_waits_for_it(void **state)
     assert_true(wake_asks >= 2 && wake_asks <= 5);
 }
 
+/* --rate: starts to one origin are spaced 1/rate apart. */
+static void rate_per_host_spaces_the_starts(void **state)
+{
+    (void)state;
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->autopilot = true;
+    f->reply = REPLY;
+    struct run r = { .njobs = 6 };
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.rate_per_host = 20; /* 50 ms apart: 5 gaps */
+    struct rf_stats st;
+    uint64_t t0 = rf_now_ns();
+    assert_int_equal(engine_run_with(&f->b, 8, &opt, next_job, on_result, &r, &st), 0);
+    uint64_t took = rf_now_ns() - t0;
+    assert_int_equal(r.ok, 6);
+    assert_true(took >= 250000000ull);
+    assert_true(took < 2000000000ull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +222,7 @@ int main(void)
         cmocka_unit_test(a_failing_wait_still_gives_every_job_one_result),
         cmocka_unit_test(an_input_is_read_through_the_backend),
         cmocka_unit_test(later_with_a_wake_time_waits_for_it),
+        cmocka_unit_test(rate_per_host_spaces_the_starts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
