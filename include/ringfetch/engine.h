@@ -72,6 +72,10 @@ enum rf_err {
     RF_E_TLS_SETUP = -4018,   /* the TLS context could not be made (--cacert unreadable...) */
     RF_E_REDIRECT = -4019,    /* a redirect that was not followed: detail says why (too many,
                                  a loop, another scheme, https to http, a bad Location) */
+    RF_E_RESUME = -4020,      /* (resume) the answer does not continue the part (a range that
+                                 does not start at its end): the engine starts over */
+    RF_E_PART = -4021,        /* (resume) NAME.part cannot be used: detail says why (a link,
+                                 not a regular file) */
 };
 
 struct rf_result {
@@ -93,6 +97,7 @@ struct rf_result {
                                 during the callback; equals url when none was followed */
     unsigned attempts;       /* tries of this job: 1, plus its retries */
     unsigned redirects;      /* redirects followed */
+    uint64_t resumed_from;   /* (resume) the body was appended to a part of this size */
 };
 
 struct rf_stats {
@@ -211,6 +216,10 @@ struct rf_options {
     unsigned max_redirects;       /* 301/302/303/307/308 followed up to this many hops; 0 =
                                      a redirect is an HTTP error like any other (default) */
     bool allow_downgrade;         /* follow a redirect from https to http */
+    bool resume;                  /* -c: bodies go to NAME.part, kept across runs; a part that
+                                     holds bytes and the validator it was started with is
+                                     continued with Range + If-Range (a 206 at its end
+                                     appends, a 200 starts over, anything else starts over) */
     double rate_per_host;         /* requests per second started to one origin at most (its
                                      starts spaced 1/rate apart); 0 = no limit */
     const char *dns_servers;      /* "ADDR[:PORT],..." to ask instead of /etc/resolv.conf's */

@@ -193,6 +193,9 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
     tlsopts_apply(&a->tls, &opt, "ringfetch", stderr);
     opt.rate_per_host = a->rate;
+    opt.resume = a->resume;
+    opt.retries = a->retries;
+    opt.retry_delay_ms = (unsigned)(a->retry_delay_s * 1000 + 0.5);
     opt.dns_servers = a->dns_servers;
     opt.resolve = a->resolve;
     opt.nresolve = (unsigned)a->nresolve;

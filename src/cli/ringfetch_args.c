@@ -42,6 +42,13 @@ static const char help_text[] =
     TLSOPTS_HELP
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
     "                        no output names): for load tests and soak runs\n"
+    "  -c, --continue        resume: write each file as NAME.part and keep it when\n"
+    "                        the run fails or is stopped; the next run asks for\n"
+    "                        the rest (Range + If-Range with the ETag or\n"
+    "                        Last-Modified the part was started with), and starts\n"
+    "                        over when the server's answer does not fit\n"
+    "  --retry N             try a transient failure again up to N times (default 0)\n"
+    "  --retry-delay S       wait S seconds before the first retry (default 1)\n"
     "  --rate R              start at most R requests a second to any one host\n"
     "                        (politeness; R may be fractional: 0.5 is one every 2 s)\n"
     "  --dns-servers LIST    ask these name servers (ADDR[:PORT],...; IPv6 as\n"
@@ -78,7 +85,8 @@ static const char help_text[] =
     "open-file limit too low for one request included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
     "SIGHUP).\n";
 
-enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE, OPT_RATE };
+enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE, OPT_RATE,
+       OPT_RETRY, OPT_RETRY_DELAY };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -91,6 +99,9 @@ static const struct option long_options[] = {
     {"discard", no_argument, NULL, OPT_DISCARD},
     {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"continue", no_argument, NULL, 'c'},
+    {"retry", required_argument, NULL, OPT_RETRY},
+    {"retry-delay", required_argument, NULL, OPT_RETRY_DELAY},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -201,6 +212,8 @@ static const char *option_name(int opt)
     case OPT_TIMEOUT: return "--timeout";
     case OPT_DNS_SERVERS: return "--dns-servers";
     case OPT_RATE: return "--rate";
+    case OPT_RETRY: return "--retry";
+    case OPT_RETRY_DELAY: return "--retry-delay";
     case OPT_RESOLVE: return "--resolve";
     case TLSOPT_CACERT: return "--cacert";
     case TLSOPT_CAPATH: return "--capath";
@@ -217,10 +230,12 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
     memset(a, 0, sizeof *a);
     a->window = RINGFETCH_DEFAULT_WINDOW;
     a->outdir = ".";
+    a->retries = RINGFETCH_DEFAULT_RETRIES;
+    a->retry_delay_s = RF_RETRY_DELAY_MS / 1000.0;
 
     optind = 0;   /* glibc: start afresh (tests parse several times) */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":m:o:i:qvhk", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":m:o:i:qvhkc", long_options, NULL)) != -1) {
         switch (opt) {
         case 'm': {
             char *end;
@@ -257,6 +272,25 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
                 return usage_error(err, "--timeout S must be a number of seconds > 0, not '%s'",
                                    optarg);
             a->timeout_s = v;
+            break;
+        }
+        case 'c': a->resume = true; break;
+        case OPT_RETRY: {
+            char *end;
+            errno = 0;
+            long long v = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 0 || v > 100)
+                return usage_error(err, "--retry N must be a whole number from 0 to 100, not '%s'", optarg);
+            a->retries = (unsigned)v;
+            break;
+        }
+        case OPT_RETRY_DELAY: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !(v >= 0) || !isfinite(v) || v > 3600)
+                return usage_error(err, "--retry-delay S must be a number of seconds from 0 to 3600, "
+                                        "not '%s'", optarg);
+            a->retry_delay_s = v;
             break;
         }
         case OPT_RATE: {
@@ -300,6 +334,8 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
     }
     if (quiet && verbose)
         return usage_error(err, "-q and -v cannot be used together%s", "");
+    if (a->discard && a->resume)
+        return usage_error(err, "--discard saves nothing: -c (resume) cannot go with it%s", "");
     if (a->discard && outdir_given)
         return usage_error(err, "--discard saves nothing: -o DIR cannot go with it%s", "");
     a->verbosity = quiet ? RINGFETCH_QUIET : verbose ? RINGFETCH_VERBOSE : RINGFETCH_NORMAL;

@@ -13,6 +13,9 @@
 #include "cli/tlsopts.h"
 
 #define RINGFETCH_DEFAULT_WINDOW 20
+/* Transient failures retried by default: none yet (the downloader's front
+ * end sets the documented default with its tests). */
+#define RINGFETCH_DEFAULT_RETRIES 0
 
 #define RINGFETCH_USAGE \
     "usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]\n" \
@@ -33,6 +36,9 @@ struct ringfetch_args {
     char **urls;                /* the URL arguments */
     size_t nurls;
     double rate;                /* --rate R: requests per second per host, 0 = no limit */
+    bool resume;                /* -c, --continue: NAME.part kept and continued */
+    unsigned retries;           /* --retry N */
+    double retry_delay_s;       /* --retry-delay S */
     /* Name resolution (the engine's, c-ares) */
     const char *dns_servers;    /* --dns-servers ADDR[:PORT],... */
     const char *resolve[RF_RINGFETCH_MAX_RESOLVE]; /* each --resolve HOST:PORT:ADDR */

@@ -10,9 +10,34 @@
 
 /* ---- file: a 2xx body into the job's file, through its sink ------------------ */
 
+/* "bytes START-END/TOTAL" -> START, or UINT64_MAX. */
+static uint64_t content_range_start(const struct resp *r)
+{
+    size_t n;
+    const char *v = resp_header(r, RESP_H_CONTENT_RANGE, &n, NULL);
+    if (!v || n < 7 || strncmp(v, "bytes ", 6) != 0)
+        return UINT64_MAX;
+    uint64_t start = 0;
+    size_t i = 6;
+    if (i >= n || v[i] < '0' || v[i] > '9')
+        return UINT64_MAX;
+    for (; i < n && v[i] >= '0' && v[i] <= '9' && start < UINT64_MAX / 10; i++)
+        start = start * 10 + (uint64_t)(v[i] - '0');
+    return i < n && v[i] == '-' ? start : UINT64_MAX;
+}
+
 static int file_begin(struct xfer *x, const struct resp *r)
 {
-    (void)r;
+    if (x->has_sink && x->sink.way == SINK_WAY_PART) {
+        /* Resume: the part is open; the answer says where the body goes. */
+        size_t n;
+        const char *v = resp_header(r, RESP_H_ETAG, &n, NULL);
+        if (!v)
+            v = resp_header(r, RESP_H_LAST_MODIFIED, &n, NULL);
+        if (r->status == 206)
+            x->resumed_from = x->sink.part_size;
+        return sink_part_begin(&x->sink, r->status, content_range_start(r), v ? v : "", v ? n : 0);
+    }
     int ret = sink_open(&x->sink, &x->eng->sinks, x->path, ud_pack(0, x->gen, x->idx));
     if (ret < 0)
         return ret;
@@ -158,6 +183,8 @@ const struct body_vt body_error = {
 
 const struct body_vt *body_choose(const struct xfer *x, int status)
 {
+    if (x->ranged && status == 206)
+        return &body_file; /* the rest of a part, as asked */
     if (!policy_status_is_success(status))
         return &body_error;
     if (x->path)

@@ -96,6 +96,50 @@ static void xfer_wait_remove(struct xfer *x)
     x->origin->nwaiting--;
 }
 
+/* The part a resumed job writes into: NAME.part, or, when that would be
+ * longer than a name may be, a name made from NAME's hash. */
+static char *xfer_part_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir = (size_t)(base - path), n = strlen(path);
+    char *p = malloc(n + 32);
+    if (!p)
+        return NULL;
+    if (strlen(base) + sizeof ".part" - 1 <= URL_NAME_MAX)
+        snprintf(p, n + 32, "%s.part", path);
+    else
+        snprintf(p, n + 32, "%.*s.rf-%016llx.part", (int)dir, path,
+                 (unsigned long long)policy_url_hash(base));
+    return p;
+}
+
+static void engine_file_event(struct xfer *x, enum sink_event ev);
+static void xfer_deliver_verdict(struct xfer *x);
+
+/* Into its origin's queue; with -c (resume), its part is prepared first
+ * (opened, sized, its validator read): the request then asks for the rest. */
+static void xfer_enqueue(struct xfer *x)
+{
+    struct engine *e = x->eng;
+    if (!e->opt->resume || !x->path || x->has_sink) {
+        xfer_wait_append(x);
+        return;
+    }
+    char *part = xfer_part_name(x->path);
+    int ret = part ? sink_open_part(&x->sink, &e->sinks, x->path, part, x->restart_full, ud_pack(0, x->gen, x->idx))
+                   : -ENOMEM;
+    free(part);
+    if (ret < 0) {
+        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
+        xfer_set_state(x, X_FINISH);
+        xfer_deliver_verdict(x);
+        return;
+    }
+    x->has_sink = true;
+    x->prepping = true;
+}
+
 /* ---- results ------------------------------------------------------------- */
 
 static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
@@ -118,6 +162,7 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
         .final_url = x->cur_url ? x->cur_url : x->url,
         .attempts = x->retries + 1,
         .redirects = x->redirects,
+        .resumed_from = x->resumed_from,
     };
     st->jobs++;
     st->bytes += x->bytes;
@@ -156,6 +201,7 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
  * the last one found is forgotten. */
 static void xfer_reset_attempt(struct xfer *x)
 {
+    x->ranged = false;
     x->status = 0;
     x->err = 0;
     x->detail = NULL;
@@ -233,7 +279,16 @@ static void xfer_conclude(struct xfer *x)
     struct engine *e = x->eng;
     if (x->cons && !x->cons->settled(x))
         return;
+    if (x->has_sink && x->sink.state != SINK_DONE)
+        return; /* a part opened for a resume, still closing */
     switch (x->verdict.action) {
+    case POLICY_RESTART:
+        /* The answer did not continue the part: start it over, at once. */
+        xfer_reset_attempt(x);
+        x->restart_full = true;
+        xfer_set_state(x, X_WAIT);
+        xfer_enqueue(x);
+        return;
     case POLICY_RETRY:
         xfer_reset_attempt(x);
         x->retries++;
@@ -250,7 +305,7 @@ static void xfer_conclude(struct xfer *x)
             return;
         }
         xfer_set_state(x, X_WAIT);
-        xfer_wait_append(x);
+        xfer_enqueue(x);
         return;
     }
     case POLICY_DELIVER:
@@ -278,6 +333,8 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         .stopping = e->stopping,
         .retries_done = x->retries,
         .redirects_done = x->redirects,
+        .ranged = x->ranged,
+        .restarted = x->restart_full,
         .url = x->cur_url ? x->cur_url : "",
         .visited = x->visited,
         .nvisited = x->visited ? x->redirects + 1 : 0,
@@ -315,6 +372,8 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
     xfer_set_state(x, X_FINISH);
     if (x->cons)
         x->cons->finish(x, x->verdict.action == POLICY_DELIVER && x->verdict.outcome == RF_OK);
+    if (x->has_sink && x->cons != &body_file)
+        sink_finish(&x->sink, false); /* a part prepared for a body that did not come */
     xfer_conclude(x);
 }
 
@@ -422,7 +481,7 @@ static void xfer_retry_due(struct tmr *t, uint64_t now)
     if (x->state != X_SLEEP)
         return;
     xfer_set_state(x, X_WAIT);
-    xfer_wait_append(x);
+    xfer_enqueue(x);
 }
 
 /* ---- starting jobs -------------------------------------------------------------- */
@@ -596,7 +655,7 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         xfer_refuse(x, e->tls_err, e->tls_why);
         return;
     }
-    xfer_wait_append(x); /* (ready once its origin has settled) */
+    xfer_enqueue(x); /* (ready once its origin has settled) */
 }
 
 /* A job from the front end: into a slot, or parked on its origin. */
@@ -732,7 +791,13 @@ static void engine_assign(struct engine *e)
         struct xfer *x = XFER_OF(o->waiting.next, wait_link);
         if (!x->req) {
             char reqbuf[RF_REQUEST_BUF_BYTES];
-            int len = request_build(reqbuf, sizeof reqbuf, &x->u, &e->req_extra);
+            struct request_extra ex = e->req_extra;
+            if (x->ranged) {
+                ex.range = true;
+                ex.range_start = x->sink.part_size;
+                ex.if_range = x->sink.validator;
+            }
+            int len = request_build(reqbuf, sizeof reqbuf, &x->u, &ex);
             if (len > 0 && (x->req = malloc((size_t)len)) != NULL) {
                 memcpy(x->req, reqbuf, (size_t)len);
                 x->req_len = (size_t)len;
@@ -766,8 +831,12 @@ static void engine_assign(struct engine *e)
         xfer_set_state(x, X_ACTIVE);
         xchg_free(&x->xchg);
         xchg_init(&x->xchg, x, &xfer_xchg_events, x->req, x->req_len);
+        unsigned want = 0;
         if (e->policy.max_redirects || e->policy.retries)
-            resp_want(&x->xchg.resp, 1u << RESP_H_LOCATION | 1u << RESP_H_RETRY_AFTER);
+            want |= 1u << RESP_H_LOCATION | 1u << RESP_H_RETRY_AFTER;
+        if (e->opt->resume)
+            want |= 1u << RESP_H_ETAG | 1u << RESP_H_LAST_MODIFIED | 1u << RESP_H_CONTENT_RANGE;
+        resp_want(&x->xchg.resp, want);
         x->req = NULL;
         x->conn = c;
         x->sends++;
@@ -787,6 +856,24 @@ static void engine_assign(struct engine *e)
 
 static void engine_file_event(struct xfer *x, enum sink_event ev)
 {
+    if (x->prepping && (ev == SINK_EV_READY || ev == SINK_EV_FAILED || ev == SINK_EV_DONE)) {
+        x->prepping = false;
+        if (ev == SINK_EV_READY) {
+            x->ranged = x->sink.part_size > 0 && x->sink.validator[0];
+            xfer_wait_append(x);
+            return;
+        }
+        /* The part cannot be used (a link, not a regular file, no room). */
+        x->err = x->sink.err;
+        if (x->err == RF_E_PART)
+            x->detail = "it is a link or not a regular file";
+        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = x->err };
+        xfer_set_state(x, X_FINISH);
+        if (x->sink.state != SINK_DONE)
+            sink_finish(&x->sink, false);
+        xfer_conclude(x);
+        return;
+    }
     if (ev == SINK_EV_FAILED && x->state == X_ACTIVE) {
         /* The disk said no (ENOSPC, EIO...): stop receiving this body. */
         xfer_end(x, x->sink.err);
@@ -811,7 +898,8 @@ static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
             engine_file_event(XFER_OF(s, sink), ev);
         return;
     }
-    case OP_F_OPEN: case OP_F_LINK: case OP_F_CLOSE: case OP_F_RENAME: case OP_F_UNLINK: {
+    case OP_F_OPEN: case OP_F_LINK: case OP_F_CLOSE: case OP_F_RENAME: case OP_F_UNLINK:
+    case OP_F_STAT: case OP_F_XATTR: case OP_F_TRUNCATE: case OP_F_SETXATTR: {
         uint32_t idx = ud_idx(cqe->ud);
         if (idx >= e->nslots)
             return;
@@ -1077,6 +1165,16 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
     e->st = stats;
     e->be = be;
     e->window = stats->window;
+    e->pipeline = opt->pipeline > 1 ? opt->pipeline : 1;
+    e->policy = (struct policy_config){
+        .retries = opt->retries,
+        .retry_delay_ns = (uint64_t)opt->retry_delay_ms * 1000000u,
+        .retry_max_delay_ns = (uint64_t)opt->retry_max_delay_ms * 1000000u,
+        .max_redirects = opt->max_redirects,
+        .allow_downgrade = opt->allow_downgrade,
+        .no_resend = opt->no_resend,
+    };
+    e->rand_state = tmr_now_ns() ^ (uint64_t)getpid() << 32;
     e->req_extra = (struct request_extra){
         .user_agent = opt->user_agent,
         .headers = opt->headers,

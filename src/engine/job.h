@@ -95,6 +95,10 @@ struct xfer {
     unsigned retries;         /* retries so far */
     unsigned redirects;       /* redirects followed so far */
     uint64_t *visited;        /* policy_url_hash of each URL requested (redirects only) */
+    bool prepping;            /* (resume) its part is being opened before the request */
+    bool ranged;              /* (resume) this attempt asks for the rest of the part */
+    bool restart_full;        /* (resume) the part was started over once */
+    uint64_t resumed_from;    /* (resume) the body was appended from this offset */
     uint64_t start_ns;
     uint64_t last_rx_ns;      /* last time the server sent anything (or the job got its connection) */
     struct tmr deadline_tmr;  /* the whole-request deadline */

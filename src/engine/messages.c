@@ -49,6 +49,13 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
                  res->detail ? " (" : "", res->detail ? res->detail : "", res->detail ? ")" : "");
         break;
     }
+    case RF_E_PART:
+        snprintf(buf, size, "cannot resume into %s.part: %s", res->path ? res->path : "?",
+                 res->detail ? res->detail : "unusable");
+        break;
+    case RF_E_RESUME:
+        snprintf(buf, size, "the answer does not continue the part (a range not at its end)");
+        break;
     case RF_E_REDIRECT:
         snprintf(buf, size, "redirect not followed: %s (after %u redirect%s)",
                  res->detail ? res->detail : "?", res->redirects, res->redirects == 1 ? "" : "s");

@@ -20,6 +20,10 @@ enum op_kind {
     OP_F_CLOSE,
     OP_F_RENAME,
     OP_F_UNLINK,
+    OP_F_STAT,
+    OP_F_XATTR,
+    OP_F_TRUNCATE,
+    OP_F_SETXATTR,
     /* The front end's inputs (slot index: the input). */
     OP_IN_READ,
     OP_IN_CANCEL,

@@ -28,15 +28,15 @@ uint64_t policy_url_hash(const char *url)
 }
 
 /* A failure that may well not happen again. */
-static bool policy_transient(const struct policy_facts *f)
+static bool policy_transient(const struct policy_facts *f, int status)
 {
-    switch (f->status) {
+    switch (status) {
     case 408: case 429: case 500: case 502: case 503: case 504:
         return true;
     default:
         /* Any other answer is the answer, unless it is a 2xx whose body
          * did not arrive whole. */
-        if (f->status && !policy_status_is_success(f->status))
+        if (status && !policy_status_is_success(status))
             return false;
         break;
     }
@@ -181,11 +181,19 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
         v->err = f->err;
         return;
     }
+    if (f->ranged && !f->restarted && !f->stopping && (f->status == 416 || f->err == RF_E_RESUME)) {
+        v->action = POLICY_RESTART;
+        v->outcome = RF_ERROR;
+        v->err = f->err;
+        return;
+    }
+    /* A requested range is a success like a whole body. */
+    int status = f->ranged && f->status == 206 ? 200 : f->status;
     if (c->max_redirects && policy_status_is_redirect(f->status) && !f->stopping) {
         policy_redirect(c, f, v);
         return;
     }
-    if (!f->stopping && f->retries_done < c->retries && policy_transient(f)) {
+    if (!f->stopping && f->retries_done < c->retries && policy_transient(f, status)) {
         v->action = POLICY_RETRY;
         v->outcome = RF_ERROR;
         v->err = f->err;
@@ -193,10 +201,10 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
         return;
     }
     /* A final status decides the class, whatever happened to the body after it. */
-    if (f->status == 404) {
+    if (status == 404) {
         v->outcome = RF_NOT_FOUND;
         v->err = f->err ? f->err : RF_E_HTTP_STATUS;
-    } else if (f->status && !policy_status_is_success(f->status)) {
+    } else if (status && !policy_status_is_success(status)) {
         v->outcome = RF_ERROR;
         v->err = RF_E_HTTP_STATUS;
     } else if (f->err) {

@@ -10,6 +10,9 @@
  *    behind a pipelined request on a connection that failed or closed, and
  *    nothing of the job was kept yet (unless the front end counts such
  *    failures: a load generator). This is not a retry: it costs nothing.
+ * 2b. A resumed request (-c) whose answer does not continue the part (416,
+ *    or a range that does not start at its end): start over at once,
+ *    without a range. Not a retry either.
  * 3. Redirect (301, 302, 303, 307, 308, when max_redirects > 0): follow
  *    Location, resolved against the URL just requested, if it is http or
  *    https, not https -> http (unless allowed), not a URL already visited by
@@ -53,6 +56,8 @@ struct policy_facts {
     unsigned sends;  /* how many times this attempt's request went out so far */
     bool kept;       /* something of the body was already handed to a consumer */
     bool stopping;   /* the run is being stopped */
+    bool ranged;     /* the request asked for the rest of a part (resume) */
+    bool restarted;  /* this job already started its part over once */
     unsigned retries_done;   /* retries of this job so far */
     unsigned redirects_done; /* redirects followed so far */
     const char *url;         /* the URL just requested */
@@ -72,6 +77,7 @@ enum policy_action {
     POLICY_RESEND,  /* send the request again on a new connection, now */
     POLICY_RETRY,   /* try again after delay_ns, holding no connection */
     POLICY_FOLLOW,  /* request next_url instead (a redirect) */
+    POLICY_RESTART, /* (resume) start the part over: request the whole body, now */
 };
 
 struct policy_verdict {

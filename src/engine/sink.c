@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -238,6 +239,90 @@ int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t u
     return ret;
 }
 
+/* ---- resume: a part that outlives the run ------------------------------------------ */
+
+int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const char *part_path,
+                   bool fresh, uint64_t ud)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->env = env;
+    s->way = SINK_WAY_PART;
+    s->ud = ud & ~((uint64_t)0xff << 56);
+    s->queued_tail = &s->queued;
+    size_t n = strlen(path), pn = strlen(part_path);
+    s->path = malloc(n + 1);
+    s->tmp = malloc(pn + 1);
+    s->dir = malloc(2);
+    s->stx = calloc(1, sizeof *s->stx);
+    if (!s->path || !s->tmp || !s->dir || !s->stx) {
+        sink_free(s);
+        return -ENOMEM;
+    }
+    memcpy(s->path, path, n + 1);
+    memcpy(s->tmp, part_path, pn + 1);
+    strcpy(s->dir, ".");
+    /* O_NOFOLLOW: a link at NAME.part is never followed (it fails ELOOP);
+     * no O_TRUNC: what it holds is what is resumed. */
+    int ret = be_openat(env->be, AT_FDCWD, s->tmp,
+                        O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fresh ? O_TRUNC : 0), SINK_MODE,
+                        sink_ud(s, OP_F_OPEN));
+    if (ret < 0) {
+        sink_free(s);
+        return ret;
+    }
+    s->ops++;
+    s->state = SINK_OPENING;
+    s->preparing = true;
+    return 0;
+}
+
+/* The part is open: its size, then its validator. */
+static enum sink_event sink_part_opened(struct sink *s)
+{
+    struct be *be = s->env->be;
+    if (be_fstatx(be, s->fd, s->stx, sink_ud(s, OP_F_STAT)) < 0)
+        return SINK_EV_FAILED;
+    s->ops++;
+    if (be_fgetxattr(be, s->fd, SINK_VALIDATOR_XATTR, s->validator, sizeof s->validator - 1,
+                     sink_ud(s, OP_F_XATTR)) < 0)
+        return SINK_EV_FAILED;
+    s->ops++;
+    return SINK_EV_BUSY;
+}
+
+int sink_part_begin(struct sink *s, int status, uint64_t range_start, const char *validator, size_t vlen)
+{
+    struct be *be = s->env->be;
+    if (s->err)
+        return s->err;
+    s->begun = true;
+    if (status == 206) {
+        if (range_start != s->part_size)
+            return RF_E_RESUME;
+        s->off = s->part_size;
+        return 0;
+    }
+    if (status != 200)
+        return RF_E_RESUME;
+    /* Starting over: empty it, and record what the new body is. The
+     * writes wait for both (the state stays OPENING until they are back). */
+    s->off = 0;
+    if (vlen >= sizeof s->validator)
+        vlen = 0; /* too long to keep: no resume of this one */
+    memcpy(s->validator, validator, vlen);
+    s->validator[vlen] = '\0';
+    s->state = SINK_OPENING;
+    if (s->part_size > 0 && be_ftruncate(be, s->fd, 0, sink_ud(s, OP_F_TRUNCATE)) == 0)
+        s->ops++;
+    if (be_fsetxattr(be, s->fd, SINK_VALIDATOR_XATTR, s->validator, vlen, sink_ud(s, OP_F_SETXATTR)) == 0)
+        s->ops++;
+    s->part_size = 0;
+    if (s->ops == 0)
+        s->state = SINK_OPEN;
+    return 0;
+}
+
 /* ---- spans ------------------------------------------------------------------------ */
 
 int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len)
@@ -299,7 +384,7 @@ static bool sink_submitted(struct sink *s, int ret, unsigned ops)
 static bool sink_step_keep(struct sink *s)
 {
     struct be *be = s->env->be;
-    if (s->way == SINK_WAY_NAMED) {
+    if (s->way == SINK_WAY_NAMED || s->way == SINK_WAY_PART) {
         /* Close first, then rename: a failed close (lost write-back) must not
          * leave a final name behind. */
         if (s->opened)
@@ -340,6 +425,10 @@ static bool sink_step_discard(struct sink *s)
         }
         close(s->fd); /* nothing is in flight on it */
         s->opened = false;
+    }
+    if (s->tmp_exists && s->way == SINK_WAY_PART && (s->off > 0 || s->part_size > 0)) {
+        /* What arrived stays for the next run (-c) to resume. */
+        s->tmp_exists = false;
     }
     if (s->tmp_exists) {
         s->tmp_exists = false;
@@ -413,6 +502,17 @@ static bool sink_tmpfile_refused(int res)
 
 static enum sink_event sink_on_open(struct sink *s, int res)
 {
+    if (res >= 0 && s->way == SINK_WAY_PART) {
+        s->fd = res;
+        s->opened = true;
+        s->tmp_exists = true; /* ours now: kept if it holds anything, else removed */
+        return sink_part_opened(s) == SINK_EV_BUSY ? SINK_EV_BUSY : sink_fail(s, -EBUSY);
+    }
+    if (res < 0 && s->way == SINK_WAY_PART) {
+        s->state = SINK_IDLE;
+        s->preparing = false;
+        return sink_fail(s, res == -ELOOP ? RF_E_PART : res);
+    }
     if (res >= 0) {
         s->fd = res;
         s->opened = true;
@@ -471,7 +571,7 @@ static enum sink_event sink_after(struct sink *s, enum sink_event ev)
         sink_step(s);
     if (s->state != SINK_DONE)
         return ev;
-    if (!s->err) {
+    if (!s->err && s->keep) {
         if (s->way == SINK_WAY_TMPFILE)
             s->env->created_tmpfile++;
         else
@@ -480,10 +580,9 @@ static enum sink_event sink_after(struct sink *s, enum sink_event ev)
     return SINK_EV_DONE;
 }
 
-enum sink_event sink_complete(struct sink *s, unsigned kind, int res)
+static enum sink_event sink_complete_one(struct sink *s, unsigned kind, int res)
 {
     enum sink_event ev = SINK_EV_BUSY;
-    s->ops--;
     switch ((enum op_kind)kind) {
     case OP_F_OPEN:
         ev = sink_on_open(s, res);
@@ -520,8 +619,50 @@ enum sink_event sink_complete(struct sink *s, unsigned kind, int res)
         break;
     case OP_F_UNLINK:
         break; /* best effort: nothing more can be done about a name that stays */
+    case OP_F_STAT:
+        if (res < 0)
+            ev = sink_fail(s, res);
+        else if (!S_ISREG(s->stx->stx_mode))
+            ev = sink_fail(s, RF_E_PART);
+        else
+            s->part_size = s->stx->stx_size;
+        break;
+    case OP_F_XATTR:
+        /* No attribute (ENODATA), or a file system without them (ENOTSUP):
+         * no validator, so nothing is resumed, only started over. */
+        s->validator[res > 0 && (size_t)res < sizeof s->validator ? res : 0] = '\0';
+        break;
+    case OP_F_TRUNCATE:
+        if (res < 0)
+            ev = sink_fail(s, res);
+        break;
+    case OP_F_SETXATTR:
+        break; /* without it the next run starts over, which is safe */
     default:
         break;
+    }
+    return ev;
+}
+
+enum sink_event sink_complete(struct sink *s, unsigned kind, int res)
+{
+    s->ops--;
+    enum sink_event ev = sink_complete_one(s, kind, res);
+    if (s->way == SINK_WAY_PART && s->ops == 0) {
+        /* A part's preparation (open, statx, getxattr), or its start over
+         * (truncate, setxattr), has nothing left in flight: the request may
+         * go, or the writes waiting behind it (the body may even be over
+         * already). */
+        if (s->preparing) {
+            s->preparing = false;
+            if (!s->err && !s->finishing) {
+                s->state = SINK_OPEN;
+                return SINK_EV_READY;
+            }
+        } else if (s->state == SINK_OPENING && s->opened && !s->err) {
+            s->state = SINK_OPEN;
+            sink_submit_queued(s);
+        }
     }
     return sink_after(s, ev);
 }
@@ -555,7 +696,7 @@ void sink_abandon(struct sink *s)
     }
     if (s->opened)
         close(s->fd);
-    if (s->tmp_exists)
+    if (s->tmp_exists && !(s->way == SINK_WAY_PART && (s->off > 0 || s->part_size > 0)))
         unlink(s->tmp);
     if (s->final_linked && !s->renamed && s->opened)
         unlink(s->path);
@@ -571,5 +712,7 @@ void sink_free(struct sink *s)
     free(s->path);
     free(s->dir);
     free(s->tmp);
+    free(s->stx);
     s->path = s->dir = s->tmp = NULL;
+    s->stx = NULL;
 }

@@ -13,6 +13,15 @@
  *            rename(TMP, NAME), unlink(TMP) on failure. For file systems
  *            without O_TMPFILE (and when forced: RINGFETCH_SINK_DISABLE=tmpfile).
  *
+ *   part     (resume, -c) NAME.part, a named file that outlives the run:
+ *            opened (never through a link) before the request, so that what
+ *            it holds can be asked for the rest of (its size, and the
+ *            validator recorded in its user.ringfetch.validator attribute
+ *            when it was started); appended to on a 206 whose range starts
+ *            at its end, started over on a 200; closed and renamed to NAME
+ *            when complete; kept (if it holds anything) when the run fails
+ *            or is stopped, for the next run to resume.
+ *
  * TMP is ".rf-PID-SEQ.tmp" in NAME's directory: created exclusively, so
  * it can never be someone else's file (another name is drawn on EEXIST),
  * and short, so any legal NAME works. rename() replaces a link at NAME
@@ -35,6 +44,12 @@
 #include <stdint.h>
 
 #include "io/backend.h"
+#include "ringfetch/engine.h"
+
+/* The longest validator kept: an ETag (quoted, possibly W/) or an HTTP-date. */
+#define RF_VALIDATOR_MAX 200
+/* The extended attribute the part's validator is kept in. */
+#define SINK_VALIDATOR_XATTR "user.ringfetch.validator"
 
 enum sink_state {
     SINK_IDLE,      /* nothing open */
@@ -44,13 +59,14 @@ enum sink_state {
     SINK_DONE,
 };
 
-enum sink_way { SINK_WAY_TMPFILE, SINK_WAY_NAMED };
+enum sink_way { SINK_WAY_TMPFILE, SINK_WAY_NAMED, SINK_WAY_PART };
 
 /* sink_complete's answers */
 enum sink_event {
     SINK_EV_BUSY,   /* nothing for the owner to do */
     SINK_EV_FAILED, /* a file op failed just now (s->err); stop feeding, then sink_finish */
     SINK_EV_DONE,   /* all ops ended; s->err is the outcome (0 = the final name is in place) */
+    SINK_EV_READY,  /* (part) opened, its size and validator read: the request may go */
 };
 
 struct sink_wop;
@@ -79,6 +95,11 @@ struct sink {
     bool link_eexist;        /* path existed: link at tmp, then rename */
     bool link_to_tmp;        /* the link in flight targets tmp */
     bool renamed;            /* tmp was renamed to path */
+    bool preparing;          /* (part) open, statx, getxattr in flight */
+    bool begun;              /* (part) sink_part_begin said where the body goes */
+    uint64_t part_size;      /* (part) bytes the part held when opened */
+    char validator[RF_VALIDATOR_MAX]; /* (part) its recorded validator, NUL-terminated, or "" */
+    struct statx *stx;       /* (part) statx's answer (owned) */
     bool finishing;          /* sink_finish was called */
     bool keep;               /* at finish: put it in place (true) or discard */
     unsigned name_tries;     /* temporary names drawn */
@@ -103,6 +124,17 @@ void sink_env_free(struct sink_env *env);
 /* Start a file at path. ud is ud_pack(0, gen, idx) of the owner. Returns 0
  * or -errno (then nothing was started). */
 int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud);
+/* Resume: prepare the part file part_path for path (see the top); the
+ * sink says SINK_EV_READY when s->part_size and s->validator are known, or
+ * SINK_EV_FAILED/DONE when the part cannot be used (a link, not a regular
+ * file...). fresh: start over (truncate) whatever it holds. */
+int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const char *part_path,
+                   bool fresh, uint64_t ud);
+/* The headers of the answer to a prepared part's request: status 206 whose
+ * Content-Range starts at range_start (== part_size) appends; status 200
+ * starts over, recording validator (vlen 0: none). Returns 0, or RF_E_RESUME
+ * when the answer does not fit the part (the caller starts over). */
+int sink_part_begin(struct sink *s, int status, uint64_t range_start, const char *validator, size_t vlen);
 /* Append a body span lying in buf. Returns 0 or s->err. */
 int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len);
 /* The current buffer is done: submit (or queue) what was collected from it. */

@@ -8,6 +8,7 @@
 #include "http/request.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -152,6 +153,18 @@ int request_build(char *buf, size_t size, const struct url *u, const struct requ
     }
     if (request_ours(ex, "Accept"))
         request_puts(&o, "Accept: */*\r\n");
+    if (ex && ex->range) {
+        char r[48];
+        snprintf(r, sizeof r, "Range: bytes=%llu-\r\n", (unsigned long long)ex->range_start);
+        request_puts(&o, r);
+        if (ex->if_range && *ex->if_range) {
+            if (request_bad_bytes(ex->if_range))
+                return -EINVAL;
+            request_puts(&o, "If-Range: ");
+            request_puts(&o, ex->if_range);
+            request_puts(&o, "\r\n");
+        }
+    }
     for (unsigned i = 0; ex && i < ex->nheaders; i++) {
         bool empty;
         const char *h = ex->headers[i];

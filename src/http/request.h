@@ -2,7 +2,9 @@
 #ifndef RF_REQUEST_H
 #define RF_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "ringfetch/url.h"
 
 /* What a run adds to every request (rf_options: -A, -H, --user). */
@@ -14,6 +16,9 @@ struct request_extra {
     unsigned nheaders;
     const char *credentials;    /* "user:password" (not encoded) for Basic authorization
                                    when the URL has no userinfo of its own; NULL: none */
+    bool range;                 /* ask for the bytes from range_start on (resume) */
+    uint64_t range_start;
+    const char *if_range;       /* with range: the validator the part was started with */
 };
 
 /* Write "GET target HTTP/1.1" (url_write_target's form of the target) +

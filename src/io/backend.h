@@ -34,6 +34,7 @@
 
 struct iovec;
 struct msghdr;
+struct statx;
 
 /* A completion. */
 struct be_cqe {
@@ -107,6 +108,10 @@ struct be_ops {
     int (*rename)(struct be *b, const char *from, const char *to, uint64_t ud);
     int (*unlink)(struct be *b, const char *path, uint64_t ud);
     int (*poll)(struct be *b, int fd, unsigned events, uint64_t ud);
+    int (*fstatx)(struct be *b, int fd, struct statx *stx, uint64_t ud);
+    int (*fgetxattr)(struct be *b, int fd, const char *name, void *value, size_t len, uint64_t ud);
+    int (*fsetxattr)(struct be *b, int fd, const char *name, const void *value, size_t len, uint64_t ud);
+    int (*ftruncate)(struct be *b, int fd, uint64_t len, uint64_t ud);
     int (*cancel_fd)(struct be *b, int fd, uint64_t ud);
     int (*wait)(struct be *b, unsigned wait_nr, int64_t timeout_ns);
     unsigned (*reap)(struct be *b, struct be_cqe *out, unsigned max);
@@ -180,6 +185,17 @@ static inline int be_unlink(struct be *b, const char *path, uint64_t ud)
 /* One-shot readiness: res is the poll(2) revents mask (POLLIN, POLLOUT...). */
 static inline int be_poll(struct be *b, int fd, unsigned events, uint64_t ud)
 { return b->ops->poll(b, fd, events, ud); }
+/* statx(2) of an open file (AT_EMPTY_PATH): stx is filled when res is 0. */
+static inline int be_fstatx(struct be *b, int fd, struct statx *stx, uint64_t ud)
+{ return b->ops->fstatx(b, fd, stx, ud); }
+/* Extended attributes of an open file: res is the value's length (get) or 0. */
+static inline int be_fgetxattr(struct be *b, int fd, const char *name, void *value, size_t len, uint64_t ud)
+{ return b->ops->fgetxattr(b, fd, name, value, len, ud); }
+static inline int be_fsetxattr(struct be *b, int fd, const char *name, const void *value, size_t len, uint64_t ud)
+{ return b->ops->fsetxattr(b, fd, name, value, len, ud); }
+/* ftruncate(2). */
+static inline int be_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
+{ return b->ops->ftruncate(b, fd, len, ud); }
 /* Cancel every operation in flight on fd: each ends with -ECANCELED (or
  * its own result if it raced); the cancel itself completes with ud. */
 static inline int be_cancel_fd(struct be *b, int fd, uint64_t ud)

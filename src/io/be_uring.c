@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -111,6 +112,7 @@ static int uring_probe(struct be_uring *u, unsigned off)
         IORING_OP_WRITEV, IORING_OP_CLOSE, IORING_OP_RENAMEAT, IORING_OP_UNLINKAT,
         IORING_OP_ASYNC_CANCEL, IORING_OP_PROVIDE_BUFFERS, IORING_OP_ACCEPT,
         IORING_OP_SENDMSG, IORING_OP_READ, IORING_OP_POLL_ADD, IORING_OP_LINKAT,
+        IORING_OP_STATX, IORING_OP_FGETXATTR, IORING_OP_FSETXATTR,
     };
     int ret = 0;
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
@@ -419,6 +421,36 @@ static int uring_poll(struct be *b, int fd, unsigned events, uint64_t ud)
     return 0;
 }
 
+static int uring_fstatx(struct be *b, int fd, struct statx *stx, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_statx(sqe, fd, "", AT_EMPTY_PATH, STATX_SIZE, stx);
+    return 0;
+}
+
+static int uring_fgetxattr(struct be *b, int fd, const char *name, void *value, size_t len, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_fgetxattr(sqe, fd, name, value, (unsigned)len);
+    return 0;
+}
+
+static int uring_fsetxattr(struct be *b, int fd, const char *name, const void *value, size_t len, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_fsetxattr(sqe, fd, name, value, 0, (unsigned)len);
+    return 0;
+}
+
+static int uring_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
+{
+    /* IORING_OP_FTRUNCATE arrived in 6.9, after liburing 2.3's headers: the
+     * call is made here, a metadata update that does not wait on I/O. */
+    b->n.syscalls++;
+    int ret = ftruncate(fd, (off_t)len);
+    return uring_local_complete(U(b), ud, ret < 0 ? -errno : 0);
+}
+
 static int uring_cancel_fd(struct be *b, int fd, uint64_t ud)
 {
     if (!(b->features & BE_F_CANCEL_FD)) {
@@ -544,6 +576,10 @@ static const struct be_ops uring_ops = {
     .rename = uring_rename,
     .unlink = uring_unlink,
     .poll = uring_poll,
+    .fstatx = uring_fstatx,
+    .fgetxattr = uring_fgetxattr,
+    .fsetxattr = uring_fsetxattr,
+    .ftruncate = uring_ftruncate,
     .cancel_fd = uring_cancel_fd,
     .wait = uring_wait,
     .reap = uring_reap,

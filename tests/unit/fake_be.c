@@ -172,6 +172,38 @@ static int fk_poll(struct be *b, int fd, unsigned events, uint64_t ud)
     return 0;
 }
 
+static int fk_fstatx(struct be *b, int fd, struct statx *stx, uint64_t ud)
+{
+    REC(FAKE_FSTATX, ud, fd);
+    r->buf = stx;
+    return 0;
+}
+
+static int fk_fgetxattr(struct be *b, int fd, const char *name, void *value, size_t len, uint64_t ud)
+{
+    REC(FAKE_FGETXATTR, ud, fd);
+    snprintf(r->path, sizeof r->path, "%s", name);
+    r->buf = value;
+    r->len = len;
+    return 0;
+}
+
+static int fk_fsetxattr(struct be *b, int fd, const char *name, const void *value, size_t len, uint64_t ud)
+{
+    REC(FAKE_FSETXATTR, ud, fd);
+    snprintf(r->path, sizeof r->path, "%s", name);
+    snprintf(r->path2, sizeof r->path2, "%.*s", (int)len, (const char *)value);
+    r->len = len;
+    return 0;
+}
+
+static int fk_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
+{
+    REC(FAKE_FTRUNCATE, ud, fd);
+    r->len = len;
+    return 0;
+}
+
 static int fk_cancel_fd(struct be *b, int fd, uint64_t ud)
 {
     REC(FAKE_CANCEL_FD, ud, fd);
@@ -278,8 +310,10 @@ static void fk_autopilot(struct fake_be *f)
             fake_post(f, fake_cqe(r, f->next_fd++));
             break;
         case FAKE_SEND:
+            /* One answer owed per request in the bytes sent (pipelined ones too). */
             if (r->fd >= 0 && r->fd < FAKE_MAX_FDS)
-                f->owed[r->fd]++;
+                for (size_t k = 0; k + 4 <= r->len; k++)
+                    f->owed[r->fd] += memcmp((const char *)r->buf + k, "GET ", 4) == 0;
             fake_post(f, fake_cqe(r, (int)r->len));
             break;
         case FAKE_WRITEV:
@@ -287,6 +321,10 @@ static void fk_autopilot(struct fake_be *f)
             break;
         case FAKE_RECV: {
             const char *rep = f->reply ? f->reply : "";
+            if (f->nreplies) {
+                rep = f->replies[f->reply_pos < f->nreplies ? f->reply_pos : f->nreplies - 1];
+                f->reply_pos++;
+            }
             fake_post(f, fake_cqe_recv(f, r, rep, strlen(rep)));
             break;
         }
@@ -388,6 +426,10 @@ static const struct be_ops fake_ops = {
     .rename = fk_rename,
     .unlink = fk_unlink,
     .poll = fk_poll,
+    .fstatx = fk_fstatx,
+    .fgetxattr = fk_fgetxattr,
+    .fsetxattr = fk_fsetxattr,
+    .ftruncate = fk_ftruncate,
     .cancel_fd = fk_cancel_fd,
     .wait = fk_wait,
     .reap = fk_reap,

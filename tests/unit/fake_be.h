@@ -22,7 +22,7 @@
 enum fake_op {
     FAKE_SOCKET, FAKE_CONNECT, FAKE_ACCEPT, FAKE_SEND, FAKE_SENDMSG, FAKE_RECV, FAKE_RECV_INTO,
     FAKE_READ, FAKE_OPENAT, FAKE_WRITEV, FAKE_CLOSE, FAKE_LINKAT, FAKE_RENAME, FAKE_UNLINK,
-    FAKE_POLL, FAKE_CANCEL_FD,
+    FAKE_POLL, FAKE_CANCEL_FD, FAKE_FSTATX, FAKE_FGETXATTR, FAKE_FSETXATTR, FAKE_FTRUNCATE,
 };
 
 #define FAKE_MAX_OPS 4096
@@ -51,7 +51,9 @@ struct fake_be {
     int next_fd;
     /* auto mode */
     bool autopilot;
-    const char *reply;     /* what every recv gets, once per connection */
+    const char *reply;     /* what every recv gets, once per request sent */
+    const char *const *replies; /* or these, one after another (the last repeats) */
+    unsigned nreplies, reply_pos;
     int wait_fail_after;   /* be_wait fails with wait_fail_err after this many calls (0: never) */
     int wait_fail_err;
     int waits;

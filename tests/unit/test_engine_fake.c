@@ -215,6 +215,92 @@ static void rate_per_host_spaces_the_starts(void **state)
     assert_true(took < 2000000000ull);
 }
 
+static struct rf_result last;
+static char last_final[128];
+
+static void on_result_keep(void *ctx, const struct rf_result *res)
+{
+    on_result(ctx, res);
+    last = *res;
+    snprintf(last_final, sizeof last_final, "%s", res->final_url ? res->final_url : "");
+}
+
+static int run_one(struct fake_be *f, struct rf_options *opt, unsigned njobs, struct rf_stats *st, struct run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->njobs = njobs;
+    f->autopilot = true;
+    return engine_run_with(&f->b, 8, opt, next_job, on_result_keep, r, st);
+}
+
+/* Retries reach the engine: two 503s, then the file. */
+static void transient_failures_are_retried_through_the_engine(void **state)
+{
+    (void)state;
+    static const char *const replies[] = {
+        "HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n",
+        REPLY,
+    };
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->replies = replies;
+    f->nreplies = 3;
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.retries = 3;
+    struct rf_stats st;
+    struct run r;
+    assert_int_equal(run_one(f, &opt, 1, &st, &r), 0);
+    assert_int_equal(r.ok, 1);
+    assert_int_equal(last.attempts, 3);
+    assert_int_equal(st.retries, 2);
+}
+
+/* Redirects reach the engine: a 301 to a relative Location, then the file. */
+static void redirects_are_followed_through_the_engine(void **state)
+{
+    (void)state;
+    static const char *const replies[] = {
+        "HTTP/1.1 301 Moved\r\nLocation: /moved/here\r\nContent-Length: 0\r\n\r\n",
+        REPLY,
+    };
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->replies = replies;
+    f->nreplies = 2;
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.max_redirects = 5;
+    struct rf_stats st;
+    struct run r;
+    assert_int_equal(run_one(f, &opt, 1, &st, &r), 0);
+    assert_int_equal(r.ok, 1);
+    assert_int_equal(last.redirects, 1);
+    assert_string_equal(last_final, "http://127.0.0.1:9/moved/here");
+    assert_int_equal(st.redirects, 1);
+}
+
+/* Pipelining reaches the engine: one connection (the cap), several
+ * requests on it at once. */
+static void pipelining_puts_several_requests_on_one_connection(void **state)
+{
+    (void)state;
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->reply = REPLY;
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.pipeline = 4;
+    opt.max_per_host = 1;
+    struct rf_stats st;
+    struct run r;
+    assert_int_equal(run_one(f, &opt, 20, &st, &r), 0);
+    assert_int_equal(r.ok, 20);
+    assert_int_equal(st.connects, 1);
+    assert_true(st.pipelined > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +309,9 @@ int main(void)
         cmocka_unit_test(an_input_is_read_through_the_backend),
         cmocka_unit_test(later_with_a_wake_time_waits_for_it),
         cmocka_unit_test(rate_per_host_spaces_the_starts),
+        cmocka_unit_test(transient_failures_are_retried_through_the_engine),
+        cmocka_unit_test(redirects_are_followed_through_the_engine),
+        cmocka_unit_test(pipelining_puts_several_requests_on_one_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

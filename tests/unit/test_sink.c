@@ -4,6 +4,7 @@
  * linked, renamed or unlinked, and that a failure never leaves a final name. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +294,71 @@ static void abandon_releases_buffers(void **state)
     assert_int_equal(x->f->bufs_held, 0);
 }
 
+/* Resume: the part is opened (never through a link), sized and its
+ * validator read before the request; a 206 at its end appends, a failure
+ * keeps what it holds, a 200 starts it over. */
+static void part_is_prepared_appended_to_and_kept(void **state)
+{
+    struct fixture *x = *state;
+    assert_int_equal(sink_open_part(&x->s, &x->env, "d/f", "d/f.part", false, ud_pack(0, 1, 2)), 0);
+    struct fake_rec *o = fake_take(x->f, FAKE_OPENAT);
+    assert_string_equal(o->path, "d/f.part");
+    assert_true(o->flags & O_NOFOLLOW);
+    assert_false(o->flags & O_TRUNC);
+    complete(x, o, 7);
+    struct fake_rec *st = fake_take(x->f, FAKE_FSTATX);
+    struct fake_rec *xa = fake_take(x->f, FAKE_FGETXATTR);
+    ((struct statx *)st->buf)->stx_mode = S_IFREG | 0644;
+    ((struct statx *)st->buf)->stx_size = 1000;
+    assert_int_equal(complete(x, st, 0), SINK_EV_BUSY);
+    memcpy((void *)xa->buf, "\"v1\"", 4);
+    assert_int_equal(complete(x, xa, 4), SINK_EV_READY);
+    assert_int_equal(x->s.part_size, 1000);
+    assert_string_equal(x->s.validator, "\"v1\"");
+    /* 206 from the wrong place: refused */
+    assert_int_equal(sink_part_begin(&x->s, 206, 0, "", 0), RF_E_RESUME);
+    x->s.begun = false;
+    assert_int_equal(sink_part_begin(&x->s, 206, 1000, "", 0), 0);
+    add(x, "more");
+    struct fake_rec *w = fake_take(x->f, FAKE_WRITEV);
+    assert_non_null(w);
+    complete(x, w, -EIO); /* the write fails: the part keeps its 1000 bytes */
+    sink_finish(&x->s, false);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(fake_pending(x->f, FAKE_UNLINK), 0);
+}
+
+static void part_started_over_on_a_200(void **state)
+{
+    struct fixture *x = *state;
+    sink_open_part(&x->s, &x->env, "f", "f.part", false, ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 7);
+    struct fake_rec *st = fake_take(x->f, FAKE_FSTATX);
+    ((struct statx *)st->buf)->stx_mode = S_IFREG | 0644;
+    ((struct statx *)st->buf)->stx_size = 50;
+    complete(x, st, 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_FGETXATTR), -ENODATA), SINK_EV_READY);
+    assert_int_equal(sink_part_begin(&x->s, 200, UINT64_MAX, "\"v2\"", 4), 0);
+    add(x, "body"); /* waits for the truncate */
+    assert_int_equal(fake_pending(x->f, FAKE_WRITEV), 0);
+    struct fake_rec *t = fake_take(x->f, FAKE_FTRUNCATE);
+    assert_int_equal(t->len, 0);
+    struct fake_rec *sx = fake_take(x->f, FAKE_FSETXATTR);
+    assert_string_equal(sx->path2, "\"v2\"");
+    complete(x, t, 0);
+    complete(x, sx, 0);
+    struct fake_rec *w = fake_take(x->f, FAKE_WRITEV);
+    assert_non_null(w);
+    complete(x, w, 4);
+    sink_finish(&x->s, true);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    struct fake_rec *rn = fake_take(x->f, FAKE_RENAME);
+    assert_string_equal(rn->path, "f.part");
+    assert_string_equal(rn->path2, "f");
+    assert_int_equal(complete(x, rn, 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +374,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(discard_before_the_open_is_back, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(discard_before_the_open_is_back, setup_named, teardown),
         cmocka_unit_test_setup_teardown(abandon_releases_buffers, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(part_is_prepared_appended_to_and_kept, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(part_started_over_on_a_200, setup_tmpfile, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
