@@ -85,7 +85,12 @@ struct rf_stats {
     uint64_t bytes;          /* body bytes of all jobs */
     uint64_t rx_body_bytes;  /* body bytes received so far, counted as they arrive
                                 (jobs still in flight included): for progress */
-    uint64_t enters;         /* io_uring_enter system calls */
+    uint64_t enters;         /* system calls that submit or wait (io_uring_enter, epoll_wait) */
+    uint64_t syscalls;       /* every system call the backend made for I/O, enters included */
+    const char *backend;     /* the backend's name: "uring" or "epoll" (static) */
+    char calls[256];         /* the backend's system calls by name: "epoll_wait 12 send 40 ..." */
+    uint64_t net_rx_bytes;   /* bytes received from the network, headers included */
+    int trace_err;           /* 0, or the -errno that stopped writing the trace (rf_options.trace_fd) */
     uint64_t sqes;           /* SQEs submitted */
     uint64_t cqes;           /* CQEs reaped */
     uint64_t enobufs;        /* recvs that found the buffer ring empty */
@@ -94,7 +99,7 @@ struct rf_stats {
     uint64_t pipelined;      /* of those, sent behind another request still unanswered */
     uint32_t peak_inflight;  /* most jobs in flight at once */
     uint32_t window;         /* the window actually used */
-    char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
+    char features[128];      /* backend features in use, e.g. "defer_taskrun buf_ring socket_op" */
     uint64_t files_tmpfile;  /* files created as unnamed O_TMPFILE inodes, then linked */
     uint64_t files_named;    /* files created under a temporary name, then renamed */
     const char *failed;      /* when the run could not start or go on: what failed
@@ -137,6 +142,15 @@ typedef void (*rf_result_fn)(void *ctx, const struct rf_result *res);
 /* CLOCK_MONOTONIC in ns: the clock of rf_job.wake_ns. */
 uint64_t rf_now_ns(void);
 
+/* The I/O backend a run uses (rf_options.backend). */
+enum rf_backend {
+    RF_BACKEND_URING = 0, /* io_uring: the default */
+    RF_BACKEND_EPOLL = 1, /* epoll and non-blocking sockets, files by plain calls: for A/B runs */
+};
+/* "uring"/"epoll" -> the backend; -EINVAL for any other name. */
+int rf_backend_from_name(const char *name);
+const char *rf_backend_name(enum rf_backend b);
+
 /* Called every tick_ms while the loop runs (progress bars). */
 typedef void (*rf_tick_fn)(void *ctx, const struct rf_stats *stats);
 
@@ -164,13 +178,19 @@ struct rf_options {
                                      up the others. */
     bool no_resend;               /* count a request that a failed connection left unanswered
                                      as an error instead of sending it again (load generators) */
+    enum rf_backend backend;      /* RF_BACKEND_URING unless asked */
+    int trace_fd;                 /* > 0: record every submission and completion into this
+                                     file (see src/io/be_trace.h; scripts/trace-view reads it),
+                                     which the front end opened for writing (O_APPEND when
+                                     several runs share it); 0 = no trace */
+    unsigned trace_lane;          /* the lane this run's records carry (ringload: its thread) */
 };
 
 void rf_options_default(struct rf_options *opt);
 
 /* Run every job to completion. Returns 0 when the job list was exhausted and
  * every result delivered, -EINTR when stopped through opt->stop, or another
- * negative errno when the engine could not start (ring setup, memory), the
+ * negative errno when the engine could not start (backend setup, memory), the
  * I/O backend failed (stats->failed says which) or next_job failed; stats is
  * filled in every case. Every job pulled gets exactly one result, whatever
  * happens. */

@@ -89,12 +89,15 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, on_tick);
+    if (ioopts_apply(&a->io, &opt, "flags2", stderr) < 0)
+        return 2;
 
     double t0 = progress_now();
     progress_start(&r.bar, stderr, bar, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
+    ioopts_end(&a->io, &opt, &stats, "flags2", stderr);
     progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled, t1);
     fflush(stdout);
 

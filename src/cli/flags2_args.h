@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "cli/codes.h"
+#include "cli/ioopts.h"
 #include "ringfetch/limits.h"
 
 #define FLAGS2_DEFAULT_CONCUR_REQ 5
@@ -32,6 +33,7 @@ struct flags2_args {
     const char *dest;       /* --dest, default "downloads" */
     double timeout_s;       /* --timeout; 0 = the engine's defaults */
     struct codes_set codes; /* the codes to fetch, never empty after a successful parse */
+    struct ioopts io;       /* --backend, --trace */
     char url_buf[RF_URL_MAX_BYTES]; /* --url's value without trailing '/' (base_url
                                        points here: do not copy the struct) */
 };

@@ -107,8 +107,10 @@ void report_stats_json(FILE *out, const struct report_counts *c, double elapsed_
             ", \"peak_inflight\": %" PRIu32 ", \"enobufs\": %" PRIu64
             ", \"connects\": %" PRIu64 ", \"reused\": %" PRIu64 ", \"window\": %" PRIu32
             ", \"files_tmpfile\": %" PRIu64 ", \"files_named\": %" PRIu64
-            ", \"features\": \"%s\"}\n",
+            ", \"features\": \"%s\", \"backend\": \"%s\", \"syscalls\": %" PRIu64
+            ", \"calls\": \"%s\", \"pipelined\": %" PRIu64 "}\n",
             report_items(c), c->ok, c->not_found, c->errors, c->bytes, elapsed_s, st->enters,
             st->sqes, st->cqes, st->peak_inflight, st->enobufs, st->connects, st->reused,
-            st->window, st->files_tmpfile, st->files_named, st->features);
+            st->window, st->files_tmpfile, st->files_named, st->features,
+            st->backend ? st->backend : "", st->syscalls, st->calls, st->pipelined);
 }

@@ -143,6 +143,12 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar, on_tick);
+    opt.pipeline = a->pipeline;
+    if (ioopts_apply(&a->io, &opt, "ringfetch", stderr) < 0) {
+        nameset_free(&r.names);
+        status = 2;
+        goto close_list;
+    }
 
     double t0 = progress_now();
     /* With a list the total is unknown until its end: the bar counts up. */
@@ -150,6 +156,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
+    ioopts_end(&a->io, &opt, &stats, "ringfetch", stderr);
     progress_finish(&r.bar, report_items(&r.counts) - r.counts.cancelled + r.counts.duplicates, t1);
     fflush(stdout);
 

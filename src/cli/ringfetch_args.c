@@ -34,6 +34,11 @@ static const char help_text[] =
     "  --stats               print one JSON object of counters on stdout at the end\n"
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
     "                        no output names): for load tests and soak runs\n"
+    "  --pipeline D          HTTP/1.1 pipelining: up to D requests in flight on\n"
+    "                        a connection (1..%u) once it has answered one as\n"
+    "                        persistent HTTP/1.1; requests a closed connection\n"
+    "                        left unanswered are sent again on a new one\n"
+    IOOPTS_HELP
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
@@ -58,7 +63,7 @@ static const char help_text[] =
     "Exit status: 0 when every URL was fetched, 1 when any failed (404\n"
     "included), 2 for usage errors, 130 when interrupted.\n";
 
-enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD };
+enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_PIPELINE, OPT_BACKEND, OPT_TRACE };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -69,6 +74,9 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"stats", no_argument, NULL, OPT_STATS},
     {"discard", no_argument, NULL, OPT_DISCARD},
+    {"pipeline", required_argument, NULL, OPT_PIPELINE},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"trace", required_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -119,6 +127,9 @@ static const char *option_name(int opt)
     case 'o': return "-o";
     case 'i': return "-i";
     case OPT_TIMEOUT: return "--timeout";
+    case OPT_PIPELINE: return "--pipeline";
+    case OPT_BACKEND: return "--backend";
+    case OPT_TRACE: return "--trace";
     default: return "an option";
     }
 }
@@ -153,6 +164,25 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         case 'v': verbose = true; break;
         case OPT_STATS: a->stats = true; break;
         case OPT_DISCARD: a->discard = true; break;
+        case OPT_PIPELINE: {
+            char *end;
+            errno = 0;
+            long long v = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 1 || v > RF_MAX_PIPELINE)
+                return usage_error(err, "--pipeline D must be a whole number from 1 to "
+                                        XSTR(RF_MAX_PIPELINE) ", not '%s'", optarg);
+            a->pipeline = (unsigned)v;
+            break;
+        }
+        case OPT_BACKEND:
+            if (ioopts_backend(&a->io, optarg) < 0)
+                return usage_error(err, "--backend must be uring or epoll, not '%s'", optarg);
+            break;
+        case OPT_TRACE:
+            if (optarg[0] == '\0')
+                return usage_error(err, "--trace FILE must not be empty%s", "");
+            a->io.trace = optarg;
+            break;
         case OPT_TIMEOUT: {
             char *end;
             double v = strtod(optarg, &end);
@@ -164,7 +194,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         }
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
-                    timeout_default());
+                    timeout_default(), (unsigned)RF_MAX_PIPELINE);
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
             fputs("ringfetch " RF_VERSION "\n", out);

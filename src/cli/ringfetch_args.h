@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/ioopts.h"
+
 #define RINGFETCH_DEFAULT_WINDOW 20
 
 #define RINGFETCH_USAGE \
@@ -23,6 +25,8 @@ struct ringfetch_args {
     double timeout_s;           /* --timeout; 0 = the engine's defaults */
     bool stats;
     bool discard;               /* --discard: fetch and count, save nothing */
+    unsigned pipeline;          /* --pipeline D: requests in flight per connection (0: none) */
+    struct ioopts io;           /* --backend, --trace */
     char **urls;                /* the URL arguments */
     size_t nurls;
 };

@@ -18,6 +18,7 @@
 #include "engine/opkind.h"
 #include "engine/tunables.h"
 #include "http/request.h"
+#include "io/be_trace.h"
 #include "io/ud.h"
 
 #define XFER_OF(ptr, member) ((struct xfer *)((char *)(ptr) - offsetof(struct xfer, member)))
@@ -25,6 +26,20 @@
 uint64_t rf_now_ns(void)
 {
     return tmr_now_ns();
+}
+
+int rf_backend_from_name(const char *name)
+{
+    if (strcmp(name, "uring") == 0)
+        return RF_BACKEND_URING;
+    if (strcmp(name, "epoll") == 0)
+        return RF_BACKEND_EPOLL;
+    return -EINVAL;
+}
+
+const char *rf_backend_name(enum rf_backend b)
+{
+    return b == RF_BACKEND_EPOLL ? "epoll" : "uring";
 }
 
 void rf_options_default(struct rf_options *opt)
@@ -107,6 +122,8 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
         .body = x->body,
         .body_len = x->body_len,
     };
+    if (e->be) /* gone when the backend failed (engine_fail_all) */
+        be_note(e->be, BE_NOTE_RESULT, x->idx, (uint32_t)x->status);
     st->jobs++;
     st->bytes += x->bytes;
     switch (outcome) {
@@ -401,6 +418,7 @@ static void engine_assign(struct engine *e)
         x->req = NULL;
         x->conn = c;
         x->sends++;
+        be_note(e->be, BE_NOTE_ASSIGN, c->idx, x->idx);
         x->last_rx_ns = e->now;
         if (e->idle_ns)
             tmr_arm(&e->timers, &x->idle_tmr, e->now + e->idle_ns);
@@ -529,11 +547,13 @@ static void engine_on_tick(struct tmr *t, uint64_t now)
     struct engine *e = (struct engine *)((char *)t - offsetof(struct engine, tick_tmr));
     struct rf_stats *st = e->st;
     st->enters = e->be->n.enters;
+    st->syscalls = e->be->n.syscalls;
     st->sqes = e->be->n.sqes;
     st->cqes = e->be->n.cqes;
     st->enobufs = e->be->n.enobufs;
     st->connects = e->cs.connects;
     st->reused = e->cs.reused;
+    st->net_rx_bytes = e->cs.tps.rx_bytes;
     e->opt->tick(e->ctx, st);
     tmr_arm(&e->timers, &e->tick_tmr, now + (uint64_t)e->opt->tick_ms * 1000000u);
 }
@@ -579,6 +599,7 @@ static int engine_setup(struct engine *e)
 static void engine_copy_counters(struct engine *e)
 {
     struct rf_stats *st = e->st;
+    st->net_rx_bytes = e->cs.tps.rx_bytes;
     st->connects = e->cs.connects;
     st->reused = e->cs.reused;
     st->pipelined = e->cs.pipelined;
@@ -587,9 +608,12 @@ static void engine_copy_counters(struct engine *e)
     if (!e->be)
         return;
     st->enters = e->be->n.enters;
+    st->syscalls = e->be->n.syscalls;
     st->sqes = e->be->n.sqes;
     st->cqes = e->be->n.cqes;
     st->enobufs = e->be->n.enobufs;
+    st->backend = e->be->ops->name;
+    be_describe_calls(e->be, st->calls, sizeof st->calls);
 }
 
 /* Pull jobs while the window has room. */
@@ -700,6 +724,8 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
     ret = e->fatal ? e->fatal : e->stopping ? -EINTR : 0;
 out:
     engine_copy_counters(e);
+    if (e->be)
+        stats->trace_err = be_trace_flush(e->be);
     if (e->be && be_overflowed(e->be))
         fprintf(stderr, "ringfetch: internal: completion queue overflowed (sized too small)\n");
     conn_set_free(&e->cs);
@@ -730,9 +756,15 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         .buf_bytes = RF_RECV_BUF_BYTES,
     };
     struct be *be;
-    int ret = be_uring_create(&be, &cfg);
+    enum be_kind kind = opt->backend == RF_BACKEND_EPOLL ? BE_KIND_EPOLL : BE_KIND_URING;
+    int ret = be_create(kind, &be, &cfg);
     if (ret < 0) {
-        stats->failed = "io_uring setup";
+        stats->failed = kind == BE_KIND_EPOLL ? "epoll setup" : "io_uring setup";
+        return ret;
+    }
+    if (opt->trace_fd > 0 && (ret = be_trace_attach(be, opt->trace_fd, opt->trace_lane)) < 0) {
+        be_destroy(be);
+        stats->failed = "memory";
         return ret;
     }
     return engine_run_with(be, window, opt, next_job, on_result, ctx, stats);

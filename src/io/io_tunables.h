@@ -12,4 +12,10 @@
 /* Buffer ids are 16 bits. */
 #define IO_URING_MAX_BUFS            32768
 
+/* epoll backend: events taken per epoll_wait. One call serves this many
+ * ready sockets; more ready ones are reported by the next call. */
+#define IO_EPOLL_EVENTS              512
+/* Initial size of its descriptor table (grown by doubling as fds appear). */
+#define IO_EPOLL_FDS_INITIAL         1024
+
 #endif

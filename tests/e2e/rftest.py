@@ -302,13 +302,29 @@ def _check_executable(name, env, cwd):
         raise FileNotFoundError(errno.ENOENT, 'No such file or directory', name)
 
 
+# RF_BACKEND=epoll (tests/e2e/test_epoll_downloads.py sets it): every
+# ringfetch, flags2 and ringload that run() starts gets `--backend epoll`, so
+# the same tests check the epoll backend against the same expectations.
+BACKEND = os.environ.get('RF_BACKEND') or ''
+BACKEND_PROGRAMS = ('ringfetch', 'flags2', 'ringload')
+
+
+def with_backend(cmd):
+    """cmd with `--backend $RF_BACKEND` after the program's name when it is
+    one of ours and does not choose a backend itself."""
+    if BACKEND and cmd and os.path.basename(cmd[0]) in BACKEND_PROGRAMS and not any(
+            c == '--backend' or c.startswith('--backend=') for c in cmd[1:]):
+        return [cmd[0], '--backend', BACKEND] + cmd[1:]
+    return cmd
+
+
 def run(cmd, timeout=60, input=None, env=None, cwd=None):
     """Run cmd to completion (killed at timeout seconds) and return a Result.
     env: variables to set on top of this process's environment (None as a
     value removes that variable). The child is started by spawner(), which reports the child's own wait
     status and peak RSS: a child forked from this process would start with
     the harness's peak (Linux keeps it across execve), about 20 MiB."""
-    cmd = list(cmd)
+    cmd = with_backend(list(cmd))
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
     res_f = tempfile.TemporaryFile()
