@@ -184,6 +184,12 @@ struct rf_options {
                                      which the front end opened for writing (O_APPEND when
                                      several runs share it); 0 = no trace */
     unsigned trace_lane;          /* the lane this run's records carry (ringload: its thread) */
+    const char *headers;          /* extra request header lines, each "Name: value\r\n" (the
+                                     front end checks them: no CR or LF inside a line); one
+                                     named Host, User-Agent or Accept replaces ours. NULL: none */
+    bool window_fitted;           /* the front end fitted the window to the open-file limit
+                                     itself (a load generator: a socket per request, no
+                                     files), so the engine does not cap it by rf_window_fit */
 };
 
 void rf_options_default(struct rf_options *opt);

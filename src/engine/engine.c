@@ -388,7 +388,7 @@ static void engine_assign(struct engine *e)
         struct xfer *x = XFER_OF(o->waiting.next, wait_link);
         if (!x->req) {
             char reqbuf[RF_REQUEST_BUF_BYTES];
-            int len = request_build(reqbuf, sizeof reqbuf, &x->u, e->ua);
+            int len = request_build_with(reqbuf, sizeof reqbuf, &x->u, e->ua, e->opt->headers);
             if (len > 0 && (x->req = malloc((size_t)len)) != NULL) {
                 memcpy(x->req, reqbuf, (size_t)len);
                 x->req_len = (size_t)len;
@@ -743,7 +743,11 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
                   rf_result_fn on_result, void *ctx, struct rf_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
-    unsigned window = rf_window_fit(opt->window);
+    unsigned window = opt->window_fitted ? opt->window : rf_window_fit(opt->window);
+    if (window < 1)
+        window = 1;
+    if (window > RF_MAX_WINDOW)
+        window = RF_MAX_WINDOW;
     stats->window = window;
     unsigned nbufs = window * RF_RECV_BUFS_PER_JOB;
     if (nbufs < RF_RECV_BUFS_MIN)

@@ -8,7 +8,9 @@
 #include "http/request.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ringfetch/engine.h"
 #include "util/base64.h"
@@ -72,7 +74,28 @@ static void request_put_credentials(struct request_out *o, const struct url *u)
     request_puts(o, "\r\n");
 }
 
+/* Does one of the extra lines carry this header (name without the colon)? */
+static bool request_extra_has(const char *extra, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *l = extra; l && *l;) {
+        if (strncasecmp(l, name, n) == 0 && l[n] == ':')
+            return true;
+        const char *next = strstr(l, "\r\n");
+        if (!next)
+            break;
+        l = next + 2;
+    }
+    return false;
+}
+
 int request_build(char *buf, size_t size, const struct url *u, const char *user_agent)
+{
+    return request_build_with(buf, size, u, user_agent, NULL);
+}
+
+int request_build_with(char *buf, size_t size, const struct url *u, const char *user_agent,
+                       const char *extra)
 {
     struct request_out o = { .buf = buf, .size = size };
     char host[URL_HOST_MAX + 16];
@@ -92,14 +115,24 @@ int request_build(char *buf, size_t size, const struct url *u, const char *user_
 
     request_puts(&o, "GET ");
     request_put_target(&o, u);
-    request_puts(&o, " HTTP/1.1\r\nHost: ");
-    request_put(&o, host, (size_t)hlen);
-    request_puts(&o, "\r\n");
+    request_puts(&o, " HTTP/1.1\r\n");
+    if (!request_extra_has(extra, "Host")) {
+        request_puts(&o, "Host: ");
+        request_put(&o, host, (size_t)hlen);
+        request_puts(&o, "\r\n");
+    }
     if (u->user)
         request_put_credentials(&o, u);
-    request_puts(&o, "User-Agent: ");
-    request_puts(&o, user_agent);
-    request_puts(&o, "\r\nAccept: */*\r\n\r\n");
+    if (!request_extra_has(extra, "User-Agent")) {
+        request_puts(&o, "User-Agent: ");
+        request_puts(&o, user_agent);
+        request_puts(&o, "\r\n");
+    }
+    if (!request_extra_has(extra, "Accept"))
+        request_puts(&o, "Accept: */*\r\n");
+    if (extra)
+        request_puts(&o, extra);
+    request_puts(&o, "\r\n");
     if (o.overflow)
         return -ENOSPC;
     return (int)o.len;

@@ -11,5 +11,10 @@
  * Returns the length, -EINVAL when user_agent holds a control character,
  * or -ENOSPC when it does not fit. */
 int request_build(char *buf, size_t size, const struct url *u, const char *user_agent);
+/* The same with extra header lines ("Name: value\r\n" each, checked by
+ * the caller), written after ours; one named Host, User-Agent or Accept
+ * (any case) replaces ours. extra may be NULL. */
+int request_build_with(char *buf, size_t size, const struct url *u, const char *user_agent,
+                       const char *extra);
 
 #endif
