@@ -144,6 +144,8 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, runopts_window("ringfetch", a->window), stop, a->timeout_s, bar, on_tick);
     opt.pipeline = a->pipeline;
+    if (a->pipeline > 1) /* the window rides on fewer connections: D requests each */
+        opt.max_per_host = (opt.window + a->pipeline - 1) / a->pipeline;
     if (ioopts_apply(&a->io, &opt, "ringfetch", stderr) < 0) {
         nameset_free(&r.names);
         status = 2;

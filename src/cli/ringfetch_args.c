@@ -36,8 +36,9 @@ static const char help_text[] =
     "                        no output names): for load tests and soak runs\n"
     "  --pipeline D          HTTP/1.1 pipelining: up to D requests in flight on\n"
     "                        a connection (1..%u) once it has answered one as\n"
-    "                        persistent HTTP/1.1; requests a closed connection\n"
-    "                        left unanswered are sent again on a new one\n"
+    "                        persistent HTTP/1.1, so -m N takes N/D connections\n"
+    "                        per host; requests a closed connection left\n"
+    "                        unanswered are sent again on a new one\n"
     IOOPTS_HELP
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"

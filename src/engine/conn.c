@@ -509,6 +509,15 @@ bool conn_evict_idle(struct conn_set *cs)
     return true;
 }
 
+bool conn_retire_idle(struct origin *o)
+{
+    struct conn *c = conn_take_idle(o);
+    if (!c)
+        return false;
+    conn_close(c);
+    return true;
+}
+
 void conn_close_idle(struct conn_set *cs)
 {
     while (conn_evict_idle(cs))

@@ -367,6 +367,10 @@ static struct conn *engine_conn_for(struct engine *e, struct xfer *x, bool *fres
     if (!x->sends && e->pipeline > 1 && (c = conn_take_roomy(o)) != NULL)
         return c;
     if (e->opt->max_per_host && o->nconns >= e->opt->max_per_host) {
+        /* A resend may not go on a reused connection: make room for a new
+         * one by closing an idle one, or it would wait for ever. */
+        if (x->sends)
+            conn_retire_idle(o);
         *capped = true;
         return NULL;
     }
@@ -681,6 +685,8 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
     e->st = stats;
     e->be = be;
     e->window = stats->window;
+    /* rf_options.pipeline reaches the connections here (it was never read before). */
+    e->pipeline = opt->pipeline > 1 ? opt->pipeline : 1;
     snprintf(e->ua, sizeof e->ua, "%s", opt->user_agent ? opt->user_agent : "ringfetch/" RF_VERSION);
     be_describe(be, stats->features, sizeof stats->features);
 

@@ -57,7 +57,12 @@ static int next_job(void *ctx, struct rf_job *job)
     struct load_thread *t = ctx;
     const struct load_plan *p = t->plan;
     uint64_t now = rf_now_ns();
-    if (t->stop || now >= p->deadline || (t->limited && t->counted_out >= t->quota))
+    if (now >= p->deadline && !t->stop) {
+        /* Time is up: what is in flight is cancelled, as wrk drops it. */
+        t->stop = 1;
+        t->t_done = p->deadline;
+    }
+    if (t->stop || (t->limited && t->counted_out >= t->quota))
         return RF_JOB_NONE;
     uint64_t due = now;
     if (p->interval_ns > 0) {
