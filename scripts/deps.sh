@@ -5,7 +5,8 @@
 set -eu
 
 # clang and its runtime build the libFuzzer targets (make fuzz, run by CI).
-PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev pkg-config gcc make python3 curl clang libclang-rt-14-dev"
+# python3-matplotlib draws traces (scripts/trace-view; tests/e2e/test_trace.py).
+PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev pkg-config gcc make python3 python3-matplotlib curl clang libclang-rt-14-dev"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

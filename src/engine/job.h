@@ -133,6 +133,7 @@ struct engine {
     unsigned inputs_busy;     /* reads in flight */
     struct tmr tick_tmr;
     bool exhausted, stopping, dead;
+    bool quiet;               /* the last batch wait timed out with nothing: wait for one */
     int fatal;                /* next_job's error, reported at the end */
     char ua[64];
 };

@@ -168,19 +168,21 @@ static int tr_cancel_fd(struct be *b, int fd, uint64_t ud)
     TRACED(b, TOP_CANCEL_FD, ud, fd, 0, T(b)->inner->cancel_fd(b, fd, ud));
 }
 
+/* A wait is recorded only when it entered the kernel (a backend with
+ * completions already queued returns without a system call): each
+ * TR_WAIT/TR_WOKE pair is one io_uring_enter or epoll_wait. */
 static int tr_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
 {
     struct be_trace *t = T(b);
-    if (!t->err)
-        *tr_rec(b, t) = (struct trace_rec){ .t_ns = tr_now(), .fd = -1, .type = TR_WAIT,
-                                            .arg = wait_nr,
+    uint64_t t0 = tr_now(), enters = b->n.enters;
+    int rc = t->inner->wait(b, wait_nr, timeout_ns);
+    if (!t->err && b->n.enters != enters) {
+        uint64_t calls = b->n.syscalls - t->syscalls_seen;
+        t->syscalls_seen = b->n.syscalls;
+        *tr_rec(b, t) = (struct trace_rec){ .t_ns = t0, .fd = -1, .type = TR_WAIT, .arg = wait_nr,
                                             .res = timeout_ns < 0 ? -1 :
                                                    timeout_ns / 1000 > INT32_MAX ? INT32_MAX :
                                                    (int32_t)(timeout_ns / 1000) };
-    int rc = t->inner->wait(b, wait_nr, timeout_ns);
-    if (!t->err) {
-        uint64_t calls = b->n.syscalls - t->syscalls_seen;
-        t->syscalls_seen = b->n.syscalls;
         *tr_rec(b, t) = (struct trace_rec){ .t_ns = tr_now(), .fd = -1, .type = TR_WOKE, .res = rc,
                                             .arg = calls > UINT32_MAX ? UINT32_MAX : (uint32_t)calls };
     }

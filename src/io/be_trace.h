@@ -3,8 +3,8 @@
  *
  * be_trace_attach() takes over a backend's operation table in place: each
  * call is forwarded to the real backend and, when it was queued, recorded;
- * each reaped completion is recorded; each wait is recorded before and
- * after its system call. The struct be the caller holds stays the same
+ * each reaped completion is recorded; each wait that made a system call
+ * is recorded as its start and its return. The struct be the caller holds stays the same
  * (its counters and free-buffer count are the real backend's), so any
  * backend gets a trace without knowing.
  *
@@ -57,8 +57,8 @@ struct trace_rec {
 enum trace_type {
     TR_SUB = 1,   /* an operation was queued */
     TR_CQE = 2,   /* a completion was reaped */
-    TR_WAIT = 3,  /* a wait is about to enter the kernel */
-    TR_WOKE = 4,  /* it returned */
+    TR_WAIT = 3,  /* a wait entered the kernel (its time: when the call began) */
+    TR_WOKE = 4,  /* and returned (recorded only for waits that made a system call) */
     TR_NOTE = 5,  /* be_note: ud holds its first value */
 };
 

@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -453,6 +454,44 @@ def leftovers(directory):
     for base, _, files in os.walk(directory):
         found += [os.path.relpath(os.path.join(base, f), directory) for f in files]
     return sorted(found)
+
+
+# ----------------------------------------------------------------- flagserver
+
+class FlagServerProc:
+    """build/flagserver on a free port, stopped by pid:
+
+        with FlagServerProc('--preset', 'DELAY') as fs:
+            fs.url()                     -> http://127.0.0.1:PORT/flags/br/br.gif
+    """
+
+    def __init__(self, *args):
+        self.args = list(args) + ['--port', '0']
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([bin('flagserver')] + self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        ready = select.select([self.proc.stdout], [], [], 20)[0]
+        line = os.read(self.proc.stdout.fileno(), 4096).decode() if ready else ''
+        m = re.search(r'listening on \S+:(\d+)', line)
+        if not m:
+            self.__exit__()
+            raise AssertionError('flagserver %s did not start: %r' % (self.args, line))
+        self.port = int(m.group(1))
+        return self
+
+    def url(self, path='/flags/br/br.gif'):
+        return 'http://127.0.0.1:%d%s' % (self.port, path)
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 # ---------------------------------------------------------------------- nginx

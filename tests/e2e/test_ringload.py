@@ -7,12 +7,8 @@ per connection) or misbehave once (a stall, a close in mid-pipeline)."""
 import json
 import os
 import re
-import select
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -22,36 +18,7 @@ import rftest  # noqa: E402
 
 # ------------------------------------------------------------------ servers
 
-class FlagServer:
-    """build/flagserver on a free port, stopped by pid."""
-
-    def __init__(self, *args):
-        self.args = list(args) + ['--port', '0']
-        self.proc = None
-
-    def __enter__(self):
-        self.proc = subprocess.Popen([rftest.bin('flagserver')] + self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        ready = select.select([self.proc.stdout], [], [], 20)[0]
-        line = os.read(self.proc.stdout.fileno(), 4096).decode() if ready else ''
-        m = re.search(r'listening on \S+:(\d+)', line)
-        if not m:
-            self.__exit__()
-            raise AssertionError('flagserver %s did not start: %r' % (self.args, line))
-        self.port = int(m.group(1))
-        return self
-
-    def url(self, path='/flags/br/br.gif'):
-        return 'http://127.0.0.1:%d%s' % (self.port, path)
-
-    def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+FlagServer = rftest.FlagServerProc
 
 
 class Recorder(rftest.FakeServer):
