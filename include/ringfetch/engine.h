@@ -187,6 +187,12 @@ struct rf_options {
     const char *headers;          /* extra request header lines, each "Name: value\r\n" (the
                                      front end checks them: no CR or LF inside a line); one
                                      named Host, User-Agent or Accept replaces ours. NULL: none */
+    unsigned recv_buffers;        /* receive buffers lent to the backend (RF_RECV_BUF_BYTES each);
+                                     0 = the engine's choice (RF_RECV_BUFS_PER_JOB per unit of
+                                     window). A buffer is only held while its bytes are handled
+                                     (or written to a file), so a load generator that discards
+                                     bodies needs far fewer, and each one the ring cycles
+                                     through costs resident memory once touched. */
     bool window_fitted;           /* the front end fitted the window to the open-file limit
                                      itself (a load generator: a socket per request, no
                                      files), so the engine does not cap it by rf_window_fit */

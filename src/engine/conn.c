@@ -373,7 +373,7 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
         if (c->head != x)
             return; /* the owner gave up on x from a callback (conn_drop) */
         if (rc == RESP_MORE)
-            return;
+            break; /* the rest of x is still to come; the answers before it made room */
         if (rc == RESP_ERROR) {
             conn_end_all(c, x->resp.error, x->resp.reason, false);
             conn_close(c);

@@ -662,7 +662,10 @@ static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr)
     /* With many jobs in flight, wait for a batch of completions (for at
      * most RF_BATCH_WAIT_US) instead of the first one: one enter then
      * serves many jobs. With few, the first completion wakes us. */
-    unsigned n = e->requests / RF_BATCH_JOBS_PER_CQE;
+    /* Completions come per connection, not per request: a pipelined
+     * connection brings many answers back in one receive. */
+    unsigned busy = e->requests < e->cs.active ? e->requests : e->cs.active;
+    unsigned n = busy / RF_BATCH_JOBS_PER_CQE;
     if (n > RF_BATCH_MAX_CQES)
         n = RF_BATCH_MAX_CQES;
     /* A batch window that brought nothing back means completions are not
@@ -768,6 +771,8 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         nbufs = RF_RECV_BUFS_MIN;
     if (nbufs > RF_RECV_BUFS_MAX)
         nbufs = RF_RECV_BUFS_MAX;
+    if (opt->recv_buffers)
+        nbufs = opt->recv_buffers < RF_RECV_BUFS_MAX ? opt->recv_buffers : RF_RECV_BUFS_MAX;
     struct be_config cfg = {
         .inflight = window * RF_RING_OPS_PER_WINDOW,
         .nbufs = nbufs,

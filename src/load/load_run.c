@@ -177,6 +177,7 @@ static void *load_thread_main(void *arg)
     unsigned long long window = (unsigned long long)t->conns * depth;
     o->window = window > RF_MAX_WINDOW ? RF_MAX_WINDOW : (unsigned)window;
     o->window_fitted = true;
+    o->recv_buffers = LOAD_RECV_BUFFERS;
     o->max_per_host = t->conns;
     o->pipeline = depth > 1 ? depth : 0;
     o->no_resend = true;

@@ -21,6 +21,13 @@
  * the list, libraries, and sockets that linger while they close. */
 #define LOAD_FDS_RESERVED            64
 
+/* Receive buffers per thread (64 KiB each, rf_options.recv_buffers): bodies
+ * are discarded, so a buffer is back as soon as its completion is handled;
+ * 256 cover a whole reap batch. The engine's default for a window of 10,000
+ * (4,096 buffers, cycled through by the ring) put 48 MiB of touched buffer
+ * pages into ringload -c 10000. */
+#define LOAD_RECV_BUFFERS            256
+
 #define LOAD_MAX_THREADS             256
 #define LOAD_MAX_CONNS               1000000
 /* -H lines, all together. */
