@@ -116,9 +116,11 @@ def parse(tool, out):
         lat = dict(re.findall(r'^\s+(50|99)%\s+(\S+)', out, re.M))
         errs = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)', out)
         non2 = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+        # With a pipelining script wrk times only some responses and may
+        # print 0 for a percentile: no figure then.
         return {'requests': int(m.group(1)), 'rps': float(rps.group(1)),
-                'p50_us': _us(lat['50']) if '50' in lat else None,
-                'p99_us': _us(lat['99']) if '99' in lat else None,
+                'p50_us': (_us(lat['50']) or None) if '50' in lat else None,
+                'p99_us': (_us(lat['99']) or None) if '99' in lat else None,
                 'errors': (sum(int(x) for x in errs.groups()) if errs else 0) +
                           (int(non2.group(1)) if non2 else 0)}
     if tool == 'h2load':
@@ -327,7 +329,7 @@ def plot(path, summary, meta, tools):
         return 'gnuplot not installed'
     tmp = tempfile.mkdtemp(prefix='rfbench-loadplot-')
     try:
-        script = ['set terminal pngcairo size 1500,1000 font ",10"', 'set output "%s"' % path,
+        script = ['set terminal pngcairo size 1500,1000 font ",10" noenhanced', 'set output "%s"' % path,
                   'set style data histograms', 'set style histogram clustered gap 1',
                   'set style fill solid 0.85 border -1', 'set boxwidth 0.9',
                   'set datafile missing "?"', 'set key outside right top', 'set grid ytics',
