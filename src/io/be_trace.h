@@ -10,6 +10,7 @@
  *
  * Cost: a clock read (vDSO) and a 32-byte store per event, into a
  * preallocated buffer written out in chunks of TRACE_CHUNK_RECS records
+ * (io_tunables.h)
  * with one write(2) each (not counted among the backend's system calls);
  * completions reaped together share one clock read.
  *
@@ -68,8 +69,7 @@ enum trace_op {
     TOP_LINKAT, TOP_RENAME, TOP_UNLINK, TOP_POLL, TOP_CANCEL_FD,
 };
 
-/* Records kept in memory before a write. 32 bytes each: 2 MiB. */
-#define TRACE_CHUNK_RECS 65536
+#include "io/io_tunables.h"
 
 /* Trace b into fd (open for writing, O_APPEND when shared), as lane.
  * Returns 0, or -ENOMEM (b is then untouched). */
