@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from . import install, measure, report, rows, stats
+from . import install, load, measure, report, rows, stats
 from .common import REPO, RESULTS, log, repo_path
 from .corpora import ALL_CORPORA, BULK, make_corpora
 from .destinations import Disk, Tmpfs
@@ -56,6 +56,15 @@ def parse_args(argv=None):
     ap.add_argument('--servers', default=None,
                     help='comma list of server configs: plain (HTTP), https (nginx with TLS; '
                     'default: both, plain only with --quick)')
+    ap.add_argument('--load', action='store_true',
+                    help='the load section instead: ringload against wrk (plain and pipelined) '
+                    'and h2load --h1, io_uring against epoll; writes bench/results/load.* '
+                    '(see rfbench/load.py)')
+    ap.add_argument('--load-conc', default=None, help='--load: connections (default 1,10,100,1000)')
+    ap.add_argument('--load-seconds', type=int, default=3, help='--load: seconds per run (default 3)')
+    ap.add_argument('--load-rounds', type=int, default=3,
+                    help='--load: counted rounds (default 3, after --warmups)')
+    ap.add_argument('--no-big', action='store_true', help='--load: skip the c=10,000 runs')
     ap.add_argument('--replot', metavar='NAME', default=None,
                     help='only redraw bench/results/NAME.png from NAME.json')
     ap.add_argument('--out', default=None, help='report name in bench/results (default latest, '
@@ -118,6 +127,15 @@ def main(argv=None):
         if why:
             log('bench: ' + why)
         return 1 if why else 0
+    if args.load:
+        if not args.no_install:
+            install.install_missing([(install.commands_present('wrk'), 'wrk'),
+                                     (install.commands_present('h2load'), 'nghttp2-client'),
+                                     (install.commands_present('gnuplot'), 'gnuplot-nox'),
+                                     (install.commands_present(Nginx.package[0]), Nginx.package[1])],
+                                    True)
+        args.rounds = args.load_rounds
+        return load.main(args, given)
     corpora_names, tools, conc, conc_for, out_name = choose(args)
 
     build = repo_path(args.build)

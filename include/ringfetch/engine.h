@@ -106,7 +106,12 @@ struct rf_stats {
     uint64_t bytes;          /* body bytes of all jobs */
     uint64_t rx_body_bytes;  /* body bytes received so far, counted as they arrive
                                 (jobs still in flight included): for progress */
-    uint64_t enters;         /* io_uring_enter system calls */
+    uint64_t enters;         /* system calls that submit or wait (io_uring_enter, epoll_wait) */
+    uint64_t syscalls;       /* every system call the backend made for I/O, enters included */
+    const char *backend;     /* the backend's name: "uring" or "epoll" (static) */
+    char calls[256];         /* the backend's system calls by name: "epoll_wait 12 send 40 ..." */
+    uint64_t net_rx_bytes;   /* bytes received from the network, headers included */
+    int trace_err;           /* 0, or the -errno that stopped writing the trace (rf_options.trace_fd) */
     uint64_t sqes;           /* SQEs submitted */
     uint64_t cqes;           /* CQEs reaped */
     uint64_t enobufs;        /* recvs that found the buffer ring empty */
@@ -118,7 +123,7 @@ struct rf_stats {
     uint64_t dns_lookups;    /* host names looked up (literals and --resolve excluded) */
     uint32_t peak_inflight;  /* most jobs in flight at once */
     uint32_t window;         /* the window actually used */
-    char features[128];      /* ring features in use, e.g. "defer_taskrun buf_ring socket_op" */
+    char features[128];      /* backend features in use, e.g. "defer_taskrun buf_ring socket_op" */
     uint64_t files_tmpfile;  /* files created as unnamed O_TMPFILE inodes, then linked */
     uint64_t files_named;    /* files created under a temporary name, then renamed */
     uint64_t tls_handshakes; /* TLS handshakes completed (resumed ones included) */
@@ -173,6 +178,15 @@ bool rf_resolve_entry_ok(const char *entry);
 
 /* CLOCK_MONOTONIC in ns: the clock of rf_job.wake_ns. */
 uint64_t rf_now_ns(void);
+
+/* The I/O backend a run uses (rf_options.backend). */
+enum rf_backend {
+    RF_BACKEND_URING = 0, /* io_uring: the default */
+    RF_BACKEND_EPOLL = 1, /* epoll and non-blocking sockets, files by plain calls: for A/B runs */
+};
+/* "uring"/"epoll" -> the backend; -EINVAL for any other name. */
+int rf_backend_from_name(const char *name);
+const char *rf_backend_name(enum rf_backend b);
 
 /* Called every tick_ms while the loop runs (progress bars). */
 typedef void (*rf_tick_fn)(void *ctx, const struct rf_stats *stats);
@@ -231,13 +245,28 @@ struct rf_options {
     const char *tls_cafile;       /* --cacert: PEM file of the CAs to trust instead */
     const char *tls_capath;       /* --capath: hashed directory of CAs to trust instead */
     bool tls_insecure;            /* -k: check neither the chain nor the host name */
+    enum rf_backend backend;      /* RF_BACKEND_URING unless asked */
+    int trace_fd;                 /* > 0: record every submission and completion into this
+                                     file (see src/io/be_trace.h; scripts/trace-view reads it),
+                                     which the front end opened for writing (O_APPEND when
+                                     several runs share it); 0 = no trace */
+    unsigned trace_lane;          /* the lane this run's records carry (ringload: its thread) */
+    unsigned recv_buffers;        /* receive buffers lent to the backend (RF_RECV_BUF_BYTES each);
+                                     0 = the engine's choice (RF_RECV_BUFS_PER_JOB per unit of
+                                     window). A buffer is only held while its bytes are handled
+                                     (or written to a file), so a load generator that discards
+                                     bodies needs far fewer, and each one the ring cycles
+                                     through costs resident memory once touched. */
+    bool window_fitted;           /* the front end fitted the window to the open-file limit
+                                     itself (a load generator: a socket per request, no
+                                     files), so the engine does not cap it by rf_window_fit */
 };
 
 void rf_options_default(struct rf_options *opt);
 
 /* Run every job to completion. Returns 0 when the job list was exhausted and
  * every result delivered, -EINTR when stopped through opt->stop, or another
- * negative errno when the engine could not start (ring setup, memory), the
+ * negative errno when the engine could not start (backend setup, memory), the
  * I/O backend failed (stats->failed says which) or next_job failed; stats is
  * filled in every case. Every job pulled gets exactly one result, whatever
  * happens. */

@@ -8,6 +8,11 @@
 /* Upper bound on the window: beyond this the fd limit and the CQ size bite first. */
 #define RF_MAX_WINDOW                10000
 
+/* Deepest HTTP/1.1 pipeline a front end may ask for (rf_options.pipeline):
+ * past a few dozen, a connection's send buffer and the server's own limit
+ * (nginx answers 100 requests a connection by default) bite first. */
+#define RF_MAX_PIPELINE              256
+
 /* Default deadlines (rf_options). A connect that takes longer than this is
  * not going to succeed on any network we serve. */
 #define RF_CONNECT_TIMEOUT_MS        10000

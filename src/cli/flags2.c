@@ -76,12 +76,15 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
     tlsopts_apply(&a->tls, &opt, "flags2", stderr);
+    if (ioopts_apply(&a->io, &opt, "flags2", stderr) < 0)
+        return 2;
 
     double t0 = progress_now();
     runview_start(&r.view, bar, false, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
+    ioopts_end(&a->io, &opt, &stats, "flags2", stderr);
     runview_finish(&r.view, &stats, t1);
     closeout_flush();
 

@@ -66,6 +66,7 @@ static const char help_text[] =
     "                        code); a metadata 404 counts the code as not found,\n"
     "                        any other metadata failure as an error, and then\n"
     "                        the flag is not fetched\n"
+    IOOPTS_HELP
     "\n"
     "Ctrl-C, SIGTERM or SIGHUP stops the run: the transfers in flight are\n"
     "cancelled and leave no file, and the report counts what finished.\n"
@@ -75,7 +76,7 @@ static const char help_text[] =
     "take files, an open-file limit too low for one request included), 128 + the signal when stopped (130 Ctrl-C, 143\n"
     "SIGTERM, 129 SIGHUP).\n";
 
-enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3 };
+enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3, OPT_BACKEND, OPT_TRACE };
 
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -91,6 +92,8 @@ static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"flags3", no_argument, NULL, OPT_FLAGS3},
     TLSOPTS_LONG,
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"trace", required_argument, NULL, OPT_TRACE},
     {NULL, 0, NULL, 0},
 };
 
@@ -106,6 +109,8 @@ static const char *option_name(int opt)
     case OPT_TIMEOUT: return "--timeout";
     case TLSOPT_CACERT: return "--cacert";
     case TLSOPT_CAPATH: return "--capath";
+    case OPT_BACKEND: return "--backend";
+    case OPT_TRACE: return "--trace";
     default: return "?";
     }
 }
@@ -242,6 +247,16 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
         case 's': server = optarg; break;
         case OPT_URL: url = optarg; break;
         case OPT_DEST: a->dest = optarg; break;
+        case OPT_BACKEND:
+            if (ioopts_backend(&a->io, optarg) < 0)
+                return parser_error(err, "argument --backend: invalid choice: '%s' (choose from "
+                                    "'uring', 'epoll')%s", optarg, "");
+            break;
+        case OPT_TRACE:
+            if (optarg[0] == '\0')
+                return usage_error(out, "--trace FILE must not be empty");
+            a->io.trace = optarg;
+            break;
         case 'l':
         case 'm':
             if (!parse_int(optarg, opt == 'l' ? &a->limit : &a->max_req))

@@ -13,6 +13,7 @@
 
 #include "cli/codes.h"
 #include "cli/tlsopts.h"
+#include "cli/ioopts.h"
 #include "ringfetch/limits.h"
 
 #define FLAGS2_DEFAULT_CONCUR_REQ 5
@@ -34,6 +35,7 @@ struct flags2_args {
     double timeout_s;       /* --timeout; 0 = the engine's defaults */
     struct tlsopts tls;     /* --cacert, --capath, -k (for an https --url) */
     struct codes_set codes; /* the codes to fetch, never empty after a successful parse */
+    struct ioopts io;       /* --backend, --trace */
     char url_buf[RF_URL_MAX_BYTES]; /* --url's value without trailing '/' (base_url
                                        points here: do not copy the struct) */
 };

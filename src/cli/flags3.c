@@ -223,11 +223,16 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
     tlsopts_apply(&a->tls, &opt, "flags2", stderr);
+    if (ioopts_apply(&a->io, &opt, "flags2", stderr) < 0) {
+        rc = 2;
+        goto out;
+    }
 
     double t0 = progress_now();
     runview_start(&r.view, bar, false, a->codes.n, t0);
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
+    ioopts_end(&a->io, &opt, &stats, "flags2", stderr);
     bool interrupted = sigstop_stopped(rc, stop);
     /* Flags the engine never got to start: cancelled with Ctrl-C, errors when
      * the engine failed. Every code is still counted once. */

@@ -192,6 +192,14 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     bool bar = a->verbosity == RINGFETCH_NORMAL && progress_is_terminal(stderr);
     runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
     tlsopts_apply(&a->tls, &opt, "ringfetch", stderr);
+    opt.pipeline = a->pipeline;
+    if (a->pipeline > 1) /* the window rides on fewer connections: D requests each */
+        opt.max_per_host = (opt.window + a->pipeline - 1) / a->pipeline;
+    if (ioopts_apply(&a->io, &opt, "ringfetch", stderr) < 0) {
+        nameset_free(&r.names);
+        status = 2;
+        goto close_lists;
+    }
     opt.rate_per_host = a->rate;
     opt.resume = a->resume;
     opt.retries = a->retries;
@@ -217,6 +225,7 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     memset(&stats, 0, sizeof stats);
     rc = rf_engine_run(&opt, next_job, on_result, &r, &stats);
     double t1 = progress_now();
+    ioopts_end(&a->io, &opt, &stats, "ringfetch", stderr);
     runview_finish(&r.view, &stats, t1);
     closeout_flush();
 

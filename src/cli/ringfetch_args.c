@@ -55,6 +55,12 @@ static const char help_text[] =
     "                        [ADDR]:PORT) instead of /etc/resolv.conf's\n"
     "  --resolve H:P:ADDR    connect to ADDR for host H, port P, without a\n"
     "                        lookup (curl's spelling; repeatable)\n"
+    "  --pipeline D          HTTP/1.1 pipelining: up to D requests in flight on\n"
+    "                        a connection (1..%u) once it has answered one as\n"
+    "                        persistent HTTP/1.1, so -m N takes N/D connections\n"
+    "                        per host; requests a closed connection left\n"
+    "                        unanswered are sent again on a new one\n"
+    IOOPTS_HELP
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
@@ -86,7 +92,7 @@ static const char help_text[] =
     "SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE, OPT_RATE,
-       OPT_RETRY, OPT_RETRY_DELAY };
+       OPT_RETRY, OPT_RETRY_DELAY, OPT_PIPELINE, OPT_BACKEND, OPT_TRACE };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -103,6 +109,9 @@ static const struct option long_options[] = {
     {"retry", required_argument, NULL, OPT_RETRY},
     {"retry-delay", required_argument, NULL, OPT_RETRY_DELAY},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
+    {"pipeline", required_argument, NULL, OPT_PIPELINE},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"trace", required_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     TLSOPTS_LONG,
@@ -217,6 +226,9 @@ static const char *option_name(int opt)
     case OPT_RESOLVE: return "--resolve";
     case TLSOPT_CACERT: return "--cacert";
     case TLSOPT_CAPATH: return "--capath";
+    case OPT_PIPELINE: return "--pipeline";
+    case OPT_BACKEND: return "--backend";
+    case OPT_TRACE: return "--trace";
     default: return "an option";
     }
 }
@@ -265,6 +277,25 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         case 'v': verbose = true; break;
         case OPT_STATS: a->stats = true; break;
         case OPT_DISCARD: a->discard = true; break;
+        case OPT_PIPELINE: {
+            char *end;
+            errno = 0;
+            long long v = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 1 || v > RF_MAX_PIPELINE)
+                return usage_error(err, "--pipeline D must be a whole number from 1 to "
+                                        XSTR(RF_MAX_PIPELINE) ", not '%s'", optarg);
+            a->pipeline = (unsigned)v;
+            break;
+        }
+        case OPT_BACKEND:
+            if (ioopts_backend(&a->io, optarg) < 0)
+                return usage_error(err, "--backend must be uring or epoll, not '%s'", optarg);
+            break;
+        case OPT_TRACE:
+            if (optarg[0] == '\0')
+                return usage_error(err, "--trace FILE must not be empty%s", "");
+            a->io.trace = optarg;
+            break;
         case OPT_TIMEOUT: {
             char *end;
             double v = strtod(optarg, &end);
@@ -319,7 +350,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             break;
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
-                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default());
+                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default(), (unsigned)RF_MAX_PIPELINE);
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
             fputs("ringfetch " RF_VERSION "\n", out);

@@ -11,6 +11,7 @@
 
 #include "cli/cli_tunables.h"
 #include "cli/tlsopts.h"
+#include "cli/ioopts.h"
 
 #define RINGFETCH_DEFAULT_WINDOW 20
 /* Transient failures retried by default: none yet (the downloader's front
@@ -33,6 +34,8 @@ struct ringfetch_args {
     bool stats;
     bool discard;               /* --discard: fetch and count, save nothing */
     struct tlsopts tls;         /* --cacert, --capath, -k */
+    unsigned pipeline;          /* --pipeline D: requests in flight per connection (0: none) */
+    struct ioopts io;           /* --backend, --trace */
     char **urls;                /* the URL arguments */
     size_t nurls;
     double rate;                /* --rate R: requests per second per host, 0 = no limit */

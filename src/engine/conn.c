@@ -389,7 +389,7 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
         if (c->head != x)
             return; /* the owner gave up on x from a callback (conn_drop) */
         if (rc == RESP_MORE)
-            return;
+            break; /* the rest of x is still to come; the answers before it made room */
         if (rc == RESP_ERROR) {
             conn_end_all(c, x->resp.error, x->resp.reason, false);
             conn_close(c);
@@ -534,6 +534,15 @@ bool conn_evict_idle(struct conn_set *cs)
     if (cs->lru.prev == &cs->lru)
         return false;
     conn_close(CONN_OF(cs->lru.prev, lru_link));
+    return true;
+}
+
+bool conn_retire_idle(struct origin *o)
+{
+    struct conn *c = conn_take_idle(o);
+    if (!c)
+        return false;
+    conn_close(c);
     return true;
 }
 

@@ -129,6 +129,9 @@ void conn_feed_starved(struct conn_set *cs);
 int conn_timeout_err(const struct conn *c, int err);
 /* Close the least recently used idle connection to free a slot; false if none. */
 bool conn_evict_idle(struct conn_set *cs);
+/* Close one idle connection to o (a resend needs a new connection and the
+ * per-host cap is reached); false if o has none. */
+bool conn_retire_idle(struct origin *o);
 /* Close every idle connection (end of run). */
 void conn_close_idle(struct conn_set *cs);
 

@@ -160,6 +160,7 @@ struct engine {
     unsigned inputs_busy;     /* reads in flight */
     struct tmr tick_tmr;
     bool exhausted, stopping, dead;
+    bool quiet;               /* the last batch wait timed out with nothing: wait for one */
     int fatal;                /* next_job's error, reported at the end */
     struct request_extra req_extra; /* what every request carries besides its URL */
 };

@@ -155,6 +155,7 @@ static void tp_on_recv(struct tp *t, const struct be_cqe *cqe)
         return;
     }
     t->rx_bytes += (uint64_t)cqe->res;
+    t->set->rx_bytes += (uint64_t)cqe->res;
     t->ev->on_data(t->owner, buf, buf->data, (size_t)cqe->res);
     lbuf_put(buf);
     if (t->state == TP_OPEN && !t->recv_busy && !t->starved)

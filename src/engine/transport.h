@@ -64,6 +64,7 @@ enum tp_state {
 struct tp_set {
     struct be *be;
     struct tp *starved;
+    uint64_t rx_bytes;         /* received by every transport of the set (rf_stats.net_rx_bytes) */
 };
 
 struct tp;

@@ -81,6 +81,7 @@ struct be_ops;
 
 struct be {
     const struct be_ops *ops;
+    void *wrap;           /* private to a wrapper that took over ops (be_trace.h), else NULL */
     unsigned features;    /* BE_F_* */
     unsigned buf_bytes;   /* size of one lent receive buffer */
     unsigned nbufs;       /* lent receive buffers in all */
@@ -118,6 +119,23 @@ struct be_ops {
     bool (*overflowed)(const struct be *b);
     void (*describe)(const struct be *b, char *buf, size_t size);
     void (*destroy)(struct be *b);
+    /* Optional (NULL: none). */
+    /* The system calls made so far, by name ("epoll_wait 12 send 40 ..."). */
+    void (*describe_calls)(const struct be *b, char *buf, size_t size);
+    /* Something the caller wants in a trace (BE_NOTE_*): no I/O, no completion. */
+    void (*note)(struct be *b, unsigned what, uint32_t a, uint32_t b2);
+};
+
+/* be_note's kinds: what a trace records besides operations. */
+enum {
+    BE_NOTE_ASSIGN = 1, /* a: connection slot, b: job slot (the job's request goes on it) */
+    BE_NOTE_RESULT = 2, /* a: job slot, b: HTTP status (0: none), the job's result is out */
+};
+
+/* Which backend (be_create). */
+enum be_kind {
+    BE_KIND_URING = 0,
+    BE_KIND_EPOLL = 1,
 };
 
 /* The io_uring backend. Probes the kernel and falls back where a feature
@@ -127,6 +145,18 @@ struct be_ops {
  * operation we cannot do without, -ENOMEM, or what io_uring_setup said).
  * On failure nothing is left allocated. */
 int be_uring_create(struct be **out, const struct be_config *cfg);
+
+/* The epoll backend (be_epoll.c): non-blocking sockets, one edge-triggered
+ * epoll registration per socket, completions made from readiness events;
+ * file operations are plain synchronous calls whose results wait in the
+ * completion queue for the next reap. wait_nr is ignored (epoll_wait
+ * returns on the first event). Every system call is counted. Returns 0 and
+ * *out, or -errno (-ENOMEM, or what epoll_create1 said). */
+int be_epoll_create(struct be **out, const struct be_config *cfg);
+
+/* A backend of the given kind. Returns 0 and *out, or -errno (-EINVAL for
+ * an unknown kind). */
+int be_create(enum be_kind kind, struct be **out, const struct be_config *cfg);
 
 /* The operations, as calls (see the top for the contract). */
 
@@ -217,6 +247,14 @@ static inline bool be_overflowed(const struct be *b)
 /* Space-separated names of the features in use, for --stats. */
 static inline void be_describe(const struct be *b, char *buf, size_t size)
 { b->ops->describe(b, buf, size); }
+/* The system calls made so far, by name, for --stats. */
+void be_describe_calls(const struct be *b, char *buf, size_t size);
+/* A trace note (BE_NOTE_*); nothing happens unless a trace is on. */
+static inline void be_note(struct be *b, unsigned what, uint32_t a, uint32_t b2)
+{
+    if (b->ops->note)
+        b->ops->note(b, what, a, b2);
+}
 /* Tear down: every operation still in flight is cancelled and waited for
  * (no completion is delivered), lent buffers are freed. */
 static inline void be_destroy(struct be *b)

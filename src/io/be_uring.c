@@ -245,6 +245,17 @@ static void uring_describe(const struct be *b, char *buf, size_t size)
         buf[n - 1] = '\0';
 }
 
+static void uring_describe_calls(const struct be *b, char *buf, size_t size)
+{
+    /* Everything but the enters is a fallback done inline (socket(2), shutdown(2)). */
+    uint64_t other = b->n.syscalls - b->n.enters;
+    if (other)
+        snprintf(buf, size, "io_uring_enter %llu other %llu", (unsigned long long)b->n.enters,
+                 (unsigned long long)other);
+    else
+        snprintf(buf, size, "io_uring_enter %llu", (unsigned long long)b->n.enters);
+}
+
 /* An SQE, flushing the SQ to the kernel (without waiting) when it is full. */
 static struct io_uring_sqe *uring_sqe(struct be_uring *u, uint64_t ud)
 {
@@ -586,4 +597,5 @@ static const struct be_ops uring_ops = {
     .overflowed = uring_overflowed,
     .describe = uring_describe,
     .destroy = uring_destroy,
+    .describe_calls = uring_describe_calls,
 };

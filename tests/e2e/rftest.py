@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -302,13 +303,29 @@ def _check_executable(name, env, cwd):
         raise FileNotFoundError(errno.ENOENT, 'No such file or directory', name)
 
 
+# RF_BACKEND=epoll (tests/e2e/test_epoll_downloads.py sets it): every
+# ringfetch, flags2 and ringload that run() starts gets `--backend epoll`, so
+# the same tests check the epoll backend against the same expectations.
+BACKEND = os.environ.get('RF_BACKEND') or ''
+BACKEND_PROGRAMS = ('ringfetch', 'flags2', 'ringload')
+
+
+def with_backend(cmd):
+    """cmd with `--backend $RF_BACKEND` after the program's name when it is
+    one of ours and does not choose a backend itself."""
+    if BACKEND and cmd and os.path.basename(cmd[0]) in BACKEND_PROGRAMS and not any(
+            c == '--backend' or c.startswith('--backend=') for c in cmd[1:]):
+        return [cmd[0], '--backend', BACKEND] + cmd[1:]
+    return cmd
+
+
 def run(cmd, timeout=60, input=None, env=None, cwd=None):
     """Run cmd to completion (killed at timeout seconds) and return a Result.
     env: variables to set on top of this process's environment (None as a
     value removes that variable). The child is started by spawner(), which reports the child's own wait
     status and peak RSS: a child forked from this process would start with
     the harness's peak (Linux keeps it across execve), about 20 MiB."""
-    cmd = list(cmd)
+    cmd = with_backend(list(cmd))
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
     res_f = tempfile.TemporaryFile()
@@ -437,6 +454,44 @@ def leftovers(directory):
     for base, _, files in os.walk(directory):
         found += [os.path.relpath(os.path.join(base, f), directory) for f in files]
     return sorted(found)
+
+
+# ----------------------------------------------------------------- flagserver
+
+class FlagServerProc:
+    """build/flagserver on a free port, stopped by pid:
+
+        with FlagServerProc('--preset', 'DELAY') as fs:
+            fs.url()                     -> http://127.0.0.1:PORT/flags/br/br.gif
+    """
+
+    def __init__(self, *args):
+        self.args = list(args) + ['--port', '0']
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([bin('flagserver')] + self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        ready = select.select([self.proc.stdout], [], [], 20)[0]
+        line = os.read(self.proc.stdout.fileno(), 4096).decode() if ready else ''
+        m = re.search(r'listening on \S+:(\d+)', line)
+        if not m:
+            self.__exit__()
+            raise AssertionError('flagserver %s did not start: %r' % (self.args, line))
+        self.port = int(m.group(1))
+        return self
+
+    def url(self, path='/flags/br/br.gif'):
+        return 'http://127.0.0.1:%d%s' % (self.port, path)
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 # ---------------------------------------------------------------------- nginx

@@ -379,6 +379,38 @@ static void close_after_k_answers_leaves_the_rest_resendable(void **state)
     assert_int_equal(c->state, CONN_CLOSING);
 }
 
+/* A buffer that ends inside an answer still frees the room the answers
+ * before it made: the connection can take another request at once, not
+ * only once the whole pipeline has drained (ringload --pipeline 16 waited
+ * for every answer before sending again). */
+static void a_partial_answer_after_complete_ones_leaves_room(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = start(x);
+    reply(x, OK5);
+    assert_ptr_equal(conn_take_idle(&x->o), c);
+    conn_push(c, &x->j[1].x);
+    conn_push(c, &x->j[2].x);
+    xchg_free(&x->j[0].x);
+    job_init(&x->j[0]);
+    assert_ptr_equal(conn_take_roomy(&x->o), c);
+    conn_push(c, &x->j[0].x);
+    assert_null(conn_take_roomy(&x->o)); /* 3 of 3 */
+    complete(x, fake_take(x->f, FAKE_SEND), (int)(x->j[1].x.req_len));
+    complete(x, fake_take(x->f, FAKE_SEND), (int)(2 * x->j[2].x.req_len));
+    char one_and_a_half[256];
+    snprintf(one_and_a_half, sizeof one_and_a_half, "%s%s", OK5, "HTTP/1.1 200 OK\r\nContent-Len");
+    reply(x, one_and_a_half);
+    assert_int_equal(x->j[1].ended, 1);
+    assert_int_equal(x->j[2].ended, 0);
+    assert_ptr_equal(conn_take_roomy(&x->o), c); /* 2 of 3: room for one more */
+    reply(x, "gth: 2\r\n\r\nhi" "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+    assert_int_equal(x->j[2].ended, 1);
+    assert_memory_equal(x->j[2].body, "hi", 2);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(c->state, CONN_IDLE);
+}
+
 /* A server that speaks HTTP/1.0 (or closes) never gets pipelined requests. */
 static void no_pipelining_on_http10(void **state)
 {
@@ -408,6 +440,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pipelined_answers_go_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(close_after_k_answers_leaves_the_rest_resendable, setup, teardown),
         cmocka_unit_test_setup_teardown(no_pipelining_on_http10, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_partial_answer_after_complete_ones_leaves_room, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,6 +295,21 @@ static void test_non_numeric_limit_is_a_parser_error(void **state)
     assert_parser_error(parse("-l", "ten", NULL), "argument -l/--limit: invalid int value: 'ten'");
 }
 
+static void test_unknown_backend_is_a_parser_error(void **state)
+{
+    (void)state;
+    assert_parser_error(parse("--backend", "kqueue", NULL),
+                        "argument --backend: invalid choice: 'kqueue' (choose from 'uring', 'epoll')");
+}
+
+static void test_backend_and_trace_are_parsed(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--backend", "epoll", "--trace", "t.bin", "BR", NULL), FLAGS2_ARGS_RUN);
+    assert_int_equal(args.io.backend, RF_BACKEND_EPOLL);
+    assert_string_equal(args.io.trace, "t.bin");
+}
+
 static void test_numeric_prefix_is_not_a_number(void **state)
 {
     (void)state;
@@ -410,6 +425,8 @@ int main(void)
         T(test_max_req_below_one_is_a_usage_error),
         T(test_negative_max_req_is_a_usage_error),
         T(test_limit_below_one_is_a_usage_error),
+        T(test_unknown_backend_is_a_parser_error),
+        T(test_backend_and_trace_are_parsed),
         T(test_max_req_is_checked_before_limit),
         T(test_unknown_server_is_a_usage_error),
         T(test_bad_code_argument_is_a_usage_error),

@@ -196,6 +196,40 @@ static void test_discard_is_parsed(void **state)
     assert_true(args.discard);
 }
 
+static void test_pipeline_backend_and_trace_are_parsed(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--pipeline", "16", "--backend", "epoll", "--trace", "t.bin", "u", NULL),
+                     RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.pipeline, 16);
+    assert_int_equal(args.io.backend, RF_BACKEND_EPOLL);
+    assert_string_equal(args.io.trace, "t.bin");
+    assert_int_equal(parse("u", NULL), RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.pipeline, 0);
+    assert_int_equal(args.io.backend, RF_BACKEND_URING);
+    assert_null(args.io.trace);
+}
+
+static void test_bad_pipeline_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--pipeline", "0", "u", NULL),
+                       "--pipeline D must be a whole number from 1 to 256, not '0'");
+}
+
+static void test_bad_backend_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--backend", "kqueue", "u", NULL),
+                       "--backend must be uring or epoll, not 'kqueue'");
+}
+
+static void test_empty_trace_is_a_usage_error(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--trace", "", "u", NULL), "--trace FILE must not be empty");
+}
+
 static void test_discard_with_an_output_dir_is_a_usage_error(void **state)
 {
     (void)state;
@@ -280,6 +314,10 @@ int main(void)
         T(test_timeout_must_be_a_number),
         T(test_quiet_and_verbose_conflict),
         T(test_discard_is_parsed),
+        T(test_pipeline_backend_and_trace_are_parsed),
+        T(test_bad_pipeline_is_a_usage_error),
+        T(test_bad_backend_is_a_usage_error),
+        T(test_empty_trace_is_a_usage_error),
         T(test_discard_with_an_output_dir_is_a_usage_error),
         T(test_no_url_at_all_is_a_usage_error),
         T(test_missing_value_is_a_usage_error),
