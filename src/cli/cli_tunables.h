@@ -23,7 +23,6 @@
 #define RF_RINGFETCH_MAX_REDIRECTS 1000      /* --max-redirs: each hop costs the job
                                                 8 bytes for loop detection */
 #define RF_RINGFETCH_MAX_DELAY_S 86400       /* --retry-delay, --retry-max-delay: a day */
-#define RF_RINGFETCH_MAX_PIPELINE 256        /* --pipeline D */
 #define RF_RINGFETCH_MAX_HEADERS 64          /* -H given this many times at most */
 /* -H and -A together, in bytes: they go into every request, which the engine
  * builds in RF_REQUEST_BUF_BYTES (8 KiB) with the request line and the
