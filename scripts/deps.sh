@@ -9,7 +9,8 @@ set -eu
 # ca-certificates: the system trust store https verifies against by default.
 # libc-ares-dev: name resolution off the loop; dnsmasq-base: the DNS server the tests start.
 # python3-matplotlib draws traces (scripts/trace-view; tests/e2e/test_trace.py).
-PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev libc-ares-dev dnsmasq-base libssl-dev openssl ca-certificates pkg-config gcc make python3 python3-matplotlib curl clang libclang-rt-14-dev"
+# jq, parallel and python3-yaml run docs/scale-out.md's recipes in the tests.
+PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev libc-ares-dev dnsmasq-base libssl-dev openssl ca-certificates pkg-config gcc make python3 python3-matplotlib curl clang libclang-rt-14-dev jq parallel python3-yaml"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

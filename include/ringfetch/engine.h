@@ -119,6 +119,8 @@ struct rf_stats {
     uint64_t reused;         /* requests sent on a kept-alive connection */
     uint64_t pipelined;      /* of those, sent behind another request still unanswered */
     uint64_t retries;        /* tries after a transient failure */
+    uint64_t retries_waiting; /* jobs waiting for their retry right now, holding no
+                                 connection (live, for progress displays) */
     uint64_t redirects;      /* redirects followed */
     uint64_t dns_lookups;    /* host names looked up (literals and --resolve excluded) */
     uint32_t peak_inflight;  /* most jobs in flight at once */

@@ -17,4 +17,21 @@
  * /etc/hosts or a DNS server. */
 #define RF_RINGFETCH_MAX_RESOLVE     64
 
+/* ringfetch's limits on its downloader options (usage errors past them). */
+#define RF_RINGFETCH_MAX_RETRIES 1000        /* --retry: curl's is unbounded, but 1000
+                                                tries of one URL is already a loop */
+#define RF_RINGFETCH_MAX_REDIRECTS 1000      /* --max-redirs: each hop costs the job
+                                                8 bytes for loop detection */
+#define RF_RINGFETCH_MAX_DELAY_S 86400       /* --retry-delay, --retry-max-delay: a day */
+#define RF_RINGFETCH_MAX_HEADERS 64          /* -H given this many times at most */
+/* -H and -A together, in bytes: they go into every request, which the engine
+ * builds in RF_REQUEST_BUF_BYTES (8 KiB) with the request line and the
+ * fixed headers; half of it leaves room for a long request-target. */
+#define RF_RINGFETCH_MAX_HEADER_BYTES 4096
+
+/* ringfetch --progress=dot: characters per group and per line (wget's dot
+ * style draws 10 per group, 50 per line). */
+#define RF_DOTS_PER_GROUP 10
+#define RF_DOTS_PER_LINE 50
+
 #endif

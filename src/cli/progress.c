@@ -94,16 +94,18 @@ int progress_format(char *buf, size_t size, uint64_t n, uint64_t total,
 }
 
 int progress_postfix(char *buf, size_t size, uint64_t bytes, double byte_rate,
-                     uint64_t errors)
+                     uint64_t errors, uint64_t retrying)
 {
-    char sz[32], rt[32];
+    char sz[32], rt[32], retry[40] = "";
     report_size(sz, sizeof sz, (double)bytes);
     if (byte_rate < 0)
         snprintf(rt, sizeof rt, "? B");
     else
         report_size(rt, sizeof rt, byte_rate);
-    return snprintf(buf, size, "%s, %s/s, %llu error%s", sz, rt, (unsigned long long)errors,
-                    errors == 1 ? "" : "s");
+    if (retrying)
+        snprintf(retry, sizeof retry, ", %llu retrying", (unsigned long long)retrying);
+    return snprintf(buf, size, "%s, %s/s, %llu error%s%s", sz, rt, (unsigned long long)errors,
+                    errors == 1 ? "" : "s", retry);
 }
 
 /* Columns on screen: every UTF-8 sequence we emit is one column wide. */
@@ -147,7 +149,7 @@ static void draw(struct progress *p, const struct progress_counts *c, double now
     if (p->with_bytes) {
         double byte_rate = p->have_byte_ema && p->ema_dbt > 0 ? p->ema_db / p->ema_dbt
                            : elapsed > 0 ? (double)c->bytes / elapsed : -1;
-        progress_postfix(postfix, sizeof postfix, c->bytes, byte_rate, c->errors);
+        progress_postfix(postfix, sizeof postfix, c->bytes, byte_rate, c->errors, c->retrying);
     }
     progress_format(line, sizeof line, c->done, p->total, elapsed, rate, postfix);
     /* A line as wide as the terminal wraps, and '\r' then returns to the
@@ -169,7 +171,7 @@ static double shown_rate(const struct progress *p)
 void progress_start(struct progress *p, FILE *out, bool enabled, bool with_bytes,
                     uint64_t total, double now_s)
 {
-    static const struct progress_counts none = {0, 0, 0};
+    static const struct progress_counts none = {0, 0, 0, 0};
     memset(p, 0, sizeof *p);
     p->out = out;
     p->enabled = enabled;

@@ -3,6 +3,7 @@
  *    37%|███▋      | 72/194 [00:01<00:02, 51.20it/s]                    (flags2)
  *    0/1 ... [00:02<?, ?it/s, 152.3 MB, 75.1 MB/s, 0 errors]             (ringfetch)
  *    812it [00:03, 270.50it/s, 6.7 MB, 2.2 MB/s, 3 errors]               (ringfetch -i)
+ *    812it [00:03, 270.50it/s, 6.7 MB, 2.2 MB/s, 3 errors, 2 retrying]   (retries waiting)
  *
  * Items done of the total with an ETA when the total is known (it may become
  * known after the start: progress_set_total), a count and a rate when not;
@@ -44,10 +45,11 @@ int progress_format(char *buf, size_t size, uint64_t n, uint64_t total,
                     double elapsed_s, double rate, const char *postfix);
 
 /* The bytes-and-errors postfix: "{bytes}, {byte rate}/s, {errors} error(s)",
- * sizes as report_size() writes them ("152.3 MB, 75.1 MB/s"). A negative
- * byte_rate is unknown and shown as "? B/s". Returns the length. */
+ * then ", {retrying} retrying" when items wait for a retry, sizes as
+ * report_size() writes them ("152.3 MB, 75.1 MB/s"). A negative byte_rate
+ * is unknown and shown as "? B/s". Returns the length. */
 int progress_postfix(char *buf, size_t size, uint64_t bytes, double byte_rate,
-                     uint64_t errors);
+                     uint64_t errors, uint64_t retrying);
 
 /* Cut line to at most max_columns columns (every UTF-8 sequence we emit is
  * one column wide), at a character boundary. Returns the columns kept. */
@@ -58,6 +60,7 @@ struct progress_counts {
     uint64_t done;     /* items that ended (not the cancelled ones) */
     uint64_t errors;   /* of those, the failed ones */
     uint64_t bytes;    /* body bytes received so far, items in flight included */
+    uint64_t retrying; /* items waiting for a retry right now */
 };
 
 struct progress {

@@ -11,7 +11,7 @@ static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
 
 uint64_t report_items(const struct report_counts *c)
 {
-    return c->ok + c->not_found + c->errors + c->cancelled;
+    return c->ok + c->not_found + c->errors + c->cancelled + c->skipped;
 }
 
 void report_count(struct report_counts *c, enum rf_outcome outcome, uint64_t bytes)
@@ -25,6 +25,25 @@ void report_count(struct report_counts *c, enum rf_outcome outcome, uint64_t byt
     case RF_ERROR: c->errors++; break;
     case RF_CANCELLED: c->cancelled++; break;
     }
+}
+
+void report_count_result(struct report_counts *c, const struct rf_result *res)
+{
+    report_count(c, res->outcome, res->bytes);
+    c->results++;
+    c->attempts += res->attempts;
+    c->redirects += res->redirects;
+}
+
+const char *report_outcome_name(enum rf_outcome outcome)
+{
+    switch (outcome) {
+    case RF_OK: return "ok";
+    case RF_NOT_FOUND: return "not_found";
+    case RF_ERROR: return "error";
+    case RF_CANCELLED: return "cancelled";
+    }
+    return "error";
 }
 
 void report_flags2_header(FILE *out, const char *label, const char *url,
@@ -103,8 +122,15 @@ void report_summary(FILE *out, const struct report_counts *c, double elapsed_s)
         fprintf(out, ", %" PRIu64 " not found", c->not_found);
     if (c->cancelled)
         fprintf(out, ", %" PRIu64 " cancelled", c->cancelled);
+    if (c->skipped)
+        fprintf(out, ", %" PRIu64 " skipped", c->skipped);
     if (c->duplicates)
         fprintf(out, ", %" PRIu64 " duplicate%s", c->duplicates, plural(c->duplicates));
+    uint64_t retries = c->attempts > c->results ? c->attempts - c->results : 0;
+    if (retries)
+        fprintf(out, ", %" PRIu64 " retr%s", retries, retries == 1 ? "y" : "ies");
+    if (c->redirects)
+        fprintf(out, ", %" PRIu64 " redirect%s", c->redirects, plural(c->redirects));
     report_size(rate, sizeof rate, (double)c->bytes / secs);
     fprintf(out, ", %" PRIu64 " error%s in %.2fs (%.1f files/s, %s/s)\n", c->errors,
             plural(c->errors), elapsed_s, (double)files / secs, rate);
@@ -124,10 +150,15 @@ void report_stats_json(FILE *out, const struct report_counts *c, double elapsed_
             ", \"tls_handshakes\": %" PRIu64 ", \"tls_resumed\": %" PRIu64
             ", \"tls_bytes_in\": %" PRIu64 ", \"tls_bytes_out\": %" PRIu64
             ", \"features\": \"%s\", \"backend\": \"%s\", \"syscalls\": %" PRIu64
-            ", \"calls\": \"%s\", \"pipelined\": %" PRIu64 "}\n",
+            ", \"calls\": \"%s\", \"pipelined\": %" PRIu64,
             report_items(c), c->ok, c->not_found, c->errors, c->bytes, elapsed_s, st->enters,
             st->sqes, st->cqes, st->peak_inflight, st->enobufs, st->connects, st->reused,
             st->window, st->files_tmpfile, st->files_named, st->retries, st->redirects, st->dns_lookups,
             st->tls_handshakes, st->tls_resumed, st->tls_bytes_in, st->tls_bytes_out, st->features,
             st->backend ? st->backend : "", st->syscalls, st->calls, st->pipelined);
+    /* ringfetch's downloader counters (issue 11). */
+    fprintf(out,
+            ", \"skipped\": %" PRIu64 ", \"cancelled\": %" PRIu64 ", \"duplicates\": %" PRIu64
+            ", \"attempts\": %" PRIu64 "}\n",
+            c->skipped, c->cancelled, c->duplicates, c->attempts);
 }

@@ -47,52 +47,50 @@ static const char help_text[] =
     "                        the rest (Range + If-Range with the ETag or\n"
     "                        Last-Modified the part was started with), and starts\n"
     "                        over when the server's answer does not fit\n"
-    "  --retry N             try a transient failure again up to N times (default 0)\n"
-    "  --retry-delay S       wait S seconds before the first retry (default 1)\n"
     "  --rate R              start at most R requests a second to any one host\n"
     "                        (politeness; R may be fractional: 0.5 is one every 2 s)\n"
     "  --dns-servers LIST    ask these name servers (ADDR[:PORT],...; IPv6 as\n"
     "                        [ADDR]:PORT) instead of /etc/resolv.conf's\n"
     "  --resolve H:P:ADDR    connect to ADDR for host H, port P, without a\n"
     "                        lookup (curl's spelling; repeatable)\n"
-    "  --pipeline D          HTTP/1.1 pipelining: up to D requests in flight on\n"
-    "                        a connection (1..%u) once it has answered one as\n"
-    "                        persistent HTTP/1.1, so -m N takes N/D connections\n"
-    "                        per host; requests a closed connection left\n"
-    "                        unanswered are sent again on a new one\n"
     IOOPTS_HELP
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
+    "%s"
     "\n"
     "URLs: dot segments are removed from the path and bytes a request may not\n"
     "hold (spaces, non-ASCII) percent-encoded before sending; user:password@\n"
     "is sent as Basic authorization and the password is never printed.\n"
     "\n"
     "Output names: the last segment of the path requested, percent-decoded\n"
-    "('index.html' for a path ending in '/'). A URL whose name would be unsafe\n"
-    "('/', '\\', control characters) or over 255 bytes, that is not http(s)://,\n"
-    "or that cannot be parsed is an error for that line and is not fetched.\n"
-    "The same URL again is fetched once: each repeat is a 'DUP' line on stderr\n"
-    "(not with -q) and changes nothing else. When two different URLs have the\n"
-    "same output name, the first one is fetched and every later one is an\n"
-    "error ('duplicate output name'), never a silent overwrite. A file appears\n"
-    "under its name only once it is complete.\n"
+    "('index.html' for a path ending in '/'), also after redirects. A URL whose\n"
+    "name would be unsafe ('/', '\\', control characters) or over 255 bytes,\n"
+    "that is not http(s)://, or that cannot be parsed is an error for that line\n"
+    "and is not fetched. The same URL again is fetched once: each repeat is a\n"
+    "'DUP' line on stderr (not with -q) and changes nothing else. When two\n"
+    "different URLs have the same output name, the first one is fetched and\n"
+    "every later one is an error ('duplicate output name'), never a silent\n"
+    "overwrite. A file appears under its name only once it is complete.\n"
+    "In a list, a URL line may be followed by indented option lines for it,\n"
+    "as aria2 reads them: '  out=NAME' (its file name) and '  dir=DIR' (a\n"
+    "folder under -o); names from them are checked like any other.\n"
     "\n"
     "Progress: a bar on stderr when it is a terminal (not with -q or -v) with\n"
-    "the URLs done (of the total, with an ETA, when they are all arguments),\n"
-    "the body bytes so far, their rate and the errors so far; and a summary\n"
-    "line on stderr at the end (not with -q). Ctrl-C, SIGTERM or SIGHUP stops:\n"
-    "the transfers in flight are cancelled and leave no file, and the summary\n"
-    "is printed.\n"
+    "the URLs done (of the total, with an ETA, when it is known), the body\n"
+    "bytes so far, their rate, the errors so far and the retries waiting;\n"
+    "--progress=dot draws a character per URL instead; and a summary line on\n"
+    "stderr at the end (not with -q). Ctrl-C, SIGTERM or SIGHUP stops: the\n"
+    "transfers in flight are cancelled and leave no file, and the summary is\n"
+    "printed.\n"
     "\n"
-    "Exit status: 0 when every URL was fetched; 1 when any failed (404\n"
-    "included) or output on stdout or stderr was lost; 2 for usage errors (a\n"
-    "list that cannot be read, a destination that cannot take files, an\n"
-    "open-file limit too low for one request included); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129\n"
-    "SIGHUP).\n";
+    "Exit status: 0 when every URL was fetched or skipped; 1 when any failed\n"
+    "(404 included), or output on stdout or stderr or the --log-json file was\n"
+    "lost; 2 for usage errors (a list that cannot be read, a destination that\n"
+    "cannot take files, an open-file limit too low for one request included);\n"
+    "128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE, OPT_RATE,
-       OPT_RETRY, OPT_RETRY_DELAY, OPT_PIPELINE, OPT_BACKEND, OPT_TRACE };
+       OPT_BACKEND, OPT_TRACE };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -106,15 +104,13 @@ static const struct option long_options[] = {
     {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
     {"rate", required_argument, NULL, OPT_RATE},
     {"continue", no_argument, NULL, 'c'},
-    {"retry", required_argument, NULL, OPT_RETRY},
-    {"retry-delay", required_argument, NULL, OPT_RETRY_DELAY},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
-    {"pipeline", required_argument, NULL, OPT_PIPELINE},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     TLSOPTS_LONG,
+    DLOPTS_LONG,
     {NULL, 0, NULL, 0},
 };
 
@@ -221,15 +217,12 @@ static const char *option_name(int opt)
     case OPT_TIMEOUT: return "--timeout";
     case OPT_DNS_SERVERS: return "--dns-servers";
     case OPT_RATE: return "--rate";
-    case OPT_RETRY: return "--retry";
-    case OPT_RETRY_DELAY: return "--retry-delay";
     case OPT_RESOLVE: return "--resolve";
     case TLSOPT_CACERT: return "--cacert";
     case TLSOPT_CAPATH: return "--capath";
-    case OPT_PIPELINE: return "--pipeline";
     case OPT_BACKEND: return "--backend";
     case OPT_TRACE: return "--trace";
-    default: return "an option";
+    default: return dlopts_name(opt) ? dlopts_name(opt) : "an option";
     }
 }
 
@@ -242,12 +235,11 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
     memset(a, 0, sizeof *a);
     a->window = RINGFETCH_DEFAULT_WINDOW;
     a->outdir = ".";
-    a->retries = RINGFETCH_DEFAULT_RETRIES;
-    a->retry_delay_s = RF_RETRY_DELAY_MS / 1000.0;
+    dlopts_init(&a->dl);
 
     optind = 0;   /* glibc: start afresh (tests parse several times) */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":m:o:i:qvhkc", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":m:o:i:qvhkc" DLOPTS_SHORT, long_options, NULL)) != -1) {
         switch (opt) {
         case 'm': {
             char *end;
@@ -277,16 +269,6 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         case 'v': verbose = true; break;
         case OPT_STATS: a->stats = true; break;
         case OPT_DISCARD: a->discard = true; break;
-        case OPT_PIPELINE: {
-            char *end;
-            errno = 0;
-            long long v = strtoll(optarg, &end, 10);
-            if (end == optarg || *end || errno || v < 1 || v > RF_MAX_PIPELINE)
-                return usage_error(err, "--pipeline D must be a whole number from 1 to "
-                                        XSTR(RF_MAX_PIPELINE) ", not '%s'", optarg);
-            a->pipeline = (unsigned)v;
-            break;
-        }
         case OPT_BACKEND:
             if (ioopts_backend(&a->io, optarg) < 0)
                 return usage_error(err, "--backend must be uring or epoll, not '%s'", optarg);
@@ -306,24 +288,6 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             break;
         }
         case 'c': a->resume = true; break;
-        case OPT_RETRY: {
-            char *end;
-            errno = 0;
-            long long v = strtoll(optarg, &end, 10);
-            if (end == optarg || *end || errno || v < 0 || v > 100)
-                return usage_error(err, "--retry N must be a whole number from 0 to 100, not '%s'", optarg);
-            a->retries = (unsigned)v;
-            break;
-        }
-        case OPT_RETRY_DELAY: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end || !(v >= 0) || !isfinite(v) || v > 3600)
-                return usage_error(err, "--retry-delay S must be a number of seconds from 0 to 3600, "
-                                        "not '%s'", optarg);
-            a->retry_delay_s = v;
-            break;
-        }
         case OPT_RATE: {
             char *end;
             double v = strtod(optarg, &end);
@@ -350,17 +314,25 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             break;
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
-                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default(), (unsigned)RF_MAX_PIPELINE);
+                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default(), dlopts_help);
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
             fputs("ringfetch " RF_VERSION "\n", out);
             return RINGFETCH_ARGS_EXIT;
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));
-        default:
+        default: {
             if (tlsopts_take(&a->tls, opt, optarg))
                 break;
+            /* The downloader options (dlopts.h), one group. */
+            char why[512];
+            int taken = dlopts_take(&a->dl, opt, optarg, why, sizeof why);
+            if (taken == DLOPTS_TAKEN)
+                break;
+            if (taken < 0)
+                return usage_error(err, "%s", why);
             return unknown_option(err, argv, optopt);
+        }
         }
     }
     if (quiet && verbose)
@@ -369,6 +341,9 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         return usage_error(err, "--discard saves nothing: -c (resume) cannot go with it%s", "");
     if (a->discard && outdir_given)
         return usage_error(err, "--discard saves nothing: -o DIR cannot go with it%s", "");
+    char why[512];
+    if (dlopts_finish(&a->dl, a->discard, why, sizeof why) < 0)
+        return usage_error(err, "%s", why);
     a->verbosity = quiet ? RINGFETCH_QUIET : verbose ? RINGFETCH_VERBOSE : RINGFETCH_NORMAL;
     if (a->outdir[0] == '\0')
         return usage_error(err, "-o DIR must not be empty%s", "");

@@ -1,6 +1,7 @@
 /* ringfetch's command line:
  *   ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]
- *             [--cacert FILE] [--capath DIR] [-k] URL...
+ *             [--cacert FILE] [--capath DIR] [-k] [OPTION...] URL...
+ *             (OPTION: the downloader options of dlopts.h)
  * Usage errors are printed on stderr as "ringfetch: MESSAGE" followed by the
  * usage line and a hint to --help (exit status 2). */
 #ifndef RF_CLI_RINGFETCH_ARGS_H
@@ -12,15 +13,13 @@
 #include "cli/cli_tunables.h"
 #include "cli/tlsopts.h"
 #include "cli/ioopts.h"
+#include "cli/dlopts.h"
 
 #define RINGFETCH_DEFAULT_WINDOW 20
-/* Transient failures retried by default: none yet (the downloader's front
- * end sets the documented default with its tests). */
-#define RINGFETCH_DEFAULT_RETRIES 0
 
 #define RINGFETCH_USAGE \
     "usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]\n" \
-    "                 [--cacert FILE] [--capath DIR] [-k] URL...\n"
+    "                 [--cacert FILE] [--capath DIR] [-k] [OPTION...] URL...\n"
 
 enum ringfetch_verbosity { RINGFETCH_QUIET = -1, RINGFETCH_NORMAL = 0, RINGFETCH_VERBOSE = 1 };
 
@@ -34,14 +33,12 @@ struct ringfetch_args {
     bool stats;
     bool discard;               /* --discard: fetch and count, save nothing */
     struct tlsopts tls;         /* --cacert, --capath, -k */
-    unsigned pipeline;          /* --pipeline D: requests in flight per connection (0: none) */
     struct ioopts io;           /* --backend, --trace */
+    struct dlopts dl;           /* the downloader options (dlopts.h) */
     char **urls;                /* the URL arguments */
     size_t nurls;
     double rate;                /* --rate R: requests per second per host, 0 = no limit */
     bool resume;                /* -c, --continue: NAME.part kept and continued */
-    unsigned retries;           /* --retry N */
-    double retry_delay_s;       /* --retry-delay S */
     /* Name resolution (the engine's, c-ares) */
     const char *dns_servers;    /* --dns-servers ADDR[:PORT],... */
     const char *resolve[RF_RINGFETCH_MAX_RESOLVE]; /* each --resolve HOST:PORT:ADDR */

@@ -13,5 +13,6 @@ int main(int argc, char **argv)
         return 0;
     if (rc < 0)
         return 2;
+    dlopts_hide_password(&args.dl);
     return closeout_exit_status("ringfetch", ringfetch_run(&args, sigstop_install()));
 }

@@ -61,7 +61,7 @@ void rf_options_default(struct rf_options *opt)
     opt->retry_max_delay_ms = RF_RETRY_MAX_DELAY_MS;
 }
 
-/* Every state change goes through here, so the two counts stay true. A job
+/* Every state change goes through here, so the counts stay true. A job
  * counts against the window while its request is in flight (WAIT, ACTIVE);
  * once the response is in, its file can finish (FINISH) while the window
  * already carries the next request: at -m 1 the disk work of one file
@@ -78,6 +78,8 @@ static void xfer_set_state(struct xfer *x, enum xfer_state to)
     e->requests += (unsigned)is_req - (unsigned)was_req;
     if (e->requests > e->st->peak_inflight)
         e->st->peak_inflight = e->requests;
+    /* Retries waiting, live, for progress displays. */
+    e->st->retries_waiting += (uint64_t)(to == X_SLEEP) - (uint64_t)(x->state == X_SLEEP);
     x->state = to;
 }
 

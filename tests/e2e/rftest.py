@@ -934,3 +934,113 @@ class FlagServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# ------------------------------------------------------- scripted HTTP routes
+
+def reply(status, body=b'', headers=()):
+    """The bytes of an HTTP/1.1 response: status line ('503 Service
+    Unavailable' or 503), headers [(name, value)], Content-Length, body."""
+    if isinstance(status, int):
+        status = '%d X' % status
+    if isinstance(body, str):
+        body = body.encode()
+    lines = ['HTTP/1.1 %s' % status] + ['%s: %s' % h for h in headers] + \
+            ['Content-Length: %d' % len(body)]
+    return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+
+
+class Request:
+    """One request a RouteServer received: method, path (the request-target
+    as sent), headers (a dict, names lower-cased), the time it arrived
+    (time.monotonic()), the connection's number and how many times this path
+    was asked so far (1 for the first)."""
+
+    def __init__(self, head, conn_no, nth):
+        lines = head.decode('latin-1').split('\r\n')
+        self.method, self.path, _ = lines[0].split(' ', 2)
+        self.headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(':')
+            self.headers[name.strip().lower()] = value.strip()
+        self.time = time.monotonic()
+        self.conn_no = conn_no
+        self.nth = nth
+
+
+class RouteServer(FakeServer):
+    """A keep-alive HTTP/1.1 server whose answers are scripted per path.
+
+        def flaky(req):                      # req: a Request
+            return reply(503) if req.nth == 1 else reply(200, b'ok')
+        with RouteServer({'/f': flaky, '/a': reply(200, b'hello')}) as s:
+            s.url('/f'); s.log; s.times('/f'); s.max_open
+
+    A route is the bytes to send, or a function of the request giving them;
+    the function may instead take (req, conn) and do its own sending (when
+    it was declared with two parameters), returning True to keep the
+    connection. A path with no route gets a 404. Every request is recorded
+    in .log (in arrival order); .open and .max_open count the connections
+    open at once, as the server sees them. host may be any 127.0.0.0/8
+    address."""
+
+    def __init__(self, routes, host='127.0.0.1', port=0):
+        self.routes = routes
+        self.log = []
+        self.open = self.max_open = 0
+        self.counts = {}
+        FakeServer.__init__(self, host=host)
+        if port:
+            self.sock.close()
+            self.sock = socket.socket(socket.AF_INET)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((host, port))
+            self.sock.listen(128)
+            self.port = port
+
+    def handle(self, conn):
+        with self.lock:
+            self.open += 1
+            self.max_open = max(self.max_open, self.open)
+            conn_no = self.accepted
+        try:
+            for head in requests(conn):
+                with self.lock:
+                    path = head.split(b' ', 2)[1].decode('latin-1')
+                    self.counts[path] = self.counts.get(path, 0) + 1
+                    req = Request(head, conn_no, self.counts[path])
+                    self.log.append(req)
+                route = self.routes.get(req.path, reply(404, b'no such path'))
+                if callable(route):
+                    import inspect
+                    if len(inspect.signature(route).parameters) == 2:
+                        if not route(req, conn):
+                            break
+                        continue
+                    route = route(req)
+                if route is None:
+                    break
+                conn.sendall(route)
+        finally:
+            with self.lock:
+                self.open -= 1
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def times(self, path):
+        """When each request for path arrived (monotonic seconds)."""
+        with self.lock:
+            return [r.time for r in self.log if r.path == path]
+
+    def count(self, path):
+        with self.lock:
+            return self.counts.get(path, 0)
+
+
+def reset(conn):
+    """Close conn with a TCP reset (SO_LINGER 0) instead of a FIN."""
+    import struct
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    conn.close()

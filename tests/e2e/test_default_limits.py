@@ -103,7 +103,7 @@ SERVERS = {
 def run_ringfetch(server, dest):
     with server() as srv:
         url = srv.url('/never.bin')
-        r = rftest.run([rftest.bin('ringfetch'), '-o', dest, '--stats', url], timeout=PROC_TIMEOUT_S)
+        r = rftest.run([rftest.bin('ringfetch'), '--retry', '0', '-o', dest, '--stats', url], timeout=PROC_TIMEOUT_S)
         accepted = getattr(srv, 'accepted', None)
     return r, url, accepted
 

@@ -57,7 +57,7 @@ def ringfetch_10000_items_with_mixed_faults_are_all_accounted_for():
         lst = os.path.join(rftest.tempdir(), 'list')
         with open(lst, 'w') as f:
             f.writelines(fs.url('/' + rftest.bulk_name(i)) + '\n' for i in range(ITEMS))
-        r = rftest.run([rftest.bin('ringfetch'), '-m', '100', '-o', dest, '-i', lst,
+        r = rftest.run([rftest.bin('ringfetch'), '-m', '100', '--retry', '0', '-o', dest, '-i', lst,
                         '--timeout', str(TIMEOUT_S), '--stats'], timeout=120)
         served = fs.requests()
     assert not r.timed_out and r.rc == 1, r.why()

@@ -21,7 +21,7 @@ from rftest import FakeServer  # noqa: E402
 
 FLAGS2_USAGE = 'usage: flags2 [-h] [-a] [-e] [-l N] [-m CONCURRENT] [-s LABEL] [-v] [CC ...]'
 RINGFETCH_USAGE = ('usage: ringfetch [-m N] [-o DIR] [-i FILE|-] [-q|-v] [--timeout S] [--stats]\n'
-                   '                 [--cacert FILE] [--capath DIR] [-k] URL...')
+                   '                 [--cacert FILE] [--capath DIR] [-k] [OPTION...] URL...')
 
 
 def ringfetch(*args, timeout=60, env=None):
@@ -628,12 +628,53 @@ RINGFETCH_USAGE_ERRORS = [
     (['-i'], '-i needs a value'),
     (['-o', '', 'http://h/a'], '-o DIR must not be empty'),
     (['-i', '', 'http://h/a'], '-i FILE must not be empty'),
+    # The downloader options (issue 11): each bad value names its option.
+    (['--max-redirs', '-1', 'http://h/a'], "--max-redirs N must be a whole number from 0 to 1000, not '-1'"),
+    (['--max-redirs', '1001', 'http://h/a'], '--max-redirs N must be a whole number from 0 to 1000'),
+    (['--max-redirs', 'ten', 'http://h/a'], "--max-redirs N must be a whole number from 0 to 1000, not 'ten'"),
+    (['--retry', '', 'http://h/a'], "--retry N must be a whole number from 0 to 1000, not ''"),
+    (['--retry', '3x', 'http://h/a'], "--retry N must be a whole number from 0 to 1000, not '3x'"),
+    (['--retry', ' 3', 'http://h/a'], "--retry N must be a whole number from 0 to 1000, not ' 3'"),
+    (['--retry-delay', '0', 'http://h/a'], "--retry-delay S must be a number of seconds > 0 and at most 86400, not '0'"),
+    (['--retry-delay', '-1', 'http://h/a'], "--retry-delay S must be a number of seconds > 0"),
+    (['--retry-delay', 'inf', 'http://h/a'], "--retry-delay S must be a number of seconds > 0"),
+    (['--retry-max-delay', '86401', 'http://h/a'], "--retry-max-delay S must be a number of seconds > 0 and at most 86400, not '86401'"),
+    (['--retry-delay', '5', '--retry-max-delay', '2', 'http://h/a'], '--retry-max-delay S must not be less than --retry-delay'),
+    (['--max-per-host', '0', 'http://h/a'], "--max-per-host N must be a whole number from 1 to 10000, not '0'"),
+    (['--max-per-host', 'x', 'http://h/a'], "--max-per-host N must be a whole number from 1 to 10000, not 'x'"),
+    (['--pipeline', '0', 'http://h/a'], "--pipeline D must be a whole number from 1 to 256, not '0'"),
+    (['--pipeline', '257', 'http://h/a'], "--pipeline D must be a whole number from 1 to 256, not '257'"),
+    (['-H', 'NoColon', 'http://h/a'], "-H 'NoColon' must be 'Name: value' (a ':' right after the name)"),
+    (['-H', ': v', 'http://h/a'], "-H ': v' must start with a header name"),
+    (['-H', 'X-A: a\r\nX-B: b', 'http://h/a'], 'holds a control character (CR, LF...) in its value'),
+    (['-H', 'X A: b', 'http://h/a'], "must be 'Name: value'"),
+    (['-A', 'ua\nX: y', 'http://h/a'], '-A UA holds a control character'),
+    (['-H', 'X: ' + 'v' * 5000, 'http://h/a'], '-H and -A add more than 4096 bytes to every request'),
+    (['--user', '', 'http://h/a'], '--user needs a user name before'),
+    (['--user', ':pw', 'http://h/a'], '--user needs a user name before'),
+    (['--log-json', '', 'http://h/a'], '--log-json FILE must not be empty'),
+    (['--shard', '3/3', 'http://h/a'], "--shard K/N needs whole numbers with 0 <= K < N <= 1000000, not '3/3'"),
+    (['--shard', '0/0', 'http://h/a'], "not '0/0'"),
+    (['--shard', '1', 'http://h/a'], "not '1'"),
+    (['--shard', '-1/2', 'http://h/a'], "not '-1/2'"),
+    (['--shard', '0/2x', 'http://h/a'], "not '0/2x'"),
+    (['--progress=bars', 'http://h/a'], "--progress must be bar, bar:force, dot or none, not 'bars'"),
+    (['--progress', 'http://h/a'], "--progress must be bar, bar:force, dot or none, not 'http://h/a'"),
+    (['--retry'], '--retry needs a value'),
+    (['--max-per-host'], '--max-per-host needs a value'),
+    (['-H'], '-H needs a value'),
+    (['--user'], '--user needs a value'),
+    (['--shard'], '--shard needs a value'),
+    (['--allow-downgrade=yes', 'http://h/a'], "option '--allow-downgrade' takes no value"),
+    (['--discard', '-x', 'http://h/a'], '--discard saves nothing: -x cannot go with it'),
+    (['--discard', '--skip-existing', 'http://h/a'], '--discard saves nothing: --skip-existing cannot go with it'),
 ]
 
 
 @rftest.test
 def ringfetch_usage_errors_exit_2_with_message_and_usage():
     bad = []
+    assert len(RINGFETCH_USAGE_ERRORS) == len({tuple(a) for a, _ in RINGFETCH_USAGE_ERRORS})
     for args, words in RINGFETCH_USAGE_ERRORS:
         r = ringfetch(*args, timeout=10)
         if r.rc != 2 or words not in r.err or RINGFETCH_USAGE not in r.err or r.out:

@@ -45,7 +45,7 @@ class PathServer(FakeServer):
 
 def ringfetch(srv, *args, cwd=None, env=None):
     urls = [srv.url(p) for p in ('/a.bin', '/missing.bin', '/sub/b.bin', '/busy.bin', '/empty.bin')]
-    cmd = [rftest.bin('ringfetch'), '-m', '1', '-o', 'out'] + list(args) + urls + ['htp://bad']
+    cmd = [rftest.bin('ringfetch'), '-m', '1', '--retry', '0', '-o', 'out'] + list(args) + urls + ['htp://bad']
     return rftest.run(cmd, cwd=cwd, env=env, timeout=30), urls
 
 

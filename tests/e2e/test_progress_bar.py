@@ -93,8 +93,8 @@ def ringfetch_bar_shows_the_bytes_of_one_big_file_while_it_arrives():
 def ringfetch_bar_counts_errors_and_has_a_total_and_eta_for_url_arguments():
     dead = 'http://127.0.0.1:%d' % rftest.free_port()
     with DripServer(200000, 10, 1.0) as srv:
-        rc, screen, _ = run_on_pty([rftest.bin('ringfetch'), '-m', '1', '-o', rftest.tempdir(),
-                                    dead + '/a', srv.url('/b'), srv.url('/c')])
+        rc, screen, _ = run_on_pty([rftest.bin('ringfetch'), '-m', '1', '--retry', '0',
+                                    '-o', rftest.tempdir(), dead + '/a', srv.url('/b'), srv.url('/c')])
     assert rc == 1, screen[-300:]
     lines = frames(screen)
     assert any(re.search(r'\| 1/3 \[\d\d:\d\d<(\d\d:\d\d|\?), .*, 1 error\]', l) for l in lines), \
@@ -133,6 +133,96 @@ def ringfetch_bar_gets_the_total_of_a_list_file_counted_beside_the_run():
     assert any(re.match(r'^ *\d+%\|.*\| [0-2]/3 \[\d\d:\d\d<[\d:?]+, ', l) for l in lines), lines[:8]
     bars = [l for l in lines if '|' in l]
     assert re.match(r'^100%\|.*\| 3/3 ', bars[-1]), bars[-3:]
+
+
+@rftest.test
+def ringfetch_bar_shows_retries_waiting():
+    # Two items wait 2 s for their retry (Retry-After): the bar says so
+    # meanwhile, and says nothing of retries once they are done.
+    def busy_once(req):
+        return rftest.reply(503, b'', [('Retry-After', '2')]) if req.nth == 1 else rftest.reply(200, b'ok')
+    srv = rftest.RouteServer({'/a': busy_once, '/b': busy_once, '/c': rftest.reply(200, b'c')})
+    with srv:
+        rc, screen, _ = run_on_pty([rftest.bin('ringfetch'), '-o', rftest.tempdir(),
+                                    srv.url('/a'), srv.url('/b'), srv.url('/c')])
+    assert rc == 0, screen[-300:]
+    lines = frames(screen)
+    assert any(re.search(r'\| 1/3 \[.*, 0 errors, 2 retrying\]$', l) for l in lines), lines[:12]
+    assert re.search(r'\| 3/3 \[.*, 0 errors\]$', lines[-2]), lines[-3:]
+
+
+def dot_server(n_ok, n_missing):
+    routes = {'/ok%02d' % i: rftest.reply(200, b'x' * 100) for i in range(n_ok)}
+    return rftest.RouteServer(routes), ['/ok%02d' % i for i in range(n_ok)] + \
+        ['/missing%d' % i for i in range(n_missing)]
+
+
+@rftest.test
+def ringfetch_progress_dot_off_a_terminal_draws_a_character_per_item():
+    srv, paths = dot_server(57, 3)
+    with srv:
+        r = rftest.run([rftest.bin('ringfetch'), '-m', '4', '--progress=dot', '-o', rftest.tempdir()] +
+                       [srv.url(p) for p in paths], timeout=60)
+    assert r.rc == 1, r.why()
+    errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
+    lines = [l for l in r.err.splitlines() if not l.startswith('ERR ')]
+    assert len(errs) == 3, r.err
+    # Lines of 50 in groups of 10, each ended by the counts so far; an ERR
+    # line breaks a line of dots, which goes on below at its column.
+    col, chars, ended = 0, '', []
+    for l in lines[:-1]:
+        m = re.match(r'^( *)([.! ]*?)( +\d+/60 +\d+%  .*)?$', l)
+        lead, dots, counts = len(m.group(1)), m.group(2), m.group(3)
+        width = col + (col - 1) // 10 + (col % 10 == 0) if col else 0
+        assert lead == width, 'continued at column %d, not %d: %s' % (lead, width, lines)
+        for g, group in enumerate(dots.split(' ')):
+            assert group and len(group) <= 10, lines
+        col += len(dots.replace(' ', ''))
+        chars += dots.replace(' ', '')
+        if counts:
+            ended.append((col, counts))
+            col = 0
+    assert [c for c, _ in ended] == [50, 10], ended
+    assert re.match(r'^ +50/60  83%  [\d.]+ kB  [\d.]+ [kMG]?B/s  [0-3] errors?$', ended[0][1]), ended
+    assert sorted(chars) == sorted('.' * 57 + '!' * 3), chars
+    assert re.search(r'  60/60 100%  5\.7 kB  .*  3 errors$', lines[-2]), lines
+    assert lines[-1].startswith('60 files, 5.7 kB, 3 not found, 0 errors in '), lines
+
+
+@rftest.test
+def ringfetch_progress_none_and_the_default_off_a_terminal_print_no_progress():
+    srv, paths = dot_server(3, 1)
+    with srv:
+        for extra in ([], ['--progress=none'], ['--progress', 'none']):
+            r = rftest.run([rftest.bin('ringfetch'), '-o', rftest.tempdir()] + extra +
+                           [srv.url(p) for p in paths], timeout=60)
+            assert r.rc == 1, r.why()
+            lines = r.err.splitlines()
+            assert len(lines) == 2 and lines[0].startswith('ERR ') and ' files, ' in lines[1], r.err
+
+
+@rftest.test
+def ringfetch_progress_bar_off_a_terminal_falls_back_to_dots_as_wget_does():
+    srv, paths = dot_server(3, 0)
+    with srv:
+        r = rftest.run([rftest.bin('ringfetch'), '--progress=bar', '-o', rftest.tempdir()] +
+                       [srv.url(p) for p in paths], timeout=60)
+        assert r.rc == 0, r.why()
+        assert re.match(r'^\.\.\. +3/3 100%  300 B  ', r.err), r.err
+        r = rftest.run([rftest.bin('ringfetch'), '--progress=bar:force', '-o', rftest.tempdir()] +
+                       [srv.url(p) for p in paths], timeout=60)
+        assert r.rc == 0, r.why()
+        assert '\r' in r.err and '| 3/3 [' in r.err, r.err
+
+
+@rftest.test
+def ringfetch_progress_dot_on_a_terminal_draws_dots_not_the_bar():
+    srv, paths = dot_server(4, 0)
+    with srv:
+        rc, screen, _ = run_on_pty([rftest.bin('ringfetch'), '--progress=dot', '-o', rftest.tempdir()] +
+                                   [srv.url(p) for p in paths])
+    assert rc == 0, screen
+    assert '|' not in screen and re.search(r'^\.\.\.\. +4/4 100%', screen), screen
 
 
 @rftest.test

@@ -357,7 +357,9 @@ def common_checks(r, dest, fname, case, problems, who, not_found_rc=1):
 
 def check_ringfetch(case, url, problems):
     dest = rftest.tempdir('rf-corpus-')
-    r = rftest.run([rftest.bin('ringfetch'), '-o', dest, '--timeout', str(TIMEOUT_S), '--stats', url],
+    # One answer, judged as it is: no retry, no redirect followed.
+    r = rftest.run([rftest.bin('ringfetch'), '--retry', '0', '--max-redirs', '0', '-o', dest,
+                    '--timeout', str(TIMEOUT_S), '--stats', url],
                    timeout=PROC_TIMEOUT_S)
     if not common_checks(r, dest, 'x', case, problems, 'ringfetch'):
         return

@@ -47,7 +47,7 @@ def check_ringfetch(server, message):
     dest = rftest.tempdir()
     with server() as srv:
         url = srv.url('/short.bin')
-        r = rftest.run([rftest.bin('ringfetch'), '-o', dest, '--stats', '--timeout', str(TIMEOUT_S),
+        r = rftest.run([rftest.bin('ringfetch'), '--retry', '0', '-o', dest, '--stats', '--timeout', str(TIMEOUT_S),
                         url], timeout=30)
     assert r.rc == 1, r.why()
     errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]

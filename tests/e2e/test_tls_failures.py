@@ -27,7 +27,7 @@ NAMED = {'RINGFETCH_SINK_DISABLE': 'tmpfile'}
 
 def ringfetch(url, *extra, dest=None, cacert=True):
     dest = dest or rftest.tempdir()
-    args = [rftest.bin('ringfetch'), '--timeout', str(TIMEOUT_S), '--stats', '-o', dest]
+    args = [rftest.bin('ringfetch'), '--retry', '0', '--timeout', str(TIMEOUT_S), '--stats', '-o', dest]
     if cacert:
         args += ['--cacert', rftls.pki().ca]
     r = rftest.run(args + list(extra) + [url], timeout=TIMEOUT_S + 30, env=NAMED)

@@ -16,13 +16,15 @@
 #include "cli/outpath.h"
 
 static struct nameset seen;
-static char path[4096], why[512];
+static struct outpath_dest dest;
+static char why[512];
+static const char *const path = dest.path;
 
 static int setup(void **state)
 {
     (void)state;
     nameset_init(&seen);
-    path[0] = why[0] = '\0';
+    dest.path[0] = why[0] = '\0';
     return 0;
 }
 
@@ -38,9 +40,11 @@ static int make_at(const char *dir, const char *url, bool from_list, unsigned lo
                    int problem)
 {
     struct urllist_item it = {
-        .url = url, .from_list = from_list, .index = index, .problem = problem,
+        .url = url, .url_len = strlen(url), .from_list = from_list, .index = index,
+        .problem = problem,
     };
-    return outpath_make(dir, &it, &seen, path, sizeof path, why, sizeof why);
+    struct outpath_opts o = { .dir = dir };
+    return outpath_make(&o, &it, &seen, &dest, why, sizeof why);
 }
 
 static int make(const char *dir, const char *url)
@@ -270,6 +274,145 @@ static void test_discard_checks_the_url_and_claims_nothing(void **state)
     assert_int_equal(seen.count, 0);
 }
 
+/* ---- -x, out= and dir= ---- */
+
+static int make_item(const struct urllist_item *it, bool force_dirs)
+{
+    struct outpath_opts o = { .dir = "out", .force_dirs = force_dirs };
+    return outpath_make(&o, it, &seen, &dest, why, sizeof why);
+}
+
+static int make_x(const char *url)
+{
+    struct urllist_item it = { .url = url, .url_len = strlen(url), .index = 1 };
+    return make_item(&it, true);
+}
+
+static void test_x_puts_host_and_path_folders_under_the_dir(void **state)
+{
+    (void)state;
+    assert_int_equal(make_x("http://H/a/b/c.gif"), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/h/a/b/c.gif");
+    assert_string_equal(dest.rel, "h/a/b/c.gif");
+    assert_int_equal(dest.sub_len, strlen("h/a/b"));
+    /* the port unless 80, dot segments removed, empty segments no folder,
+     * escapes decoded, the query left out, '/' at the end is index.html */
+    assert_int_equal(make_x("http://h:8080/x/./y/../z//w%20v/f.bin?q=1"), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/h:8080/x/z/w v/f.bin");
+    assert_int_equal(make_x("http://[::1]:81/d/"), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/[::1]:81/d/index.html");
+    assert_int_equal(make_x("http://h/top"), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/h/top");
+    assert_int_equal(dest.sub_len, 1);
+}
+
+static void test_x_refuses_unsafe_folders(void **state)
+{
+    (void)state;
+    assert_int_equal(make_x("http://h/a%2fb/c"), -EINVAL);
+    assert_string_equal(why, "bad URL 'http://h/a%2fb/c': folder 'a/b' of its path holds '/', '\\' or a "
+                             "control character once decoded, so it cannot be a folder (-x)");
+    assert_int_equal(make_x("http://h/a%5cb/c"), -EINVAL);
+    assert_int_equal(make_x("http://h/a%0d/c"), -EINVAL);
+    char url[400] = "http://h/";
+    memset(url + 9, 'd', 256);
+    strcpy(url + 9 + 256, "/f");
+    assert_int_equal(make_x(url), -EINVAL);
+    assert_non_null(strstr(why, "is over the file system's 255-byte limit"));
+    /* a host of dots would climb out of -o */
+    assert_int_equal(make_x("http://../x"), -EINVAL);
+    assert_string_equal(why, "bad URL 'http://../x': its host is '.' or '..', so it cannot be a folder (-x)");
+    assert_int_equal(seen.count, 0);
+}
+
+static void test_x_names_differ_by_host_and_folder(void **state)
+{
+    (void)state;
+    assert_int_equal(make_x("http://a/d/f"), OUTPATH_FETCH);
+    assert_int_equal(make_x("http://b/d/f"), OUTPATH_FETCH);
+    assert_int_equal(make_x("http://a/e/f"), OUTPATH_FETCH);
+    assert_int_equal(make_x("http://a/d/f"), OUTPATH_REPEAT);
+    assert_int_equal(make_x("http://a/d//f"), -EEXIST);
+    assert_string_equal(why, "duplicate output name 'a/d/f' for 'http://a/d//f'");
+}
+
+static void test_out_and_dir_name_the_file_and_folder(void **state)
+{
+    (void)state;
+    struct urllist_item it = { .url = "http://h/a/b.bin", .url_len = 16, .index = 1, .from_list = true,
+                               .out = "mine.bin", .dir = "x/y//z/" };
+    assert_int_equal(make_item(&it, false), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/x/y/z/mine.bin");
+    assert_int_equal(dest.sub_len, strlen("x/y/z"));
+    /* dir= replaces -x's folders */
+    it.out = NULL;
+    it.dir = "only";
+    assert_int_equal(make_item(&it, true), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/only/b.bin");
+    /* out= alone, with -x, keeps the folders */
+    it.out = "other.bin";
+    it.dir = NULL;
+    assert_int_equal(make_item(&it, true), OUTPATH_FETCH);
+    assert_string_equal(dest.path, "out/h/a/other.bin");
+}
+
+static void test_out_and_dir_go_through_the_same_checks(void **state)
+{
+    (void)state;
+    static const struct { const char *out, *dir, *words; } cases[] = {
+        {"a/b", NULL, "out='a/b' for 'http://h/f' is not a safe file name: it holds '/', '\\' or a "
+                      "control character"},
+        {"..", NULL, "out='..' for 'http://h/f' is not a safe file name: it is '.' or '..'"},
+        {"", NULL, "out='' for 'http://h/f' is not a safe file name: it is empty"},
+        {"a\\b", NULL, "out='a\\b' for 'http://h/f' is not a safe file name: it holds '/', '\\' or a "
+                       "control character"},
+        {"a\x1b", NULL, "out='a\\x1b' for 'http://h/f' is not a safe file name: it holds '/', '\\' or a "
+                        "control character"},
+        {NULL, "/etc", "dir='/etc' for 'http://h/f' is not a folder under -o: it must not start with '/'"},
+        {NULL, "a/../../b", "dir='a/../../b' for 'http://h/f' is not a folder under -o: '..' is '.' or '..'"},
+        {NULL, "./a", "dir='./a' for 'http://h/f' is not a folder under -o: '.' is '.' or '..'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct urllist_item it = { .url = "http://h/f", .url_len = 10, .index = 1, .from_list = true,
+                                   .out = cases[i].out, .dir = cases[i].dir };
+        assert_int_equal(make_item(&it, false), -EINVAL);
+        assert_string_equal(why, cases[i].words);
+    }
+    char big[300];
+    memset(big, 'n', 256);
+    big[256] = '\0';
+    struct urllist_item it = { .url = "http://h/f", .url_len = 10, .index = 1, .out = big };
+    assert_int_equal(make_item(&it, false), -EINVAL);
+    assert_non_null(strstr(why, "is over the file system's 255-byte limit"));
+    assert_int_equal(seen.count, 0);
+}
+
+static void test_option_and_stray_problems_have_their_words(void **state)
+{
+    (void)state;
+    struct urllist_item it = { .url = "http://h/f", .url_len = 10, .index = 3, .from_list = true,
+                               .opt_problem = URLLIST_OPT_UNKNOWN, .opt_line = 4, .opt_name = "split" };
+    assert_int_equal(make_item(&it, false), -EINVAL);
+    assert_string_equal(why, "option 'split' on line 4 is not supported (only out= and dir=), so "
+                             "'http://h/f' is not fetched");
+    it.opt_problem = URLLIST_OPT_TWICE;
+    strcpy(it.opt_name, "out");
+    assert_int_equal(make_item(&it, false), -EINVAL);
+    assert_string_equal(why, "option 'out' given again on line 4, so 'http://h/f' is not fetched");
+    it.opt_problem = URLLIST_OPT_LINE;
+    assert_int_equal(make_item(&it, false), -EINVAL);
+    assert_string_equal(why, "option line 4 is too long or holds a NUL byte, so 'http://h/f' is not fetched");
+    struct urllist_item stray = { .url = "out=x", .url_len = 5, .index = 1, .from_list = true,
+                                  .problem = URLLIST_P_STRAY_OPTION };
+    assert_int_equal(make_item(&stray, false), -EINVAL);
+    assert_string_equal(why, "option line 'out=x' does not follow a URL line");
+    stray.problem = URLLIST_P_LATE_OPTION;
+    assert_int_equal(make_item(&stray, false), -EINVAL);
+    assert_string_equal(why, "option line 'out=x' came after its URL had started (on a pipe or a "
+                             "terminal, send a URL line and its option lines together)");
+    assert_int_equal(seen.count, 0);
+}
+
 /* ---- nameset ---- */
 
 static void test_nameset_claim_reports_new_same_url_and_taken(void **state)
@@ -317,6 +460,12 @@ static void test_nameset_grows_and_keeps_every_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_x_puts_host_and_path_folders_under_the_dir),
+        T(test_x_refuses_unsafe_folders),
+        T(test_x_names_differ_by_host_and_folder),
+        T(test_out_and_dir_name_the_file_and_folder),
+        T(test_out_and_dir_go_through_the_same_checks),
+        T(test_option_and_stray_problems_have_their_words),
         T(test_path_is_dir_slash_last_segment),
         T(test_other_scheme_is_refused_naming_the_url),
         T(test_malformed_url_is_refused),

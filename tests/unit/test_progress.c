@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "cli/dots.h"
 #include "cli/progress.h"
 
 static char line[PROGRESS_LINE_MAX];
@@ -31,9 +32,16 @@ static const char *fmt_post(uint64_t n, uint64_t total, double elapsed, double r
 
 static char post[PROGRESS_POSTFIX_MAX];
 
+static const char *postfix_r(uint64_t bytes, double byte_rate, uint64_t errors, uint64_t retrying)
+{
+    int len = progress_postfix(post, sizeof post, bytes, byte_rate, errors, retrying);
+    assert_int_equal((size_t)len, strlen(post));
+    return post;
+}
+
 static const char *postfix(uint64_t bytes, double byte_rate, uint64_t errors)
 {
-    int len = progress_postfix(post, sizeof post, bytes, byte_rate, errors);
+    int len = progress_postfix(post, sizeof post, bytes, byte_rate, errors, 0);
     assert_int_equal((size_t)len, strlen(post));
     return post;
 }
@@ -181,6 +189,18 @@ static void test_postfix_says_bytes_rate_and_errors(void **state)
     assert_string_equal(postfix(152300000, 75100000, 0), "152.3 MB, 75.1 MB/s, 0 errors");
     assert_string_equal(postfix(512, 100, 1), "512 B, 100 B/s, 1 error");
     assert_string_equal(postfix(0, -1, 2), "0 B, ? B/s, 2 errors");
+}
+
+static void test_postfix_says_retries_waiting_only_when_there_are(void **state)
+{
+    (void)state;
+    assert_string_equal(postfix_r(4000, 1000, 1, 2), "4.0 kB, 1.0 kB/s, 1 error, 2 retrying");
+    assert_string_equal(postfix_r(4000, 1000, 0, 1), "4.0 kB, 1.0 kB/s, 0 errors, 1 retrying");
+    assert_string_equal(postfix_r(4000, 1000, 0, 0), "4.0 kB, 1.0 kB/s, 0 errors");
+    /* the widest postfix still fits */
+    int len = progress_postfix(post, sizeof post, 999900000000ull, 999900000000.0, UINT64_MAX,
+                               UINT64_MAX);
+    assert_int_equal(len, (int)strlen(post));
 }
 
 static void test_one_big_file_shows_its_bytes_moving(void **state)
@@ -441,6 +461,89 @@ static void test_clock_is_monotonic(void **state)
     assert_true(a > 0 && b >= a);
 }
 
+/* ---- --progress=dot (dots.h) ---- */
+
+static void test_dots_line_end_pads_to_a_full_line_then_counts(void **state)
+{
+    (void)state;
+    char b[DOTS_LINE_END_MAX];
+    struct progress_counts pc = {.done = 50, .errors = 1, .bytes = 409600};
+    dots_line_end(b, sizeof b, 50, 1000, &pc, 0.5);
+    assert_string_equal(b, "      50/1000   5%  409.6 kB  819.2 kB/s  1 error");
+    /* a short last line is padded to where a full one ends */
+    pc = (struct progress_counts){.done = 3, .bytes = 30, .retrying = 2};
+    dots_line_end(b, sizeof b, 3, 0, &pc, 0);
+    assert_int_equal(strspn(b, " "), (54 - 3) + 7);   /* to 54 columns of dots, then %8llu */
+    assert_string_equal(b + strspn(b, " "), "3  30 B  ? B/s  0 errors  2 retrying");
+}
+
+static void test_dots_draw_groups_lines_and_counts(void **state)
+{
+    (void)state;
+    struct capture cap;
+    capture_open(&cap);
+    struct dots d;
+    dots_start(&d, cap.f, true, 0, 0.0);
+    struct progress_counts pc = {0};
+    for (int i = 0; i < 52; i++) {
+        pc.done++;
+        dots_item(&d, i == 12 ? '!' : '.', &pc, 1.0);
+    }
+    dots_finish(&d, &pc, 2.0);
+    const char *t = capture_text(&cap);
+    assert_string_equal(t, ".......... ..!....... .......... .......... .........."
+                           "      50  0 B  0 B/s  0 errors\n"
+                           "..                                                          52  0 B  0 B/s  0 errors\n");
+    capture_close(&cap);
+}
+
+static void test_dots_go_on_below_an_interruption_at_their_column(void **state)
+{
+    (void)state;
+    struct capture cap;
+    capture_open(&cap);
+    struct dots d;
+    dots_start(&d, cap.f, true, 12, 0.0);
+    struct progress_counts pc = {0};
+    for (int i = 0; i < 12; i++) {
+        if (i == 3 || i == 10) {
+            dots_interrupt(&d);
+            fputs("ERR x\n", cap.f);
+        }
+        pc.done++;
+        dots_item(&d, '.', &pc, 1.0);
+    }
+    dots_finish(&d, &pc, 1.0);
+    /* 11 columns (10 dots and a gap), 2 dots: 13 of the line's 54, then "%8llu/12". */
+    char want[256];
+    snprintf(want, sizeof want, "...\nERR x\n   .......\nERR x\n           ..%*s%8d/12 100%%  0 B  0 B/s  "
+             "0 errors\n", 54 - 13, "", 12);
+    assert_string_equal(capture_text(&cap), want);
+    capture_close(&cap);
+}
+
+static void test_dots_disabled_or_with_nothing_after_a_full_line_add_nothing(void **state)
+{
+    (void)state;
+    struct capture cap;
+    capture_open(&cap);
+    struct dots d;
+    struct progress_counts pc = {.done = 1};
+    dots_start(&d, cap.f, false, 0, 0.0);
+    dots_item(&d, '.', &pc, 1.0);
+    dots_interrupt(&d);
+    dots_finish(&d, &pc, 1.0);
+    assert_string_equal(capture_text(&cap) ? capture_text(&cap) : "", "");
+    dots_start(&d, cap.f, true, 0, 0.0);
+    for (pc.done = 1; pc.done <= 50; pc.done++)
+        dots_item(&d, '.', &pc, 1.0);
+    pc.done = 50;
+    size_t before = strlen(capture_text(&cap));
+    dots_finish(&d, &pc, 1.0);
+    assert_int_equal(strlen(capture_text(&cap)), before);
+    capture_close(&cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +564,11 @@ int main(void)
         cmocka_unit_test(test_format_truncates_to_the_buffer),
         cmocka_unit_test(test_empty_postfix_is_plain_tqdm),
         cmocka_unit_test(test_postfix_says_bytes_rate_and_errors),
+        cmocka_unit_test(test_postfix_says_retries_waiting_only_when_there_are),
+        cmocka_unit_test(test_dots_line_end_pads_to_a_full_line_then_counts),
+        cmocka_unit_test(test_dots_draw_groups_lines_and_counts),
+        cmocka_unit_test(test_dots_go_on_below_an_interruption_at_their_column),
+        cmocka_unit_test(test_dots_disabled_or_with_nothing_after_a_full_line_add_nothing),
         cmocka_unit_test(test_one_big_file_shows_its_bytes_moving),
         cmocka_unit_test(test_unknown_total_carries_the_postfix_too),
         cmocka_unit_test(test_fit_cuts_at_a_column_not_inside_a_character),

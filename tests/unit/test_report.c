@@ -260,6 +260,44 @@ static void test_summary_singular_file_and_zero_time(void **state)
     assert_string_equal(printed(), "1 file, 10 B, 0 errors in 0.00s (1000000.0 files/s, 10.0 MB/s)\n");
 }
 
+static void test_summary_counts_skipped_as_items_and_says_retries_and_redirects(void **state)
+{
+    (void)state;
+    struct report_counts c = {.ok = 3, .skipped = 2, .errors = 1, .bytes = 3000, .results = 4,
+                              .attempts = 7, .redirects = 2};
+    report_summary(out, &c, 1);
+    assert_string_equal(printed(), "6 files, 3.0 kB, 2 skipped, 3 retries, 2 redirects, 1 error in 1.00s "
+                                   "(6.0 files/s, 3.0 kB/s)\n");
+    assert_int_equal(report_items(&c), 6);
+}
+
+static void test_summary_one_retry_and_one_redirect_are_singular(void **state)
+{
+    (void)state;
+    struct report_counts c = {.ok = 1, .skipped = 1, .results = 1, .attempts = 2, .redirects = 1};
+    report_summary(out, &c, 1);
+    assert_string_equal(printed(), "2 files, 0 B, 1 skipped, 1 retry, 1 redirect, 0 errors in 1.00s "
+                                   "(2.0 files/s, 0 B/s)\n");
+}
+
+static void test_count_result_adds_attempts_and_redirects(void **state)
+{
+    (void)state;
+    struct report_counts c = {0};
+    report_count_result(&c, &(struct rf_result){ .outcome = RF_OK, .bytes = 10, .attempts = 3, .redirects = 2 });
+    report_count_result(&c, &(struct rf_result){ .outcome = RF_ERROR, .attempts = 1 });
+    assert_int_equal(c.ok, 1);
+    assert_int_equal(c.errors, 1);
+    assert_int_equal(c.bytes, 10);
+    assert_int_equal(c.results, 2);
+    assert_int_equal(c.attempts, 4);
+    assert_int_equal(c.redirects, 2);
+    assert_string_equal(report_outcome_name(RF_OK), "ok");
+    assert_string_equal(report_outcome_name(RF_NOT_FOUND), "not_found");
+    assert_string_equal(report_outcome_name(RF_ERROR), "error");
+    assert_string_equal(report_outcome_name(RF_CANCELLED), "cancelled");
+}
+
 static void test_size_uses_decimal_units(void **state)
 {
     (void)state;
@@ -294,10 +332,11 @@ static void test_count_puts_each_outcome_in_its_counter(void **state)
 static void test_stats_json_has_every_field(void **state)
 {
     (void)state;
-    struct report_counts c = {.ok = 194, .not_found = 482, .errors = 3, .cancelled = 1, .bytes = 2350400};
+    struct report_counts c = {.ok = 194, .not_found = 482, .errors = 3, .cancelled = 1, .bytes = 2350400,
+                              .skipped = 5, .duplicates = 6, .attempts = 700};
     struct rf_stats st = {.enters = 11, .sqes = 22, .cqes = 33, .peak_inflight = 44, .enobufs = 55,
-                          .connects = 66, .reused = 77, .window = 88,
-                          .features = "buf_ring direct_files"};
+                          .connects = 66, .reused = 77, .window = 88, .retries = 21, .redirects = 8,
+                          .pipelined = 9, .features = "buf_ring direct_files"};
     report_stats_json(out, &c, 1.5, &st);
     const char *t = printed();
     assert_int_equal(t[strlen(t) - 1], '\n');
@@ -308,9 +347,10 @@ static void test_stats_json_has_every_field(void **state)
         const char *key;
         int64_t want;
     } fields[] = {
-        {"files", 680}, {"ok", 194}, {"not_found", 482}, {"errors", 3}, {"bytes", 2350400},
+        {"files", 685}, {"ok", 194}, {"not_found", 482}, {"errors", 3}, {"bytes", 2350400},
         {"enters", 11}, {"sqes", 22}, {"cqes", 33}, {"peak_inflight", 44}, {"enobufs", 55},
-        {"connects", 66}, {"reused", 77}, {"window", 88},
+        {"connects", 66}, {"reused", 77}, {"window", 88}, {"skipped", 5}, {"cancelled", 1},
+        {"duplicates", 6}, {"attempts", 700}, {"retries", 21}, {"redirects", 8}, {"pipelined", 9},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         json_object *v;
@@ -355,6 +395,9 @@ int main(void)
         T(test_summary_counts_duplicates_apart_from_files),
         T(test_summary_one_duplicate_is_singular),
         T(test_summary_singular_file_and_zero_time),
+        T(test_summary_counts_skipped_as_items_and_says_retries_and_redirects),
+        T(test_summary_one_retry_and_one_redirect_are_singular),
+        T(test_count_result_adds_attempts_and_redirects),
         T(test_size_uses_decimal_units),
         T(test_count_puts_each_outcome_in_its_counter),
         T(test_stats_json_has_every_field),

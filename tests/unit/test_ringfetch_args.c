@@ -201,11 +201,11 @@ static void test_pipeline_backend_and_trace_are_parsed(void **state)
     (void)state;
     assert_int_equal(parse("--pipeline", "16", "--backend", "epoll", "--trace", "t.bin", "u", NULL),
                      RINGFETCH_ARGS_RUN);
-    assert_int_equal(args.pipeline, 16);
+    assert_int_equal(args.dl.pipeline, 16);
     assert_int_equal(args.io.backend, RF_BACKEND_EPOLL);
     assert_string_equal(args.io.trace, "t.bin");
     assert_int_equal(parse("u", NULL), RINGFETCH_ARGS_RUN);
-    assert_int_equal(args.pipeline, 0);
+    assert_int_equal(args.dl.pipeline, 0);
     assert_int_equal(args.io.backend, RF_BACKEND_URING);
     assert_null(args.io.trace);
 }
@@ -294,6 +294,181 @@ static void test_version_prints_the_version(void **state)
     assert_string_equal(out_s(), "ringfetch " RF_VERSION "\n");
 }
 
+/* ---- the downloader options (dlopts.h) ---- */
+
+static void test_downloader_defaults(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("http://h/a", NULL), RINGFETCH_ARGS_RUN);
+    const struct dlopts *d = &args.dl;
+    assert_int_equal(d->max_redirects, 10);
+    assert_false(d->allow_downgrade);
+    assert_int_equal(d->retries, 3);
+    assert_int_equal(d->retry_delay_ms, 1000);
+    assert_int_equal(d->retry_max_delay_ms, 60000);
+    assert_int_equal(d->max_per_host, 0);
+    assert_int_equal(d->pipeline, 0);
+    assert_int_equal(d->nheaders, 0);
+    assert_null(d->user_agent);
+    assert_false(d->have_user);
+    assert_false(d->skip_existing);
+    assert_false(d->force_dirs);
+    assert_null(d->log_json);
+    assert_int_equal(d->shard.n, 0);
+    assert_int_equal(d->progress, DLOPTS_PROGRESS_AUTO);
+    /* and the engine gets them */
+    struct rf_options opt;
+    rf_options_default(&opt);
+    dlopts_apply(d, &opt);
+    assert_int_equal(opt.max_redirects, 10);
+    assert_int_equal(opt.retries, 3);
+    assert_null(opt.credentials);
+    assert_null(opt.headers);
+}
+
+static void test_every_downloader_option_is_taken(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--max-redirs", "0", "--allow-downgrade", "--retry", "7", "--retry-delay", "0.25",
+                           "--retry-max-delay", "2.5", "--max-per-host", "4", "--pipeline", "8",
+                           "-H", "X-A: 1", "--header", "X-B:", "-A", "ua/1", "--user", "u:p:w",
+                           "--skip-existing", "-x", "--log-json", "log.json", "--shard", "2/7",
+                           "--progress=dot", "http://h/a", NULL),
+                     RINGFETCH_ARGS_RUN);
+    const struct dlopts *d = &args.dl;
+    assert_int_equal(d->max_redirects, 0);
+    assert_true(d->allow_downgrade);
+    assert_int_equal(d->retries, 7);
+    assert_int_equal(d->retry_delay_ms, 250);
+    assert_int_equal(d->retry_max_delay_ms, 2500);
+    assert_int_equal(d->max_per_host, 4);
+    assert_int_equal(d->pipeline, 8);
+    assert_int_equal(d->nheaders, 2);
+    assert_string_equal(d->headers[0], "X-A: 1");
+    assert_string_equal(d->headers[1], "X-B:");
+    assert_string_equal(d->user_agent, "ua/1");
+    assert_true(d->have_user && !d->ask_password);
+    assert_string_equal(d->credentials, "u:p:w");
+    assert_true(d->skip_existing && d->force_dirs);
+    assert_string_equal(d->log_json, "log.json");
+    assert_int_equal(d->shard.k, 2);
+    assert_int_equal(d->shard.n, 7);
+    assert_int_equal(d->progress, DLOPTS_PROGRESS_DOT);
+    struct rf_options opt;
+    rf_options_default(&opt);
+    dlopts_apply(d, &opt);
+    assert_int_equal(opt.max_per_host, 4);
+    assert_int_equal(opt.pipeline, 8);
+    assert_int_equal(opt.retry_delay_ms, 250);
+    assert_int_equal(opt.nheaders, 2);
+    assert_string_equal(opt.credentials, "u:p:w");
+    assert_true(opt.allow_downgrade);
+    /* --pipeline alone: the window rides on fewer connections, D requests each */
+    assert_int_equal(parse("--pipeline", "8", "http://h/a", NULL), RINGFETCH_ARGS_RUN);
+    rf_options_default(&opt);
+    opt.window = 100;
+    dlopts_apply(&args.dl, &opt);
+    assert_int_equal(opt.max_per_host, 13);
+}
+
+/* Each bad value: a usage error naming the option (and never a password). */
+static void test_bad_downloader_values_are_usage_errors_naming_the_option(void **state)
+{
+    (void)state;
+    static const struct { const char *opt, *value, *message; } cases[] = {
+        {"--max-redirs", "-1", "--max-redirs N must be a whole number from 0 to 1000, not '-1'"},
+        {"--max-redirs", "1001", "--max-redirs N must be a whole number from 0 to 1000, not '1001'"},
+        {"--retry", "x", "--retry N must be a whole number from 0 to 1000, not 'x'"},
+        {"--retry", "", "--retry N must be a whole number from 0 to 1000, not ''"},
+        {"--retry-delay", "0", "--retry-delay S must be a number of seconds > 0 and at most 86400, not '0'"},
+        {"--retry-delay", "1e9", "--retry-delay S must be a number of seconds > 0 and at most 86400, not '1e9'"},
+        {"--retry-delay", "nan", "--retry-delay S must be a number of seconds > 0 and at most 86400, not 'nan'"},
+        {"--retry-max-delay", "-2", "--retry-max-delay S must be a number of seconds > 0 and at most 86400, not '-2'"},
+        {"--max-per-host", "0", "--max-per-host N must be a whole number from 1 to 10000, not '0'"},
+        {"--max-per-host", "10001", "--max-per-host N must be a whole number from 1 to 10000, not '10001'"},
+        {"--pipeline", "0", "--pipeline D must be a whole number from 1 to 256, not '0'"},
+        {"-H", "X", "-H 'X' must be 'Name: value' (a ':' right after the name)"},
+        {"-H", "X : y", "-H 'X : y' must be 'Name: value' (a ':' right after the name)"},
+        {"-H", "(x): y", "-H '(x): y' must start with a header name (letters, digits and !#$%&'*+-.^_`|~)"},
+        {"-H", "X: a\nY: b", "-H 'X: a\nY: b' holds a control character (CR, LF...) in its value"},
+        {"-A", "a\rb", "-A UA holds a control character (CR, LF...)"},
+        {"--user", ":secret", "--user needs a user name before any ':'"},
+        {"--log-json", "", "--log-json FILE must not be empty"},
+        {"--shard", "2/2", "--shard K/N needs whole numbers with 0 <= K < N <= 1000000, not '2/2'"},
+        {"--progress", "dots", "--progress must be bar, bar:force, dot or none, not 'dots'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        capture_close(&cap);
+        capture_open(&cap);
+        assert_usage_error(parse(cases[i].opt, cases[i].value, "http://h/a", NULL), cases[i].message);
+    }
+}
+
+static void test_options_that_contradict_each_other_are_usage_errors(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--retry-delay", "5", "--retry-max-delay", "1", "http://h/a", NULL),
+                       "--retry-max-delay S must not be less than --retry-delay");
+    capture_close(&cap);
+    capture_open(&cap);
+    assert_usage_error(parse("--discard", "-x", "http://h/a", NULL), "--discard saves nothing: -x cannot go with it");
+    /* a long first wait raises the default cap instead */
+    assert_int_equal(parse("--retry-delay", "120", "http://h/a", NULL), RINGFETCH_ARGS_RUN);
+    assert_int_equal(args.dl.retry_max_delay_ms, 120000);
+}
+
+static void test_too_many_header_bytes_is_a_usage_error(void **state)
+{
+    (void)state;
+    static char big[5000];
+    memcpy(big, "X-Big: ", 7);
+    memset(big + 7, 'v', sizeof big - 8);
+    assert_usage_error(parse("-H", big, "http://h/a", NULL),
+                       "-H and -A add more than 4096 bytes to every request");
+}
+
+static void test_an_empty_user_agent_removes_ours(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("-A", "", "http://h/a", NULL), RINGFETCH_ARGS_RUN);
+    assert_null(args.dl.user_agent);
+    assert_int_equal(args.dl.nheaders, 1);
+    assert_string_equal(args.dl.headers[0], "User-Agent:");
+}
+
+static void test_user_without_a_colon_asks_and_the_password_is_hidden_in_argv(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--user", "alice", "http://h/a", NULL), RINGFETCH_ARGS_RUN);
+    assert_true(args.dl.have_user && args.dl.ask_password);
+    assert_string_equal(args.dl.credentials, "alice");
+    /* argv's copy of a password is overwritten, ours is kept */
+    char user_arg[] = "bob:hunter2";
+    char *argv[] = { "ringfetch", "--user", user_arg, "http://h/a", NULL };
+    assert_int_equal(ringfetch_args_parse(4, argv, &args, cap.out, cap.err), RINGFETCH_ARGS_RUN);
+    dlopts_hide_password(&args.dl);
+    assert_string_equal(user_arg, "bob:*******");
+    assert_string_equal(args.dl.credentials, "bob:hunter2");
+    dlopts_wipe(&args.dl);
+    assert_false(args.dl.have_user);
+    assert_string_equal(args.dl.credentials, "");
+}
+
+static void test_help_lists_the_downloader_options(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--help", NULL), RINGFETCH_ARGS_EXIT);
+    const char *t = out_s();
+    static const char *const opts[] = {
+        "--max-redirs N", "--allow-downgrade", "--retry N", "--retry-delay S", "--retry-max-delay S",
+        "--max-per-host N", "--pipeline D", "-H, --header", "-A, --user-agent", "--user USER:PASSWORD",
+        "--skip-existing", "-x, --force-directories", "--log-json FILE", "--shard K/N", "--progress=TYPE",
+        "out=NAME", "dir=DIR",
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        assert_non_null(strstr(t, opts[i]));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, open_streams, close_streams)
 
 int main(void)
@@ -327,6 +502,14 @@ int main(void)
         T(test_empty_output_dir_is_a_usage_error),
         T(test_help_documents_duplicates_and_exits_ok),
         T(test_version_prints_the_version),
+        T(test_downloader_defaults),
+        T(test_every_downloader_option_is_taken),
+        T(test_bad_downloader_values_are_usage_errors_naming_the_option),
+        T(test_options_that_contradict_each_other_are_usage_errors),
+        T(test_too_many_header_bytes_is_a_usage_error),
+        T(test_an_empty_user_agent_removes_ours),
+        T(test_user_without_a_colon_asks_and_the_password_is_hidden_in_argv),
+        T(test_help_lists_the_downloader_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

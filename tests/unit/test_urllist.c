@@ -200,12 +200,14 @@ static void test_nul_byte_in_a_line_is_flagged(void **state)
     expect(URLLIST_ITEM, "http://x/b", true, 2, 0);
 }
 
-/* A line is given out as soon as its newline is fed, and no sooner: a URL
- * typed into a terminal is fetched when its line ends, not at the next. */
+/* On a pipe or a terminal a line is given out as soon as its newline is
+ * fed, and no sooner: a URL typed there is fetched when its line ends, not
+ * at the next. */
 static void test_a_line_waits_for_its_newline_and_no_longer(void **state)
 {
     (void)state;
     urllist_init(&list, NULL, 0, true);
+    urllist_stream(&list, true);
     assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
     urllist_feed(&list, "http://x/a\nhttp://x/", 20);
     assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
@@ -254,6 +256,7 @@ static void test_the_next_list_starts_at_line_one(void **state)
     urllist_next_list(&list);
     assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
     urllist_feed(&list, "# c\nhttp://y/b\n", 15);
+    urllist_feed(&list, "", 0);
     assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
     assert_string_equal(it.url, "http://y/b");
     assert_int_equal(it.index, 2);
@@ -265,10 +268,11 @@ static void test_counting_follows_the_same_rules(void **state)
     (void)state;
     static const char text[] = "\xef\xbb\xbf# head\n\nhttp://a\n  # c\n  http://b \r\nhttp://c";
     for (size_t step = 1; step <= sizeof text; step++) {
-        struct urllist_counter c = { 0 };
+        static struct urllist_counter c;
+        memset(&c, 0, sizeof c);
         for (size_t off = 0; off < sizeof text - 1; off += step)
             urllist_count(&c, text + off, sizeof text - 1 - off < step ? sizeof text - 1 - off : step);
-        assert_int_equal(urllist_counted(&c), 3);
+        assert_int_equal(urllist_count_end(&c), 3);
     }
 }
 
@@ -306,6 +310,191 @@ static void test_arguments_are_not_bom_stripped(void **state)
     expect(URLLIST_END, NULL, false, 0, 0);
 }
 
+
+/* Elsewhere a URL line waits for the first byte of the next line, which
+ * says whether option lines follow, or for the end of the list. */
+static void test_a_url_line_waits_for_the_next_lines_first_byte(void **state)
+{
+    (void)state;
+    urllist_init(&list, NULL, 0, true);
+    urllist_feed(&list, "http://x/a\n", 11);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "h", 1);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/a");
+    assert_null(it.out);
+    urllist_feed(&list, "ttp://x/b\n", 10);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    /* an indented line may be an option: it must be whole */
+    urllist_feed(&list, "  ou", 4);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "t=b.bin\n", 8);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, "", 0);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/b");
+    assert_string_equal(it.out, "b.bin");
+    assert_int_equal(it.index, 2);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_END);
+}
+
+/* aria2's input file: indented NAME=VALUE lines belong to the URL above. */
+static void test_option_lines_go_with_their_url(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "http://x/a\n"
+        "  out=first.bin\n"
+        "\tdir=sub/dir \n"
+        "http://x/b\n"
+        "http://x/c\r\n"
+        " dir=only\r\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, src.active);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    assert_string_equal(it.out, "first.bin");
+    assert_string_equal(it.dir, "sub/dir");
+    assert_int_equal(it.opt_problem, URLLIST_OPT_OK);
+    expect(URLLIST_ITEM, "http://x/b", true, 4, 0);
+    assert_null(it.out);
+    assert_null(it.dir);
+    expect(URLLIST_ITEM, "http://x/c", true, 5, 0);
+    assert_null(it.out);
+    assert_string_equal(it.dir, "only");
+    expect(URLLIST_END, NULL, false, 0, 0);
+}
+
+/* An indented line that is not NAME=VALUE is a URL line, as it always was. */
+static void test_an_indented_url_is_still_a_url(void **state)
+{
+    (void)state;
+    static const char text[] = "http://x/a\n  http://x/b?q=1\n\t#comment\n  x=1\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, src.active);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    assert_null(it.out);
+    expect(URLLIST_ITEM, "http://x/b?q=1", true, 2, 0);
+    assert_int_equal(it.opt_problem, URLLIST_OPT_OK);
+    /* after a comment an option line has no URL to go with */
+    expect(URLLIST_ITEM, "x=1", true, 4, URLLIST_P_STRAY_OPTION);
+    expect(URLLIST_END, NULL, false, 0, 0);
+}
+
+static void test_unknown_and_repeated_options_are_the_urls_problem(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "http://x/a\n  split=4\n  out=a\n"
+        "http://x/b\n  out=b1\n  out=b2\n"
+        "http://x/c\n  out=\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, src.active);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    assert_int_equal(it.opt_problem, URLLIST_OPT_UNKNOWN);
+    assert_int_equal(it.opt_line, 2);
+    assert_string_equal(it.opt_name, "split");
+    expect(URLLIST_ITEM, "http://x/b", true, 4, 0);
+    assert_int_equal(it.opt_problem, URLLIST_OPT_TWICE);
+    assert_int_equal(it.opt_line, 6);
+    assert_string_equal(it.opt_name, "out");
+    assert_string_equal(it.out, "b1");
+    /* an empty value is given as it is: outpath refuses the name */
+    expect(URLLIST_ITEM, "http://x/c", true, 7, 0);
+    assert_string_equal(it.out, "");
+    expect(URLLIST_END, NULL, false, 0, 0);
+}
+
+static void test_an_option_line_first_is_stray(void **state)
+{
+    (void)state;
+    static const char text[] = "  out=a\nhttp://x/a\n  out=b\n";
+    open_list(text, sizeof text - 1);
+    urllist_init(&list, NULL, 0, src.active);
+    expect(URLLIST_ITEM, "out=a", true, 1, URLLIST_P_STRAY_OPTION);
+    expect(URLLIST_ITEM, "http://x/a", true, 2, 0);
+    assert_string_equal(it.out, "b");
+}
+
+/* A stream: what arrived with the URL line goes with it; an option line
+ * that arrives after the URL was given out is late, and says so. */
+static void test_on_a_stream_options_must_come_with_their_url(void **state)
+{
+    (void)state;
+    urllist_init(&list, NULL, 0, true);
+    urllist_stream(&list, true);
+    urllist_feed(&list, "http://x/a\n  out=a.bin\nhttp://x/b\n", 34);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/a");
+    assert_string_equal(it.out, "a.bin");
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/b");
+    assert_null(it.out);
+    urllist_feed(&list, "  out=late\n", 11);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "out=late");
+    assert_int_equal(it.problem, URLLIST_P_LATE_OPTION);
+    assert_int_equal(it.index, 4);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+}
+
+static void test_a_held_url_comes_before_a_read_error(void **state)
+{
+    (void)state;
+    urllist_init(&list, NULL, 0, true);
+    urllist_feed(&list, "http://x/a\n", 11);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_MORE);
+    urllist_feed(&list, NULL, -EIO);
+    assert_int_equal(urllist_next(&list, &it), URLLIST_ITEM);
+    assert_string_equal(it.url, "http://x/a");
+    assert_int_equal(urllist_next(&list, &it), -EIO);
+}
+
+static void test_an_overlong_option_line_is_the_urls_problem(void **state)
+{
+    (void)state;
+    size_t big = 2 * URLLIST_LINE_MAX;
+    char *text = malloc(big + 64);
+    strcpy(text, "http://x/a\n  out=");
+    size_t n = strlen(text);
+    memset(text + n, 'n', big);
+    strcpy(text + n + big, "\nhttp://x/b\n");
+    open_list(text, strlen(text));
+    urllist_init(&list, NULL, 0, src.active);
+    expect(URLLIST_ITEM, "http://x/a", true, 1, 0);
+    assert_int_equal(it.opt_problem, URLLIST_OPT_LINE);
+    assert_int_equal(it.opt_line, 2);
+    expect(URLLIST_ITEM, "http://x/b", true, 3, 0);
+    free(text);
+}
+
+/* The count skips option lines, counts stray ones (each is an error item),
+ * and keeps only the items of a shard. */
+static void test_counting_knows_option_lines_and_shards(void **state)
+{
+    (void)state;
+    static const char text[] = "http://a\n  out=x\n  dir=y\n# c\n  out=z\nhttp://b\n";
+    static struct urllist_counter c;
+    memset(&c, 0, sizeof c);
+    urllist_count(&c, text, sizeof text - 1);
+    assert_int_equal(urllist_count_end(&c), 3);
+    /* the same list twice (the next list starts from line 1, no BOM state) */
+    urllist_count(&c, text, sizeof text - 1);
+    assert_int_equal(urllist_count_end(&c), 6);
+
+    unsigned long sum = 0;
+    for (uint32_t k = 0; k < 3; k++) {
+        memset(&c, 0, sizeof c);
+        c.shard = (struct shard){ .k = k, .n = 3 };
+        urllist_count(&c, text, sizeof text - 1);
+        unsigned long n = urllist_count_end(&c);
+        unsigned long want = shard_keeps(&c.shard, "http://a", 8) + shard_keeps(&c.shard, "out=z", 5) +
+                             shard_keeps(&c.shard, "http://b", 8);
+        assert_int_equal(n, want);
+        sum += n;
+    }
+    assert_int_equal(sum, 3);
+}
+
 #define T(name) cmocka_unit_test_teardown(name, close_list)
 
 int main(void)
@@ -329,9 +518,18 @@ int main(void)
         T(test_url_of_the_maximum_length_is_fine_one_more_is_too_long),
         T(test_long_argument_is_flagged),
         T(test_nul_byte_in_a_line_is_flagged),
-                T(test_a_bom_at_the_start_of_the_list_is_skipped),
+        T(test_a_bom_at_the_start_of_the_list_is_skipped),
         T(test_a_bom_before_a_comment_or_blanks_is_skipped_too),
         T(test_arguments_are_not_bom_stripped),
+        T(test_a_url_line_waits_for_the_next_lines_first_byte),
+        T(test_option_lines_go_with_their_url),
+        T(test_an_indented_url_is_still_a_url),
+        T(test_unknown_and_repeated_options_are_the_urls_problem),
+        T(test_an_option_line_first_is_stray),
+        T(test_on_a_stream_options_must_come_with_their_url),
+        T(test_a_held_url_comes_before_a_read_error),
+        T(test_an_overlong_option_line_is_the_urls_problem),
+        T(test_counting_knows_option_lines_and_shards),
     };
     /* Every test with the list arriving a byte at a time, in odd pieces,
      * and all at once. */
