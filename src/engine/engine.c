@@ -237,6 +237,21 @@ static void xfer_reset_attempt(struct xfer *x)
     x->body_len = 0;
 }
 
+/* An https URL needs the TLS context: made once, for the first https job
+ * (or redirect), so an http-only run never loads the trust store. 0, or
+ * the error that made it fail (words in e->tls_why). */
+static int engine_tls_ready(struct engine *e, const struct url *u)
+{
+    if (!u->tls)
+        return 0;
+    if (!e->tls_tried) {
+        e->tls_tried = true;
+        e->tls_err = tls_env_init(&e->tls, e->opt->tls_cafile, e->opt->tls_capath, e->opt->tls_insecure,
+                                  e->tls_why, sizeof e->tls_why);
+    }
+    return e->tls_err;
+}
+
 /* Point the job at a redirect's URL: parse it, find (or make) its origin,
  * remember it for loop detection. Returns 0 or an error for the job. */
 static int xfer_follow(struct xfer *x, const char *next)
@@ -264,7 +279,12 @@ static int xfer_follow(struct xfer *x, const char *next)
         x->detail = "a Location that is not a usable URL";
         return RF_E_REDIRECT;
     }
-    int ret = pool_origin(&e->pool, &x->u, &x->origin);
+    int ret = engine_tls_ready(e, &x->u);
+    if (ret < 0) {
+        x->detail = e->tls_why;
+        return ret;
+    }
+    ret = pool_origin(&e->pool, &x->u, &x->origin);
     if (ret < 0)
         return ret;
     if (x->origin->state == ORIGIN_NEW)
@@ -658,20 +678,15 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         xfer_refuse(x, ret, NULL);
         return;
     }
+    x->home = x->origin;
     if (x->origin->state == ORIGIN_NEW)
         resolver_start(&e->resolver, x->origin);
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
         return;
     }
-    if (x->u.tls && !e->tls_tried) {
-        /* Once, for the first https job: an http-only run never loads the trust store. */
-        e->tls_tried = true;
-        e->tls_err = tls_env_init(&e->tls, e->opt->tls_cafile, e->opt->tls_capath, e->opt->tls_insecure,
-                                  e->tls_why, sizeof e->tls_why);
-    }
-    if (x->u.tls && e->tls_err) {
-        xfer_refuse(x, e->tls_err, e->tls_why);
+    if ((ret = engine_tls_ready(e, &x->u)) < 0) {
+        xfer_refuse(x, ret, e->tls_why);
         return;
     }
     xfer_enqueue(x); /* (ready once its origin has settled) */
@@ -815,6 +830,9 @@ static void engine_assign(struct engine *e)
         if (!x->req) {
             char reqbuf[RF_REQUEST_BUF_BYTES];
             struct request_extra ex = e->req_extra;
+            /* A redirect to another origin (host, port or scheme) does not
+             * take the user's credentials along, as curl since 7.83. */
+            ex.foreign = x->origin != x->home;
             if (x->ranged) {
                 ex.range = true;
                 ex.range_start = x->sink.part_size;

@@ -77,6 +77,7 @@ struct xfer {
     void *user;
     struct url u;
     struct origin *origin;
+    struct origin *home;      /* the origin of the URL as given: credentials go only there */
     struct conn *conn;        /* while ACTIVE */
     struct xchg xchg;         /* the exchange in progress */
     const struct body_vt *cons; /* the current response's body consumer, or NULL */

@@ -143,7 +143,7 @@ int request_build(char *buf, size_t size, const struct url *u, const struct requ
     if (request_ours(ex, "Authorization")) {
         if (u->user)
             request_put_credentials(&o, u);
-        else if (ex && ex->credentials)
+        else if (ex && ex->credentials && !ex->foreign)
             request_put_basic(&o, ex->credentials, strlen(ex->credentials));
     }
     if (request_ours(ex, "User-Agent")) {
@@ -176,6 +176,8 @@ int request_build(char *buf, size_t size, const struct url *u, const struct requ
             name[n] = '\0';
             if (request_overridden(ex, name, &empty) && empty)
                 continue; /* "Name:" only removes ours */
+            if (ex->foreign && (!strcasecmp(name, "Authorization") || !strcasecmp(name, "Cookie")))
+                continue; /* the user's secrets are for the origin they named */
         }
         request_puts(&o, h);
         request_puts(&o, "\r\n");

@@ -16,6 +16,8 @@ struct request_extra {
     unsigned nheaders;
     const char *credentials;    /* "user:password" (not encoded) for Basic authorization
                                    when the URL has no userinfo of its own; NULL: none */
+    bool foreign;               /* not the origin the user named (a redirect elsewhere):
+                                   no credentials, and no -H Authorization or Cookie */
     bool range;                 /* ask for the bytes from range_start on (resume) */
     uint64_t range_start;
     const char *if_range;       /* with range: the validator the part was started with */

@@ -153,6 +153,27 @@ def a_redirect_to_another_host_is_followed():
         assert f.read() == b'far'
 
 
+@rftest.test
+def credentials_stay_with_the_origin_the_user_named():
+    # --user and -H Authorization/Cookie go to the named origin, not to the
+    # host a redirect points at (127.0.0.2); other -H headers go to both.
+    out = rftest.tempdir()
+    far = RouteServer({'/there': reply(200, b'far')}, host='127.0.0.2')
+    near = RouteServer({'/here': moved(302, far.url('/there')), '/stay': moved(302, '/home.bin'),
+                        '/home.bin': reply(200, b'home')})
+    with far, near:
+        r = ringfetch('-o', out, '--user', 'alice:s3cret', '-H', 'Cookie: id=42', '-H', 'X-Trace: 7',
+                      near.url('/here'), near.url('/stay'))
+    assert r.rc == 0, r.why()
+    asked = {q.path: q.headers for q in near.log}
+    assert asked['/here'].get('authorization', '').startswith('Basic '), asked
+    assert asked['/home.bin'].get('authorization', '').startswith('Basic '), asked
+    assert asked['/home.bin'].get('cookie') == 'id=42', asked
+    there, = far.log
+    assert 'authorization' not in there.headers and 'cookie' not in there.headers, there.headers
+    assert there.headers.get('x-trace') == '7', there.headers
+
+
 def tls_redirect_to(location):
     """An https server answering every request with a 302 to location."""
     def handle(conn):
@@ -179,11 +200,8 @@ def https_to_http_is_refused_without_allow_downgrade():
 
 @rftest.test
 def http_to_https_is_followed():
-    # The engine sets up its TLS context only for a job whose own URL is
-    # https (engine_start_job), not for a redirect to one (xfer_follow): the
-    # item fails with ENOMEM. An engine fix, asked for in the dl branch's
-    # report; remove this skip with it.
-    rftest.skip('engine: no TLS context for an https redirect of an http job (lead to fix)')
+    # The TLS context is made for the first https URL, which here is a
+    # redirect's (it failed with ENOMEM before the engine made it there too).
     out = rftest.tempdir()
 
     def handle(conn):

@@ -211,10 +211,28 @@ static void test_run_credentials_apply_unless_the_url_has_its_own(void **state)
                       "User-Agent: ua\r\nAccept: */*\r\n\r\n");
 }
 
+/* Another origin (a redirect elsewhere): no --user credentials, no -H
+ * Authorization or Cookie; the other -H lines and a URL's own userinfo stay. */
+static void test_foreign_origin_gets_no_user_secrets(void **state)
+{
+    (void)state;
+    const char *h[] = { "Cookie: id=1", "X-Trace: 1", "authorization: Bearer t" };
+    struct request_extra ex = { .user_agent = "ua", .credentials = "a:b", .headers = h, .nheaders = 3,
+                                .foreign = true };
+    assert_request_ex("http://h/a", &ex,
+                      "GET /a HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n"
+                      "X-Trace: 1\r\n\r\n");
+    ex.nheaders = 2; /* no -H Authorization: the Location's own userinfo is used */
+    assert_request_ex("http://u:p@h/a", &ex,
+                      "GET /a HTTP/1.1\r\nHost: h\r\nAuthorization: Basic dTpw\r\n"
+                      "User-Agent: ua\r\nAccept: */*\r\nX-Trace: 1\r\n\r\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_has_exact_bytes),
+        cmocka_unit_test(test_foreign_origin_gets_no_user_secrets),
         cmocka_unit_test(test_host_header_carries_non_default_port),
         cmocka_unit_test(test_host_header_brackets_ipv6),
         cmocka_unit_test(test_target_keeps_query_and_drops_fragment),
