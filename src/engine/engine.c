@@ -178,6 +178,7 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
         .attempts = x->retries + 1,
         .redirects = x->redirects,
         .resumed_from = x->resumed_from,
+        .proxy = x->origin && x->origin->proxy ? x->origin->proxy->name : NULL,
     };
     if (e->be) /* gone when the backend failed (engine_fail_all) */
         be_note(e->be, BE_NOTE_RESULT, x->idx, (uint32_t)x->status);
@@ -235,6 +236,21 @@ static void xfer_reset_attempt(struct xfer *x)
     x->body_len = 0;
 }
 
+/* The origin a request for u goes to (direct, or through the proxy
+ * proxy_for chooses: pool.h), its name resolution started: a tunnel's is
+ * its proxy's, resolved once for all of them. */
+static int engine_origin(struct engine *e, const struct url *u, struct origin **out)
+{
+    int ret = pool_origin_via(&e->pool, u, proxy_for(&e->proxies, u), out);
+    if (ret < 0)
+        return ret;
+    struct origin *r = pool_addr_origin(*out);
+    if (r->state == ORIGIN_NEW)
+        resolver_start(&e->resolver, r);
+    pool_tunnel_sync(*out);
+    return 0;
+}
+
 /* Point the job at a redirect's URL: parse it, find (or make) its origin,
  * remember it for loop detection. Returns 0 or an error for the job. */
 static int xfer_follow(struct xfer *x, const char *next)
@@ -262,11 +278,9 @@ static int xfer_follow(struct xfer *x, const char *next)
         x->detail = "a Location that is not a usable URL";
         return RF_E_REDIRECT;
     }
-    int ret = pool_origin(&e->pool, &x->u, &x->origin);
+    int ret = engine_origin(e, &x->u, &x->origin);
     if (ret < 0)
         return ret;
-    if (x->origin->state == ORIGIN_NEW)
-        resolver_start(&e->resolver, x->origin);
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         x->detail = x->origin->resolve_error;
         return RF_E_RESOLVE;
@@ -579,7 +593,7 @@ static struct parked *engine_unpark(struct engine *e, struct origin *o)
 /* One result for a job that never got a slot (its host failed, or the run
  * was stopped): the front end sees it like any other. */
 static void parked_deliver(struct engine *e, struct parked *p, enum rf_outcome outcome, int err,
-                           const char *detail, const char *host)
+                           const char *detail, const struct origin *o)
 {
     struct rf_result res = {
         .user = p->user,
@@ -588,7 +602,8 @@ static void parked_deliver(struct engine *e, struct parked *p, enum rf_outcome o
         .outcome = outcome,
         .err = err,
         .detail = detail,
-        .host = host,
+        .host = o->route == ORIGIN_FORWARD ? NULL : o->host, /* (a proxy's: not the job's) */
+        .proxy = o->proxy ? o->proxy->name : NULL,
         .elapsed_us = (tmr_now_ns() - p->start_ns) / 1000,
         .final_url = p->url,
         .attempts = 1,
@@ -651,13 +666,11 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         xfer_refuse(x, RF_E_BAD_URL, NULL);
         return;
     }
-    int ret = pool_origin(&e->pool, &x->u, &x->origin);
+    int ret = engine_origin(e, &x->u, &x->origin);
     if (ret < 0) {
         xfer_refuse(x, ret, NULL);
         return;
     }
-    if (x->origin->state == ORIGIN_NEW)
-        resolver_start(&e->resolver, x->origin);
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
         return;
@@ -681,9 +694,7 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     const char *url = job->url ? job->url : "";
     struct url u;
     struct origin *o = NULL;
-    if (strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && pool_origin(&e->pool, &u, &o) == 0) {
-        if (o->state == ORIGIN_NEW)
-            resolver_start(&e->resolver, o);
+    if (strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && engine_origin(e, &u, &o) == 0) {
         struct parked *p;
         if (engine_must_park(e, o) && (p = parked_make(job, e->now)) != NULL) {
             engine_park(e, o, p);
@@ -709,13 +720,13 @@ static void engine_promote(struct engine *e)
             struct parked *p = o->parked;
             if (o->gai_err) {
                 engine_unpark(e, o);
-                parked_deliver(e, p, RF_ERROR, RF_E_RESOLVE, o->resolve_error, o->host);
+                parked_deliver(e, p, RF_ERROR, RF_E_RESOLVE, o->resolve_error, o);
                 continue;
             }
             if (limit && e->now - p->start_ns >= limit) {
                 engine_unpark(e, o);
                 parked_deliver(e, p, RF_ERROR, RF_E_TIMEOUT, "while its host name was being resolved",
-                               o->host);
+                               o);
                 continue;
             }
             unsigned cap = e->opt->max_per_host;
@@ -732,6 +743,12 @@ static void engine_promote(struct engine *e)
 static void engine_on_resolved(void *ctx, struct origin *o)
 {
     struct engine *e = ctx;
+    /* A proxy's name: the tunnels through it settle with it. */
+    for (struct origin *t = o->tunnels; t; t = t->next_tunnel)
+        if (t->state != ORIGIN_SETTLED) {
+            pool_tunnel_sync(t);
+            engine_on_resolved(e, t);
+        }
     if (!o->gai_err) {
         engine_ready(e, o);
         return;
@@ -813,6 +830,10 @@ static void engine_assign(struct engine *e)
         if (!x->req) {
             char reqbuf[RF_REQUEST_BUF_BYTES];
             struct request_extra ex = e->req_extra;
+            if (o->route == ORIGIN_FORWARD) {
+                ex.absolute_form = true;
+                ex.proxy_auth = o->proxy->auth[0] ? o->proxy->auth : NULL;
+            }
             if (x->ranged) {
                 ex.range = true;
                 ex.range_start = x->sink.part_size;
@@ -969,7 +990,7 @@ static void engine_stop_all(struct engine *e)
     while (!pool_list_empty(&e->parked_origins)) {
         struct origin *o = (struct origin *)((char *)e->parked_origins.next - offsetof(struct origin, parked_link));
         while (o->parked)
-            parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o->host);
+            parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o);
     }
     for (unsigned i = 0; i < e->nslots; i++) {
         struct xfer *x = &e->xfers[i];
@@ -1020,7 +1041,7 @@ static void engine_fail_all(struct engine *e, int err)
     while (!pool_list_empty(&e->parked_origins)) {
         struct origin *o = (struct origin *)((char *)e->parked_origins.next - offsetof(struct origin, parked_link));
         while (o->parked)
-            parked_deliver(e, engine_unpark(e, o), RF_ERROR, err, "the I/O backend failed", o->host);
+            parked_deliver(e, engine_unpark(e, o), RF_ERROR, err, "the I/O backend failed", o);
     }
 }
 
@@ -1065,6 +1086,14 @@ static int engine_setup(struct engine *e)
                              engine_on_capacity, e)) < 0)
         return ret;
     e->cs.tls = &e->tls;
+    e->cs.user_agent = e->opt->user_agent;
+    int which;
+    if (proxy_conf_init(&e->proxies, e->opt->http_proxy, e->opt->https_proxy, e->opt->no_proxy,
+                        &which) != PROXY_OK) {
+        /* The front end checks them (rf_proxy_check): this is its mistake. */
+        e->st->failed = "the proxy settings";
+        return -EINVAL;
+    }
     if ((ret = engine_inputs_init(e)) < 0)
         return ret;
     /* A lookup is bounded by the whole-request limit too: each of the
@@ -1222,7 +1251,8 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
 
     int ret = engine_setup(e);
     if (ret < 0) {
-        stats->failed = "memory";
+        if (!stats->failed) /* (what failed says so itself) */
+            stats->failed = "memory";
         goto out;
     }
     e->idle_ns = (uint64_t)opt->idle_timeout_ms * 1000000u;

@@ -31,6 +31,7 @@
 #include "engine/pool.h"
 #include "engine/resolve.h"
 #include "engine/sink.h"
+#include "http/proxy.h"
 #include "http/request.h"
 #include "io/backend.h"
 #include "io/timer.h"
@@ -163,6 +164,7 @@ struct engine {
     bool quiet;               /* the last batch wait timed out with nothing: wait for one */
     int fatal;                /* next_job's error, reported at the end */
     struct request_extra req_extra; /* what every request carries besides its URL */
+    struct proxy_conf proxies; /* rf_options' proxies, parsed (origins point into it) */
 };
 
 /* input.c */
