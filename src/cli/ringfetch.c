@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/closeout.h"
@@ -173,6 +174,11 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
 
     memset(&r, 0, sizeof r);
     r.a = a;
+    /* The proxies first: a variable that cannot be used stops the run before
+     * anything is opened. (opt is filled in for real below.) */
+    struct rf_options popt;
+    if (proxyopts_apply(&a->proxy, &popt, "ringfetch", stderr, getenv) < 0)
+        return RUNOPTS_EXIT_USAGE;
     rc = lists_open(&r.lists, a->lists, a->nlists, &bad);
     if (rc < 0) {
         fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
@@ -205,6 +211,9 @@ int ringfetch_run(const struct ringfetch_args *a, volatile sig_atomic_t *stop)
     opt.retries = a->retries;
     opt.retry_delay_ms = (unsigned)(a->retry_delay_s * 1000 + 0.5);
     opt.dns_servers = a->dns_servers;
+    opt.http_proxy = popt.http_proxy;
+    opt.https_proxy = popt.https_proxy;
+    opt.no_proxy = popt.no_proxy;
     opt.resolve = a->resolve;
     opt.nresolve = (unsigned)a->nresolve;
     if (a->nlists) {

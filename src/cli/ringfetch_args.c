@@ -61,6 +61,7 @@ static const char help_text[] =
     "                        per host; requests a closed connection left\n"
     "                        unanswered are sent again on a new one\n"
     IOOPTS_HELP
+    PROXYOPTS_HELP
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "\n"
@@ -115,6 +116,7 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     TLSOPTS_LONG,
+    PROXYOPTS_LONG,
     {NULL, 0, NULL, 0},
 };
 
@@ -229,7 +231,7 @@ static const char *option_name(int opt)
     case OPT_PIPELINE: return "--pipeline";
     case OPT_BACKEND: return "--backend";
     case OPT_TRACE: return "--trace";
-    default: return "an option";
+    default: return proxyopts_name(opt) ? proxyopts_name(opt) : "an option";
     }
 }
 
@@ -357,10 +359,15 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             return RINGFETCH_ARGS_EXIT;
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));
-        default:
-            if (tlsopts_take(&a->tls, opt, optarg))
+        default: {
+            char why[RF_URL_MAX_BYTES + 200];
+            int taken = proxyopts_take(&a->proxy, opt, optarg, why, sizeof why);
+            if (taken < 0)
+                return usage_error(err, "%s", why);
+            if (taken == PROXYOPTS_TAKEN || tlsopts_take(&a->tls, opt, optarg))
                 break;
             return unknown_option(err, argv, optopt);
+        }
         }
     }
     if (quiet && verbose)

@@ -12,6 +12,7 @@
 #include "cli/cli_tunables.h"
 #include "cli/tlsopts.h"
 #include "cli/ioopts.h"
+#include "cli/proxyopts.h"
 
 #define RINGFETCH_DEFAULT_WINDOW 20
 /* Transient failures retried by default: none yet (the downloader's front
@@ -46,6 +47,7 @@ struct ringfetch_args {
     const char *dns_servers;    /* --dns-servers ADDR[:PORT],... */
     const char *resolve[RF_RINGFETCH_MAX_RESOLVE]; /* each --resolve HOST:PORT:ADDR */
     size_t nresolve;
+    struct proxyopts proxy;     /* --proxy, --noproxy */
 };
 
 enum {
