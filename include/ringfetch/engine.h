@@ -76,6 +76,9 @@ enum rf_err {
                                  does not start at its end): the engine starts over */
     RF_E_PART = -4021,        /* (resume) NAME.part cannot be used: detail says why (a link,
                                  not a regular file) */
+    RF_E_PROXY = -4022,       /* the proxy would not open a tunnel (its answer to CONNECT was
+                                 not 2xx, or not HTTP, or it closed): detail says which, and
+                                 rf_result.proxy names the proxy */
 };
 
 struct rf_result {
@@ -98,6 +101,8 @@ struct rf_result {
     unsigned attempts;       /* tries of this job: 1, plus its retries */
     unsigned redirects;      /* redirects followed */
     uint64_t resumed_from;   /* (resume) the body was appended to a part of this size */
+    const char *proxy;       /* the proxy the last request went through ("http://host:port",
+                                never its credentials), or NULL: direct. Static for the run */
 };
 
 struct rf_stats {
@@ -178,6 +183,12 @@ typedef void (*rf_result_fn)(void *ctx, const struct rf_result *res);
 /* Is this a usable --resolve entry ("HOST:PORT:ADDR", ADDR IPv4 or [IPv6])? */
 bool rf_resolve_entry_ok(const char *entry);
 
+/* Is value a usable proxy (rf_options.http_proxy)? 0, or -EINVAL with words in why:
+ * the value as it may be shown (its password hidden) and the reason. */
+int rf_proxy_check(const char *value, char *why, size_t size);
+/* Is list a usable no_proxy list? 0, or -EINVAL with the bad entry and why. */
+int rf_no_proxy_check(const char *list, char *why, size_t size);
+
 /* CLOCK_MONOTONIC in ns: the clock of rf_job.wake_ns. */
 uint64_t rf_now_ns(void);
 
@@ -247,6 +258,15 @@ struct rf_options {
     const char *tls_cafile;       /* --cacert: PEM file of the CAs to trust instead */
     const char *tls_capath;       /* --capath: hashed directory of CAs to trust instead */
     bool tls_insecure;            /* -k: check neither the chain nor the host name */
+    /* Proxies, as curl reads them ("[http://][user:password@]host[:port]", port 1080 when
+     * none is written; check each with rf_proxy_check). The front end chooses between its
+     * options and the environment; the engine reads no variable itself. http:// URLs go to
+     * the proxy in absolute form, https:// ones through a CONNECT tunnel (TLS to the origin,
+     * whose certificate is verified as without a proxy). NULL or "" = direct. */
+    const char *http_proxy;
+    const char *https_proxy;
+    const char *no_proxy;         /* hosts that go direct whatever the above say: curl's no_proxy
+                                     list (check it with rf_no_proxy_check); NULL = none */
     enum rf_backend backend;      /* RF_BACKEND_URING unless asked */
     int trace_fd;                 /* > 0: record every submission and completion into this
                                      file (see src/io/be_trace.h; scripts/trace-view reads it),

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -342,6 +343,11 @@ int ringfetch_run(struct ringfetch_args *a, volatile sig_atomic_t *stop)
     r.a = a;
     r.dl = &a->dl;
     r.dirs.root = r.dirs.last_fd = r.log.fd = -1;
+    /* The proxies first: a variable that cannot be used stops the run before
+     * anything is opened. (opt is filled in for real below.) */
+    struct rf_options popt;
+    if (proxyopts_apply(&a->proxy, &popt, "ringfetch", stderr, getenv) < 0)
+        return RUNOPTS_EXIT_USAGE;
     rc = lists_open(&r.lists, a->lists, a->nlists, &bad);
     if (rc < 0) {
         fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
@@ -379,6 +385,9 @@ int ringfetch_run(struct ringfetch_args *a, volatile sig_atomic_t *stop)
     opt.rate_per_host = a->rate;
     opt.resume = a->resume;
     opt.dns_servers = a->dns_servers;
+    opt.http_proxy = popt.http_proxy;
+    opt.https_proxy = popt.https_proxy;
+    opt.no_proxy = popt.no_proxy;
     opt.resolve = a->resolve;
     opt.nresolve = (unsigned)a->nresolve;
     dlopts_apply(&a->dl, &opt);

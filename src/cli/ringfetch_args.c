@@ -54,6 +54,7 @@ static const char help_text[] =
     "  --resolve H:P:ADDR    connect to ADDR for host H, port P, without a\n"
     "                        lookup (curl's spelling; repeatable)\n"
     IOOPTS_HELP
+    PROXYOPTS_HELP
     "  -h, --help            show this help and exit\n"
     "  --version             show the version and exit\n"
     "%s"
@@ -111,6 +112,7 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     TLSOPTS_LONG,
     DLOPTS_LONG,
+    PROXYOPTS_LONG,
     {NULL, 0, NULL, 0},
 };
 
@@ -222,7 +224,8 @@ static const char *option_name(int opt)
     case TLSOPT_CAPATH: return "--capath";
     case OPT_BACKEND: return "--backend";
     case OPT_TRACE: return "--trace";
-    default: return dlopts_name(opt) ? dlopts_name(opt) : "an option";
+    default:
+        return dlopts_name(opt) ? dlopts_name(opt) : proxyopts_name(opt) ? proxyopts_name(opt) : "an option";
     }
 }
 
@@ -322,11 +325,14 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));
         default: {
-            if (tlsopts_take(&a->tls, opt, optarg))
+            char why[RF_URL_MAX_BYTES + 200];
+            int taken = proxyopts_take(&a->proxy, opt, optarg, why, sizeof why);
+            if (taken < 0)
+                return usage_error(err, "%s", why);
+            if (taken == PROXYOPTS_TAKEN || tlsopts_take(&a->tls, opt, optarg))
                 break;
             /* The downloader options (dlopts.h), one group. */
-            char why[512];
-            int taken = dlopts_take(&a->dl, opt, optarg, why, sizeof why);
+            taken = dlopts_take(&a->dl, opt, optarg, why, sizeof why);
             if (taken == DLOPTS_TAKEN)
                 break;
             if (taken < 0)

@@ -14,6 +14,7 @@
 #include "cli/tlsopts.h"
 #include "cli/ioopts.h"
 #include "cli/dlopts.h"
+#include "cli/proxyopts.h"
 
 #define RINGFETCH_DEFAULT_WINDOW 20
 
@@ -43,6 +44,7 @@ struct ringfetch_args {
     const char *dns_servers;    /* --dns-servers ADDR[:PORT],... */
     const char *resolve[RF_RINGFETCH_MAX_RESOLVE]; /* each --resolve HOST:PORT:ADDR */
     size_t nresolve;
+    struct proxyopts proxy;     /* --proxy, --noproxy */
 };
 
 enum {

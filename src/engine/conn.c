@@ -96,6 +96,10 @@ void conn_set_free(struct conn_set *cs)
             tp_tls_free(cs->conns[i].tls);
             free(cs->conns[i].tls);
         }
+        if (cs->conns[i].tun) {
+            tp_tunnel_free(cs->conns[i].tun);
+            free(cs->conns[i].tun);
+        }
     }
     free(cs->conns);
     memset(cs, 0, sizeof *cs);
@@ -114,7 +118,7 @@ struct conn *conn_alloc(struct conn_set *cs)
     c->state = CONN_FREE;
     c->origin = NULL;
     c->addr_try = 0;
-    c->reconnect = c->served = c->pipelinable = false;
+    c->reconnect = c->served = c->pipelinable = c->tunneled = false;
     c->head = c->tail = c->unsent = NULL;
     c->depth = 0;
     c->out[0].len = c->out[1].len = 0;
@@ -272,7 +276,7 @@ static void conn_enqueue(struct conn *c, struct xchg *x)
 
 static void conn_open_addr(struct conn *c)
 {
-    struct origin *o = c->origin;
+    struct origin *o = pool_addr_origin(c->origin);
     unsigned ai = (o->pref + c->addr_try) % o->naddrs;
     c->set->connects++;
     tp_connect(c->tp, (const struct sockaddr *)&o->addrs[ai], o->addrlens[ai]);
@@ -290,13 +294,24 @@ void conn_connect(struct conn *c, struct origin *o, struct xchg *x, uint64_t now
     if (o->tls) {
         if (!c->tls)
             c->tls = calloc(1, sizeof *c->tls);
-        if (!c->tls) {
+        if (o->route == ORIGIN_TUNNEL && !c->tun)
+            c->tun = calloc(1, sizeof *c->tun);
+        if (!c->tls || (o->route == ORIGIN_TUNNEL && !c->tun)) {
             conn_enqueue(c, x);
             conn_end_all(c, -ENOMEM, NULL, false);
             conn_close(c);
             return;
         }
-        tp_tls_init(c->tls, &c->tcp, c->set->tls, &o->tls_cache, o->host, &conn_tp_events, c);
+        struct tp *under = &c->tcp;
+        if (o->route == ORIGIN_TUNNEL) {
+            /* TLS to the origin over a tunnel through the proxy: SNI and
+             * verification are the origin's, as without a proxy. */
+            tp_tunnel_init(c->tun, &c->tcp, o->proxy, o->host, o->port, c->set->user_agent,
+                           &conn_tp_events, c);
+            under = &c->tun->tp;
+            c->tunneled = true;
+        }
+        tp_tls_init(c->tls, under, c->set->tls, &o->tls_cache, o->host, &conn_tp_events, c);
         c->tp = &c->tls->tp;
     }
     conn_enqueue(c, x);
@@ -346,7 +361,7 @@ void conn_drop(struct conn *c, struct xchg *x)
 static void conn_on_open(void *owner)
 {
     struct conn *c = owner;
-    struct origin *o = c->origin;
+    struct origin *o = pool_addr_origin(c->origin);
     o->pref = (o->pref + c->addr_try) % o->naddrs;
     c->addr_try = 0;
     tmr_cancel(c->set->timers, &c->connect_tmr);
@@ -425,7 +440,7 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
 /* Errors after which the origin's next address is worth a try. */
 static bool conn_try_next_addr(const struct conn *c, int err)
 {
-    if (c->addr_try + 1 >= c->origin->naddrs)
+    if (c->addr_try + 1 >= pool_addr_origin(c->origin)->naddrs)
         return false;
     return err == -ECONNREFUSED || err == -ENETUNREACH || err == -EHOSTUNREACH ||
            err == -EADDRNOTAVAIL || err == -EAFNOSUPPORT || err == -ETIMEDOUT;
@@ -463,7 +478,12 @@ static void conn_on_end(void *owner, int err, bool opened)
             conn_end_all(c, e, x->resp.reason, conn_resend_ok(c, e));
         }
     } else {
-        conn_end_all(c, err, c->tp->why, conn_resend_ok(c, err));
+        /* The words are the stream's, or the tunnel's under it (the TLS
+         * transport has none of its own before its handshake). */
+        const char *why = c->tp->why;
+        if (!why && c->tunneled)
+            why = c->tun->tp.why;
+        conn_end_all(c, err, why, conn_resend_ok(c, err));
     }
     conn_close(c);
 }
@@ -523,8 +543,10 @@ void conn_feed_starved(struct conn_set *cs)
 
 int conn_timeout_err(const struct conn *c, int err)
 {
-    /* TCP is up but the stream is not open yet: the handshake is what hangs. */
-    if (c && c->state == CONN_CONNECTING && c->tp != &c->tcp && c->tcp.state == TP_OPEN)
+    /* TCP is up but the stream is not open yet: the handshake is what
+     * hangs, unless a proxy has not answered CONNECT yet. */
+    if (c && c->state == CONN_CONNECTING && c->tp != &c->tcp && c->tcp.state == TP_OPEN &&
+        (!c->tunneled || c->tun->tp.state == TP_OPEN))
         return RF_E_TLS_TIMEOUT;
     return err;
 }

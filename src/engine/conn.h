@@ -1,5 +1,6 @@
 /* A connection to one origin: a transport (the byte stream: plain TCP, or
- * TLS over it for https) and a FIFO of HTTP exchanges (one in flight today;
+ * TLS over it for https, with a CONNECT tunnel between the two when the
+ * origin is reached through a proxy: see tp_tunnel.h) and a FIFO of HTTP exchanges (one in flight today;
  * more with pipelining).
  *
  *   FREE ──> CONNECTING ──> ACTIVE <──> IDLE      (keep-alive)
@@ -43,6 +44,7 @@
 #include "engine/exchange.h"
 #include "engine/pool.h"
 #include "engine/tp_tls.h"
+#include "engine/tp_tunnel.h"
 #include "engine/transport.h"
 #include "io/backend.h"
 #include "io/timer.h"
@@ -62,6 +64,9 @@ struct conn {
     struct tp *tp;             /* the stream the exchanges use: &tcp, or &tls->tp */
     struct tp_tls *tls;        /* https: the TLS transport over tcp (made on first use,
                                   kept with the slot for the run) */
+    struct tp_tunnel *tun;     /* https through a proxy: the CONNECT tunnel between tcp and
+                                  tls (made on first use, kept with the slot) */
+    bool tunneled;             /* this connection goes through tun */
     struct origin *origin;
     unsigned addr_try;         /* addresses of the origin tried for this connect */
     bool reconnect;            /* closing only to try the origin's next address */
@@ -92,6 +97,7 @@ struct conn_set {
     uint32_t active;           /* slots not FREE */
     unsigned connect_timeout_ms;
     unsigned max_depth;        /* exchanges a connection may carry at once (pipelining) */
+    const char *user_agent;    /* for CONNECT requests (NULL: ringfetch's) */
     void (*on_capacity)(void *ctx, struct origin *o);
     void *ctx;
     uint64_t connects, reused, pipelined;
@@ -125,7 +131,8 @@ void conn_complete(struct conn_set *cs, const struct be_cqe *cqe);
  * go on (a plaintext buffer came back, a handshake gate opened). */
 void conn_feed_starved(struct conn_set *cs);
 /* The error a deadline that passed now means for an exchange on c (NULL:
- * none): RF_E_TLS_TIMEOUT during a TLS handshake, else err. */
+ * none): RF_E_TLS_TIMEOUT during a TLS handshake, else err (waiting for a
+ * proxy's answer to CONNECT is still connecting). */
 int conn_timeout_err(const struct conn *c, int err);
 /* Close the least recently used idle connection to free a slot; false if none. */
 bool conn_evict_idle(struct conn_set *cs);

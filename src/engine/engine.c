@@ -180,6 +180,7 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
         .attempts = x->retries + 1,
         .redirects = x->redirects,
         .resumed_from = x->resumed_from,
+        .proxy = x->origin && x->origin->proxy ? x->origin->proxy->name : NULL,
     };
     if (e->be) /* gone when the backend failed (engine_fail_all) */
         be_note(e->be, BE_NOTE_RESULT, x->idx, (uint32_t)x->status);
@@ -252,6 +253,21 @@ static int engine_tls_ready(struct engine *e, const struct url *u)
     return e->tls_err;
 }
 
+/* The origin a request for u goes to (direct, or through the proxy
+ * proxy_for chooses: pool.h), its name resolution started: a tunnel's is
+ * its proxy's, resolved once for all of them. */
+static int engine_origin(struct engine *e, const struct url *u, struct origin **out)
+{
+    int ret = pool_origin_via(&e->pool, u, proxy_for(&e->proxies, u), out);
+    if (ret < 0)
+        return ret;
+    struct origin *r = pool_addr_origin(*out);
+    if (r->state == ORIGIN_NEW)
+        resolver_start(&e->resolver, r);
+    pool_tunnel_sync(*out);
+    return 0;
+}
+
 /* Point the job at a redirect's URL: parse it, find (or make) its origin,
  * remember it for loop detection. Returns 0 or an error for the job. */
 static int xfer_follow(struct xfer *x, const char *next)
@@ -279,16 +295,20 @@ static int xfer_follow(struct xfer *x, const char *next)
         x->detail = "a Location that is not a usable URL";
         return RF_E_REDIRECT;
     }
+    /* The user's credentials are for the origin they named (scheme, host,
+     * port): a redirect elsewhere does not take them along, as curl since
+     * 7.83. (Compared by URL: through a proxy, origins share one object.) */
+    struct url home;
+    x->foreign = url_parse(x->url, &home) < 0 || home.tls != x->u.tls || home.port != x->u.port ||
+                 strcmp(home.host, x->u.host) != 0;
     int ret = engine_tls_ready(e, &x->u);
     if (ret < 0) {
         x->detail = e->tls_why;
         return ret;
     }
-    ret = pool_origin(&e->pool, &x->u, &x->origin);
+    ret = engine_origin(e, &x->u, &x->origin);
     if (ret < 0)
         return ret;
-    if (x->origin->state == ORIGIN_NEW)
-        resolver_start(&e->resolver, x->origin);
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         x->detail = x->origin->resolve_error;
         return RF_E_RESOLVE;
@@ -601,7 +621,7 @@ static struct parked *engine_unpark(struct engine *e, struct origin *o)
 /* One result for a job that never got a slot (its host failed, or the run
  * was stopped): the front end sees it like any other. */
 static void parked_deliver(struct engine *e, struct parked *p, enum rf_outcome outcome, int err,
-                           const char *detail, const char *host)
+                           const char *detail, const struct origin *o)
 {
     struct rf_result res = {
         .user = p->user,
@@ -610,7 +630,8 @@ static void parked_deliver(struct engine *e, struct parked *p, enum rf_outcome o
         .outcome = outcome,
         .err = err,
         .detail = detail,
-        .host = host,
+        .host = o->route == ORIGIN_FORWARD ? NULL : o->host, /* (a proxy's: not the job's) */
+        .proxy = o->proxy ? o->proxy->name : NULL,
         .elapsed_us = (tmr_now_ns() - p->start_ns) / 1000,
         .final_url = p->url,
         .attempts = 1,
@@ -673,14 +694,11 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         xfer_refuse(x, RF_E_BAD_URL, NULL);
         return;
     }
-    int ret = pool_origin(&e->pool, &x->u, &x->origin);
+    int ret = engine_origin(e, &x->u, &x->origin);
     if (ret < 0) {
         xfer_refuse(x, ret, NULL);
         return;
     }
-    x->home = x->origin;
-    if (x->origin->state == ORIGIN_NEW)
-        resolver_start(&e->resolver, x->origin);
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
         return;
@@ -698,9 +716,7 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
     const char *url = job->url ? job->url : "";
     struct url u;
     struct origin *o = NULL;
-    if (strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && pool_origin(&e->pool, &u, &o) == 0) {
-        if (o->state == ORIGIN_NEW)
-            resolver_start(&e->resolver, o);
+    if (strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && engine_origin(e, &u, &o) == 0) {
         struct parked *p;
         if (engine_must_park(e, o) && (p = parked_make(job, e->now)) != NULL) {
             engine_park(e, o, p);
@@ -726,13 +742,13 @@ static void engine_promote(struct engine *e)
             struct parked *p = o->parked;
             if (o->gai_err) {
                 engine_unpark(e, o);
-                parked_deliver(e, p, RF_ERROR, RF_E_RESOLVE, o->resolve_error, o->host);
+                parked_deliver(e, p, RF_ERROR, RF_E_RESOLVE, o->resolve_error, o);
                 continue;
             }
             if (limit && e->now - p->start_ns >= limit) {
                 engine_unpark(e, o);
                 parked_deliver(e, p, RF_ERROR, RF_E_TIMEOUT, "while its host name was being resolved",
-                               o->host);
+                               o);
                 continue;
             }
             unsigned cap = e->opt->max_per_host;
@@ -749,6 +765,12 @@ static void engine_promote(struct engine *e)
 static void engine_on_resolved(void *ctx, struct origin *o)
 {
     struct engine *e = ctx;
+    /* A proxy's name: the tunnels through it settle with it. */
+    for (struct origin *t = o->tunnels; t; t = t->next_tunnel)
+        if (t->state != ORIGIN_SETTLED) {
+            pool_tunnel_sync(t);
+            engine_on_resolved(e, t);
+        }
     if (!o->gai_err) {
         engine_ready(e, o);
         return;
@@ -830,9 +852,11 @@ static void engine_assign(struct engine *e)
         if (!x->req) {
             char reqbuf[RF_REQUEST_BUF_BYTES];
             struct request_extra ex = e->req_extra;
-            /* A redirect to another origin (host, port or scheme) does not
-             * take the user's credentials along, as curl since 7.83. */
-            ex.foreign = x->origin != x->home;
+            ex.foreign = x->foreign;
+            if (o->route == ORIGIN_FORWARD) {
+                ex.absolute_form = true;
+                ex.proxy_auth = o->proxy->auth[0] ? o->proxy->auth : NULL;
+            }
             if (x->ranged) {
                 ex.range = true;
                 ex.range_start = x->sink.part_size;
@@ -989,7 +1013,7 @@ static void engine_stop_all(struct engine *e)
     while (!pool_list_empty(&e->parked_origins)) {
         struct origin *o = (struct origin *)((char *)e->parked_origins.next - offsetof(struct origin, parked_link));
         while (o->parked)
-            parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o->host);
+            parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o);
     }
     for (unsigned i = 0; i < e->nslots; i++) {
         struct xfer *x = &e->xfers[i];
@@ -1040,7 +1064,7 @@ static void engine_fail_all(struct engine *e, int err)
     while (!pool_list_empty(&e->parked_origins)) {
         struct origin *o = (struct origin *)((char *)e->parked_origins.next - offsetof(struct origin, parked_link));
         while (o->parked)
-            parked_deliver(e, engine_unpark(e, o), RF_ERROR, err, "the I/O backend failed", o->host);
+            parked_deliver(e, engine_unpark(e, o), RF_ERROR, err, "the I/O backend failed", o);
     }
 }
 
@@ -1085,6 +1109,14 @@ static int engine_setup(struct engine *e)
                              engine_on_capacity, e)) < 0)
         return ret;
     e->cs.tls = &e->tls;
+    e->cs.user_agent = e->opt->user_agent;
+    int which;
+    if (proxy_conf_init(&e->proxies, e->opt->http_proxy, e->opt->https_proxy, e->opt->no_proxy,
+                        &which) != PROXY_OK) {
+        /* The front end checks them (rf_proxy_check): this is its mistake. */
+        e->st->failed = "the proxy settings";
+        return -EINVAL;
+    }
     if ((ret = engine_inputs_init(e)) < 0)
         return ret;
     /* A lookup is bounded by the whole-request limit too: each of the
@@ -1242,7 +1274,8 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
 
     int ret = engine_setup(e);
     if (ret < 0) {
-        stats->failed = "memory";
+        if (!stats->failed) /* (what failed says so itself) */
+            stats->failed = "memory";
         goto out;
     }
     e->idle_ns = (uint64_t)opt->idle_timeout_ms * 1000000u;

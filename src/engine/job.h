@@ -31,6 +31,7 @@
 #include "engine/pool.h"
 #include "engine/resolve.h"
 #include "engine/sink.h"
+#include "http/proxy.h"
 #include "http/request.h"
 #include "io/backend.h"
 #include "io/timer.h"
@@ -74,10 +75,10 @@ struct xfer {
     struct engine *eng;
     char *url, *path;         /* owned copies: the URL as given, the destination */
     char *cur_url;            /* the URL requested now (after redirects); == url until one */
+    bool foreign;             /* cur_url's origin is not url's: no user credentials there */
     void *user;
     struct url u;
     struct origin *origin;
-    struct origin *home;      /* the origin of the URL as given: credentials go only there */
     struct conn *conn;        /* while ACTIVE */
     struct xchg xchg;         /* the exchange in progress */
     const struct body_vt *cons; /* the current response's body consumer, or NULL */
@@ -164,6 +165,7 @@ struct engine {
     bool quiet;               /* the last batch wait timed out with nothing: wait for one */
     int fatal;                /* next_job's error, reported at the end */
     struct request_extra req_extra; /* what every request carries besides its URL */
+    struct proxy_conf proxies; /* rf_options' proxies, parsed (origins point into it) */
 };
 
 /* input.c */

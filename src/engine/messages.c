@@ -31,6 +31,39 @@ static bool is_file_error(const struct rf_result *res)
     }
 }
 
+/* A failure that is the proxy's own (reaching it, its name, its refusal),
+ * in words that name it; false for any other, which then says it went
+ * through the proxy. Every connection of a proxied item is to the proxy,
+ * so a connect error or a failed lookup is always its. */
+static bool proxy_message(const struct rf_result *res, char *buf, size_t size)
+{
+    const char *d = res->detail;
+    switch (res->err) {
+    case RF_E_PROXY:
+        snprintf(buf, size, "proxy %s %s", res->proxy, d ? d : "refused");
+        return true;
+    case RF_E_RESOLVE:
+        snprintf(buf, size, "could not resolve proxy %s%s%s%s", res->proxy, d ? " (" : "", d ? d : "",
+                 d ? ")" : "");
+        return true;
+    case RF_E_CONNECT_TIMEOUT:
+        snprintf(buf, size, "timed out connecting to proxy %s", res->proxy);
+        return true;
+    case RF_E_HTTP_STATUS:
+        if (res->http_status != 407)
+            return false;
+        snprintf(buf, size, "proxy %s refused the request: 407 %s", res->proxy, rf_status_reason(407));
+        return true;
+    case -ECONNREFUSED: case -ENETUNREACH: case -EHOSTUNREACH: case -EADDRNOTAVAIL: case -ETIMEDOUT:
+        if (res->http_status)
+            return false;
+        snprintf(buf, size, "proxy %s: %s", res->proxy, strerror(-res->err));
+        return true;
+    default:
+        return false;
+    }
+}
+
 char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
 {
     const char *host = res->host ? res->host : "?";
@@ -42,7 +75,12 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "cancelled");
         return buf;
     }
+    if (res->proxy && proxy_message(res, buf, size))
+        goto attempts;
     switch (res->err) {
+    case RF_E_PROXY:
+        snprintf(buf, size, "proxy %s", res->detail ? res->detail : "refused");
+        break;
     case RF_E_HTTP_STATUS: {
         const char *reason = rf_status_reason(res->http_status);
         snprintf(buf, size, "HTTP error %d%s%s%s%s%s", res->http_status, *reason ? " - " : "", reason,
@@ -141,6 +179,11 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
             snprintf(buf, size, "error %d", res->err);
         break;
     }
+    if (res->proxy) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, " (through proxy %s)", res->proxy);
+    }
+attempts:
     if (res->attempts > 1) {
         size_t n = strlen(buf);
         snprintf(buf + n, size - n, " (%u attempts)", res->attempts);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/proxy.h"
 #include "util/mix64.h"
 
 void pool_init(struct pool *p)
@@ -55,11 +56,10 @@ static int pool_index_grow(struct pool *p)
     return 0;
 }
 
-int pool_origin(struct pool *p, const struct url *u, struct origin **out)
+/* The origin under key, made with what init puts in it when first seen. */
+static int pool_find_or_add(struct pool *p, const char *key, struct origin **out, bool *made)
 {
-    char key[sizeof p->origins[0]->key];
-    if (url_origin_key(u, key, sizeof key) < 0)
-        return -EINVAL;
+    *made = false;
     if (2 * (p->n + 1) > p->index_cap && pool_index_grow(p) < 0)
         return -ENOMEM;
     unsigned mask = p->index_cap - 1, i = (unsigned)(pool_hash(key) & mask);
@@ -80,17 +80,89 @@ int pool_origin(struct pool *p, const struct url *u, struct origin **out)
     if (!o)
         return -ENOMEM;
     snprintf(o->key, sizeof o->key, "%s", key);
-    snprintf(o->host, sizeof o->host, "%s", u->host);
-    o->port = u->port;
-    o->tls = u->tls;
     pool_list_init(&o->idle);
     pool_list_init(&o->roomy);
     pool_list_init(&o->waiting);
     o->state = ORIGIN_NEW;
+    o->route = ORIGIN_DIRECT;
     p->index[i] = p->n;
     p->origins[p->n++] = o;
     *out = o;
+    *made = true;
     return 0;
+}
+
+int pool_origin(struct pool *p, const struct url *u, struct origin **out)
+{
+    char key[sizeof p->origins[0]->key];
+    bool made;
+    if (url_origin_key(u, key, sizeof key) < 0)
+        return -EINVAL;
+    int ret = pool_find_or_add(p, key, out, &made);
+    if (ret == 0 && made) {
+        struct origin *o = *out;
+        snprintf(o->host, sizeof o->host, "%s", u->host);
+        o->port = u->port;
+        o->tls = u->tls;
+    }
+    return ret;
+}
+
+/* The proxy's own origin: where http:// requests through it go. */
+static int pool_forward_origin(struct pool *p, const struct proxy *px, struct origin **out)
+{
+    char key[sizeof p->origins[0]->key];
+    bool made;
+    snprintf(key, sizeof key, "proxy %s", px->name);
+    int ret = pool_find_or_add(p, key, out, &made);
+    if (ret == 0 && made) {
+        struct origin *o = *out;
+        snprintf(o->host, sizeof o->host, "%s", px->host);
+        o->port = px->port;
+        o->route = ORIGIN_FORWARD;
+        o->proxy = px;
+    }
+    return ret;
+}
+
+int pool_origin_via(struct pool *p, const struct url *u, const struct proxy *px, struct origin **out)
+{
+    if (!px)
+        return pool_origin(p, u, out);
+    struct origin *fwd;
+    int ret = pool_forward_origin(p, px, &fwd);
+    if (ret < 0 || !u->tls) {
+        *out = fwd;
+        return ret;
+    }
+    char key[sizeof p->origins[0]->key], okey[URL_HOST_MAX + 24];
+    bool made;
+    if (url_origin_key(u, okey, sizeof okey) < 0)
+        return -EINVAL;
+    snprintf(key, sizeof key, "%s via %s", okey, px->name);
+    ret = pool_find_or_add(p, key, out, &made);
+    if (ret == 0 && made) {
+        struct origin *o = *out;
+        snprintf(o->host, sizeof o->host, "%s", u->host);
+        o->port = u->port;
+        o->tls = true;
+        o->route = ORIGIN_TUNNEL;
+        o->proxy = px;
+        o->via = fwd;
+        o->next_tunnel = fwd->tunnels;
+        fwd->tunnels = o;
+        pool_tunnel_sync(o);
+    }
+    return ret;
+}
+
+void pool_tunnel_sync(struct origin *o)
+{
+    if (!o->via || o->state == ORIGIN_SETTLED)
+        return;
+    o->state = o->via->state;
+    o->gai_err = o->via->gai_err;
+    o->resolve_error = o->via->resolve_error;
 }
 
 void pool_idle_push(struct origin *o, struct pool_link *l)

@@ -7,6 +7,17 @@
  * Resolution (resolve.c) starts the first time a host is seen, off the
  * loop; its jobs wait (parked, see job.h) until it settles, and the answer
  * is kept, failure included, for the rest of the run.
+ *
+ * Through a proxy (http/proxy.h), connections are keyed as curl keys them:
+ * - http:// URLs of every origin go to one origin per proxy, the proxy
+ *   itself (ORIGIN_FORWARD, key "proxy http://host:port"): the requests
+ *   are in absolute form, so its kept-alive connections serve any origin,
+ *   and a per-host cap or --rate counts the proxy as the host;
+ * - an https:// origin is an ORIGIN_TUNNEL of its own (key "https://h:p
+ *   via http://proxy:port"): a CONNECT tunnel is to one origin only, and
+ *   its TLS session and cap are that origin's. It has no addresses: its
+ *   connections go to those of the proxy's FORWARD origin (via), which is
+ *   resolved once for all its tunnels, whose state follows (pool_tunnel_sync).
  */
 #ifndef RF_POOL_H
 #define RF_POOL_H
@@ -65,6 +76,13 @@ static inline void pool_unlink(struct pool_link *l)
 
 struct resolver;
 struct parked;
+struct proxy;
+
+enum origin_route {
+    ORIGIN_DIRECT,               /* connections go to host:port */
+    ORIGIN_FORWARD,              /* host:port is a proxy's: http:// requests for any origin */
+    ORIGIN_TUNNEL,               /* https to host:port through a CONNECT tunnel of proxy */
+};
 
 enum origin_state {
     ORIGIN_NEW,                  /* not resolved yet */
@@ -73,11 +91,16 @@ enum origin_state {
 };
 
 struct origin {
-    char key[URL_HOST_MAX + 24];
+    char key[2 * URL_HOST_MAX + 48];
     char host[URL_HOST_MAX];
     uint16_t port;
     bool tls;                    /* https:// */
     struct tls_cache tls_cache;  /* with tls: the session to resume, the first handshake */
+    enum origin_route route;
+    const struct proxy *proxy;   /* FORWARD, TUNNEL: the proxy (the run's); DIRECT: NULL */
+    struct origin *via;          /* TUNNEL: the proxy's FORWARD origin, whose addresses it uses */
+    struct origin *tunnels;      /* FORWARD: its TUNNEL origins (linked by next_tunnel) */
+    struct origin *next_tunnel;
     enum origin_state state;
     int gai_err;                 /* 0, or non-zero when resolution failed */
     const char *resolve_error;   /* static words for that failure */
@@ -113,6 +136,19 @@ void pool_free(struct pool *p);
 /* The origin of u, created when first seen (state ORIGIN_NEW: the caller
  * starts its resolution). Returns 0 or -ENOMEM. */
 int pool_origin(struct pool *p, const struct url *u, struct origin **out);
+/* The same for a request through proxy px (NULL: pool_origin): the
+ * proxy's FORWARD origin for http://, a TUNNEL origin (and its via) for
+ * https://. A TUNNEL origin is never resolved itself: the caller resolves
+ * via and calls pool_tunnel_sync. */
+int pool_origin_via(struct pool *p, const struct url *u, const struct proxy *px, struct origin **out);
+/* A TUNNEL origin takes its via's resolution state (and failure words):
+ * when it is made, and when via settles. */
+void pool_tunnel_sync(struct origin *o);
+/* Where o's connections go: its own addresses, or its via's. */
+static inline struct origin *pool_addr_origin(struct origin *o)
+{
+    return o->via ? o->via : o;
+}
 
 /* Intrusive idle list: a connection embeds a pool_link. */
 void pool_idle_push(struct origin *o, struct pool_link *l);

@@ -133,11 +133,21 @@ int request_build(char *buf, size_t size, const struct url *u, const struct requ
         return hlen;
 
     request_puts(&o, "GET ");
+    if (ex && ex->absolute_form) {
+        /* The proxy needs the origin: never the userinfo (it is a header). */
+        request_puts(&o, "http://");
+        request_put(&o, host, (size_t)hlen);
+    }
     request_put_target(&o, u);
     request_puts(&o, " HTTP/1.1\r\n");
     if (request_ours(ex, "Host")) {
         request_puts(&o, "Host: ");
         request_put(&o, host, (size_t)hlen);
+        request_puts(&o, "\r\n");
+    }
+    if (ex && ex->absolute_form && ex->proxy_auth && request_ours(ex, "Proxy-Authorization")) {
+        request_puts(&o, "Proxy-Authorization: Basic ");
+        request_puts(&o, ex->proxy_auth);
         request_puts(&o, "\r\n");
     }
     if (request_ours(ex, "Authorization")) {
@@ -180,6 +190,35 @@ int request_build(char *buf, size_t size, const struct url *u, const struct requ
                 continue; /* the user's secrets are for the origin they named */
         }
         request_puts(&o, h);
+        request_puts(&o, "\r\n");
+    }
+    request_puts(&o, "\r\n");
+    if (o.overflow)
+        return -ENOSPC;
+    return (int)o.len;
+}
+
+int request_build_connect(char *buf, size_t size, const char *host, uint16_t port, const char *user_agent,
+                          const char *proxy_auth)
+{
+    struct request_out o = { .buf = buf, .size = size };
+    char target[URL_HOST_MAX + 16];
+    bool v6 = strchr(host, ':') != NULL; /* a name never holds one */
+    const char *ua = user_agent ? user_agent : "ringfetch/" RF_VERSION;
+
+    if (request_bad_bytes(ua) || request_bad_bytes(host) || (proxy_auth && request_bad_bytes(proxy_auth)))
+        return -EINVAL;
+    snprintf(target, sizeof target, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", (unsigned)port);
+    request_puts(&o, "CONNECT ");
+    request_puts(&o, target);
+    request_puts(&o, " HTTP/1.1\r\nHost: ");
+    request_puts(&o, target);
+    request_puts(&o, "\r\nUser-Agent: ");
+    request_puts(&o, ua);
+    request_puts(&o, "\r\n");
+    if (proxy_auth) {
+        request_puts(&o, "Proxy-Authorization: Basic ");
+        request_puts(&o, proxy_auth);
         request_puts(&o, "\r\n");
     }
     request_puts(&o, "\r\n");

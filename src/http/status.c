@@ -23,6 +23,7 @@ const char *http_status_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 407: return "Proxy Authentication Required";
     case 408: return "Request Timeout";
     case 410: return "Gone";
     case 413: return "Content Too Large";

@@ -319,24 +319,28 @@ def with_backend(cmd):
     return cmd
 
 
+PROXY_VARS = ('http_proxy', 'https_proxy', 'no_proxy', 'all_proxy')
+
+
 def run(cmd, timeout=60, input=None, env=None, cwd=None):
     """Run cmd to completion (killed at timeout seconds) and return a Result.
     env: variables to set on top of this process's environment (None as a
-    value removes that variable). The child is started by spawner(), which reports the child's own wait
+    value removes that variable), which loses its proxy variables first. The child is started by spawner(), which reports the child's own wait
     status and peak RSS: a child forked from this process would start with
     the harness's peak (Linux keeps it across execve), about 20 MiB."""
     cmd = with_backend(list(cmd))
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
     res_f = tempfile.TemporaryFile()
-    full_env = None
-    if env:
-        full_env = dict(os.environ)
-        for k, v in env.items():
-            if v is None:
-                full_env.pop(k, None)
-            else:
-                full_env[k] = v
+    # The machine's proxy variables never reach a program under test: they
+    # would send the tests' loopback requests to that proxy. A test that
+    # wants one sets it in env.
+    full_env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
+    for k, v in (env or {}).items():
+        if v is None:
+            full_env.pop(k, None)
+        else:
+            full_env[k] = v
     _check_executable(cmd[0], full_env, cwd)
     spawn = spawner()
     start = time.monotonic()

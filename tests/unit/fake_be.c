@@ -43,9 +43,11 @@ static int fk_socket(struct be *b, int domain, int type, uint64_t ud)
 
 static int fk_connect(struct be *b, int fd, const struct sockaddr *sa, socklen_t len, uint64_t ud)
 {
-    (void)sa;
-    (void)len;
+    struct fake_be *f = F(b);
     REC(FAKE_CONNECT, ud, fd);
+    struct fake_log *l = f->log;
+    if (l && sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in) && l->nconnects < FAKE_MAX_CONNECTS)
+        memcpy(&l->connects[l->nconnects++], sa, sizeof(struct sockaddr_in));
     return 0;
 }
 
@@ -314,6 +316,11 @@ static void fk_autopilot(struct fake_be *f)
             if (r->fd >= 0 && r->fd < FAKE_MAX_FDS)
                 for (size_t k = 0; k + 4 <= r->len; k++)
                     f->owed[r->fd] += memcmp((const char *)r->buf + k, "GET ", 4) == 0;
+            if (f->log && r->len <= FAKE_SENT_LOG_BYTES - f->log->sent_len) {
+                memcpy(f->log->sent + f->log->sent_len, r->buf, r->len);
+                f->log->sent_len += r->len;
+                f->log->sent[f->log->sent_len] = '\0';
+            }
             fake_post(f, fake_cqe(r, (int)r->len));
             break;
         case FAKE_WRITEV:

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/uio.h>
 
 #include "io/backend.h"
@@ -28,6 +29,8 @@ enum fake_op {
 #define FAKE_MAX_OPS 4096
 #define FAKE_PATH_MAX 256
 #define FAKE_MAX_FDS 4096
+#define FAKE_MAX_CONNECTS 64
+#define FAKE_SENT_LOG_BYTES 8192
 
 struct fake_rec {
     enum fake_op op;
@@ -38,6 +41,17 @@ struct fake_rec {
     const void *buf;       /* send: the bytes; recv_into/read: where to put them */
     char path[FAKE_PATH_MAX], path2[FAKE_PATH_MAX];
     bool taken;            /* fake_take returned it */
+};
+
+/* What went where, for the tests that check it: every IPv4 connect's
+ * address, and (auto mode) the bytes of every send, in order, as far as
+ * they fit. The test owns it: it outlives the backend, which an engine run
+ * destroys. */
+struct fake_log {
+    struct sockaddr_in connects[FAKE_MAX_CONNECTS];
+    unsigned nconnects;
+    char sent[FAKE_SENT_LOG_BYTES + 1]; /* NUL-terminated */
+    size_t sent_len;
 };
 
 struct fake_be {
@@ -63,6 +77,7 @@ struct fake_be {
     int input_fd;
     unsigned input_pos;
     unsigned owed[FAKE_MAX_FDS]; /* auto mode: requests sent and not answered, per fd */
+    struct fake_log *log;  /* or NULL: see struct fake_log */
 };
 
 /* A fake backend with nbufs lent buffers of buf_bytes each. */

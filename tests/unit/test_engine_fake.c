@@ -1,5 +1,6 @@
 /* The whole engine on the fake backend in auto mode: every job gets
  * exactly one result, whatever happens to the backend. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -217,12 +218,14 @@ static void rate_per_host_spaces_the_starts(void **state)
 
 static struct rf_result last;
 static char last_final[128];
+static char last_proxy[64];   /* rf_result.proxy lives as long as the run */
 
 static void on_result_keep(void *ctx, const struct rf_result *res)
 {
     on_result(ctx, res);
     last = *res;
     snprintf(last_final, sizeof last_final, "%s", res->final_url ? res->final_url : "");
+    snprintf(last_proxy, sizeof last_proxy, "%s", res->proxy ? res->proxy : "(none)");
 }
 
 static int run_one(struct fake_be *f, struct rf_options *opt, unsigned njobs, struct rf_stats *st, struct run *r)
@@ -301,6 +304,124 @@ static void pipelining_puts_several_requests_on_one_connection(void **state)
     assert_true(st.pipelined > 0);
 }
 
+/* Jobs from a fixed list of URLs (run_urls). */
+static const char *const *url_list;
+static int next_listed(void *ctx, struct rf_job *job)
+{
+    struct run *r = ctx;
+    if (r->next == r->njobs)
+        return RF_JOB_NONE;
+    unsigned i = r->next++;
+    job->url = url_list[i];
+    job->path = NULL;
+    job->user = (void *)(uintptr_t)i;
+    return RF_JOB_READY;
+}
+
+static int run_urls(struct fake_be *f, struct rf_options *opt, const char *const *urls, unsigned n,
+                    unsigned window, struct rf_stats *st, struct run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->njobs = n;
+    url_list = urls;
+    f->autopilot = true;
+    return engine_run_with(&f->b, window, opt, next_listed, on_result_keep, r, st);
+}
+
+static bool connected_to(const struct fake_log *l, unsigned i, const char *addr, unsigned port)
+{
+    char got[INET_ADDRSTRLEN];
+    if (i >= l->nconnects)
+        return false;
+    inet_ntop(AF_INET, &l->connects[i].sin_addr, got, sizeof got);
+    return strcmp(got, addr) == 0 && ntohs(l->connects[i].sin_port) == port;
+}
+
+/* http:// through a proxy: requests in absolute form, with the proxy's
+ * credentials, on connections to the proxy that serve every origin. */
+static void http_through_a_proxy_shares_its_connections_across_origins(void **state)
+{
+    (void)state;
+    static const char *const urls[] = { "http://127.0.0.1:9/a", "http://127.0.0.5:80/b" };
+    static struct fake_log log;
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->reply = REPLY;
+    f->log = &log;
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.http_proxy = "http://u:p@127.0.0.2:3128";
+    struct rf_stats st;
+    struct run r;
+    assert_int_equal(run_urls(f, &opt, urls, 2, 1, &st, &r), 0);
+    assert_int_equal(r.ok, 2);
+    assert_string_equal(last_proxy, "http://127.0.0.2:3128");
+    assert_int_equal(st.connects, 1);
+    assert_int_equal(st.reused, 1);
+    assert_int_equal(log.nconnects, 1);
+    assert_true(connected_to(&log, 0, "127.0.0.2", 3128));
+    const char *a = strstr(log.sent, "GET http://127.0.0.1:9/a HTTP/1.1\r\nHost: 127.0.0.1:9\r\n"
+                                        "Proxy-Authorization: Basic dTpw\r\n");
+    const char *b = strstr(log.sent, "GET http://127.0.0.5/b HTTP/1.1\r\nHost: 127.0.0.5\r\n"
+                                        "Proxy-Authorization: Basic dTpw\r\n");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b);
+    assert_int_equal(st.dns_lookups, 0); /* an address: nothing to look up */
+}
+
+/* The proxy is chosen per request: a redirect to a no_proxy host goes
+ * direct, in origin form, without the proxy's credentials. */
+static void a_redirect_to_a_no_proxy_host_goes_direct(void **state)
+{
+    (void)state;
+    static const char *const urls[] = { "http://127.0.0.1:9/f0" };
+    static const char *const replies[] = {
+        "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.3:9/direct\r\nContent-Length: 0\r\n\r\n",
+        REPLY,
+    };
+    static struct fake_log log;
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->replies = replies;
+    f->nreplies = 2;
+    f->log = &log;
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.max_redirects = 5;
+    opt.http_proxy = "u:p@127.0.0.2:3128";
+    opt.no_proxy = "localhost, 127.0.0.3";
+    struct rf_stats st;
+    struct run r;
+    assert_int_equal(run_urls(f, &opt, urls, 1, 4, &st, &r), 0);
+    assert_int_equal(r.ok, 1);
+    assert_int_equal(last.redirects, 1);
+    assert_string_equal(last_proxy, "(none)"); /* the last request went direct */
+    assert_int_equal(log.nconnects, 2);
+    assert_true(connected_to(&log, 0, "127.0.0.2", 3128));
+    assert_true(connected_to(&log, 1, "127.0.0.3", 9));
+    const char *second = strstr(log.sent, "GET /direct HTTP/1.1\r\nHost: 127.0.0.3:9\r\n");
+    assert_non_null(second);
+    assert_null(strstr(second, "Proxy-Authorization"));
+    assert_non_null(strstr(log.sent, "GET http://127.0.0.1:9/f0 HTTP/1.1\r\n"));
+}
+
+/* A proxy the engine is handed unchecked is its front end's mistake: the
+ * run does not start, and says why. */
+static void bad_proxy_settings_stop_the_run_before_it_starts(void **state)
+{
+    (void)state;
+    struct fake_be *f = fake_be_new(64, 4096);
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.https_proxy = "socks5://h:1";
+    struct rf_stats st;
+    struct run r = { .njobs = 1 };
+    assert_int_equal(engine_run_with(&f->b, 1, &opt, next_job, on_result, &r, &st), -EINVAL);
+    assert_string_equal(st.failed, "the proxy settings");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +433,9 @@ int main(void)
         cmocka_unit_test(transient_failures_are_retried_through_the_engine),
         cmocka_unit_test(redirects_are_followed_through_the_engine),
         cmocka_unit_test(pipelining_puts_several_requests_on_one_connection),
+        cmocka_unit_test(http_through_a_proxy_shares_its_connections_across_origins),
+        cmocka_unit_test(a_redirect_to_a_no_proxy_host_goes_direct),
+        cmocka_unit_test(bad_proxy_settings_stop_the_run_before_it_starts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,38 @@ static void test_no_path_no_name(void **state)
     assert_string_equal(msg(&res), "No space left on device");
 }
 
+/* Through a proxy: its own failures name it; the others say it was there. */
+static void test_proxy_failures_name_the_proxy(void **state)
+{
+    (void)state;
+    const char *px = "http://127.0.0.1:3128";
+    struct rf_result res = {.outcome = RF_ERROR, .err = RF_E_PROXY, .proxy = px, .host = "o",
+                            .detail = "refused CONNECT: 403 Forbidden"};
+    assert_string_equal(msg(&res), "proxy http://127.0.0.1:3128 refused CONNECT: 403 Forbidden");
+    res = (struct rf_result){.outcome = RF_ERROR, .err = -ECONNREFUSED, .proxy = px};
+    assert_string_equal(msg(&res), "proxy http://127.0.0.1:3128: Connection refused");
+    res = (struct rf_result){.outcome = RF_ERROR, .err = RF_E_RESOLVE, .proxy = "http://p.test:1",
+                             .host = "origin", .detail = "Domain name not found"};
+    assert_string_equal(msg(&res), "could not resolve proxy http://p.test:1 (Domain name not found)");
+    res = (struct rf_result){.outcome = RF_ERROR, .err = RF_E_CONNECT_TIMEOUT, .proxy = px, .host = "o"};
+    assert_string_equal(msg(&res), "timed out connecting to proxy http://127.0.0.1:3128");
+    res = (struct rf_result){.outcome = RF_ERROR, .err = RF_E_HTTP_STATUS, .http_status = 407, .proxy = px};
+    assert_string_equal(msg(&res),
+                        "proxy http://127.0.0.1:3128 refused the request: 407 Proxy Authentication Required");
+    /* Not the proxy's own: said as without one, and that it went through it. */
+    res = (struct rf_result){.outcome = RF_ERROR, .err = RF_E_HTTP_STATUS, .http_status = 503, .proxy = px,
+                             .attempts = 2};
+    assert_string_equal(msg(&res),
+                        "HTTP error 503 - Service Unavailable (through proxy http://127.0.0.1:3128) (2 attempts)");
+    res = (struct rf_result){.outcome = RF_ERROR, .err = RF_E_TLS_HOST, .proxy = px, .host = "127.0.0.1",
+                             .detail = "other.example"};
+    assert_string_equal(msg(&res), "certificate is for other.example, not 127.0.0.1 "
+                                   "(through proxy http://127.0.0.1:3128)");
+    /* A connection refused after a status is not the connect's. */
+    res = (struct rf_result){.outcome = RF_ERROR, .err = -ECONNRESET, .proxy = px};
+    assert_string_equal(msg(&res), "connection reset by peer (through proxy http://127.0.0.1:3128)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_a_failing_file_is_named),
         cmocka_unit_test(test_connection_errors_do_not_name_the_file),
         cmocka_unit_test(test_no_path_no_name),
+        cmocka_unit_test(test_proxy_failures_name_the_proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

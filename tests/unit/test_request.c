@@ -228,6 +228,65 @@ static void test_foreign_origin_gets_no_user_secrets(void **state)
                       "User-Agent: ua\r\nAccept: */*\r\nX-Trace: 1\r\n\r\n");
 }
 
+/* Through a proxy: the absolute form, Host still the origin's, and the
+ * proxy's credentials beside (never the URL's userinfo in the target). */
+static void test_absolute_form_for_a_proxy(void **state)
+{
+    (void)state;
+    char buf[1024];
+    struct url u;
+    assert_int_equal(url_parse("http://me:pw@origin.example:8080/a/../b?q=1#f", &u), 0);
+    struct request_extra ex = { .user_agent = "ua", .absolute_form = true, .proxy_auth = "dTpw" };
+    int n = request_build(buf, sizeof buf, &u, &ex);
+    const char *want = "GET http://origin.example:8080/b?q=1 HTTP/1.1\r\n"
+                       "Host: origin.example:8080\r\n"
+                       "Proxy-Authorization: Basic dTpw\r\n"
+                       "Authorization: Basic bWU6cHc=\r\n"
+                       "User-Agent: ua\r\nAccept: */*\r\n\r\n";
+    assert_int_equal(n, (int)strlen(want));
+    assert_memory_equal(buf, want, (size_t)n);
+    /* The default port is not written; IPv6 keeps its brackets. */
+    assert_int_equal(url_parse("http://[::1]/x", &u), 0);
+    ex.proxy_auth = NULL;
+    n = request_build(buf, sizeof buf, &u, &ex);
+    want = "GET http://[::1]/x HTTP/1.1\r\nHost: [::1]\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n";
+    assert_int_equal(n, (int)strlen(want));
+    assert_memory_equal(buf, want, (size_t)n);
+}
+
+/* Proxy credentials go to the proxy only: a direct request never has them. */
+static void test_proxy_credentials_only_with_the_absolute_form(void **state)
+{
+    (void)state;
+    char buf[1024];
+    struct url u;
+    assert_int_equal(url_parse("http://h/x", &u), 0);
+    struct request_extra ex = { .user_agent = "ua", .proxy_auth = "dTpw" };
+    int n = request_build(buf, sizeof buf, &u, &ex);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_null(strstr(buf, "Proxy-Authorization"));
+    assert_memory_equal(buf, "GET /x HTTP/1.1\r\n", 17);
+}
+
+static void test_connect_request_bytes(void **state)
+{
+    (void)state;
+    char buf[512];
+    int n = request_build_connect(buf, sizeof buf, "origin.example", 443, "ua/2", "dTpw");
+    const char *want = "CONNECT origin.example:443 HTTP/1.1\r\nHost: origin.example:443\r\n"
+                       "User-Agent: ua/2\r\nProxy-Authorization: Basic dTpw\r\n\r\n";
+    assert_int_equal(n, (int)strlen(want));
+    assert_memory_equal(buf, want, (size_t)n);
+    n = request_build_connect(buf, sizeof buf, "::1", 8443, NULL, NULL);
+    want = "CONNECT [::1]:8443 HTTP/1.1\r\nHost: [::1]:8443\r\nUser-Agent: ringfetch/" RF_VERSION
+           "\r\n\r\n";
+    assert_int_equal(n, (int)strlen(want));
+    assert_memory_equal(buf, want, (size_t)n);
+    assert_int_equal(request_build_connect(buf, 20, "origin.example", 443, NULL, NULL), -ENOSPC);
+    assert_int_equal(request_build_connect(buf, sizeof buf, "h", 1, "a\r\nX: y", NULL), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +308,9 @@ int main(void)
         cmocka_unit_test(test_run_headers_add_replace_and_remove),
         cmocka_unit_test(test_header_injection_is_refused),
         cmocka_unit_test(test_run_credentials_apply_unless_the_url_has_its_own),
+        cmocka_unit_test(test_absolute_form_for_a_proxy),
+        cmocka_unit_test(test_proxy_credentials_only_with_the_absolute_form),
+        cmocka_unit_test(test_connect_request_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
