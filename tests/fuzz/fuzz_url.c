@@ -71,7 +71,10 @@ static void check_target(const char *t, int n)
             path_end = i;
     }
     for (int i = 0; i < path_end;) {
+        /* A segment is a dot segment only when every unit in it is a dot
+         * ('.' or %2e); one other byte makes it a name however many dots follow. */
         int j = i + 1, dots = 0;
+        bool other = false;
         while (j < path_end && t[j] != '/') {
             if (t[j] == '.') {
                 j++;
@@ -79,13 +82,13 @@ static void check_target(const char *t, int n)
                        (t[j + 2] == 'e' || t[j + 2] == 'E')) {
                 j += 3;
             } else {
-                dots = -100;
+                other = true;
                 j++;
                 continue;
             }
             dots++;
         }
-        CHECK(!(dots == 1 || dots == 2));
+        CHECK(other || !(dots == 1 || dots == 2));
         i = j;
     }
 }
