@@ -137,6 +137,9 @@ struct rf_stats {
     uint64_t tls_resumed;    /* of those, resuming a session */
     uint64_t tls_bytes_in;   /* ciphertext received on https connections */
     uint64_t tls_bytes_out;  /* ciphertext sent */
+    uint64_t direct_bodies;  /* bodies spliced socket -> pipe -> file (the direct path) */
+    uint64_t spliced_bytes;  /* body bytes that went that way, never through user space */
+    uint64_t preallocated;   /* files preallocated with fallocate (their length was known) */
     const char *failed;      /* when the run could not start or go on: what failed
                                 ("io_uring setup", "memory", "the I/O backend"); else NULL */
 };

@@ -26,6 +26,13 @@ static uint64_t content_range_start(const struct resp *r)
     return i < n && v[i] == '-' ? start : UINT64_MAX;
 }
 
+/* A big body of known length: its blocks are asked for at once. */
+static void file_reserve(struct xfer *x, const struct resp *r)
+{
+    if (r->has_content_length && !r->chunked && r->content_length >= RF_PREALLOC_MIN_BYTES)
+        sink_reserve(&x->sink, r->content_length);
+}
+
 static int file_begin(struct xfer *x, const struct resp *r)
 {
     if (x->has_sink && x->sink.way == SINK_WAY_PART) {
@@ -36,12 +43,16 @@ static int file_begin(struct xfer *x, const struct resp *r)
             v = resp_header(r, RESP_H_LAST_MODIFIED, &n, NULL);
         if (r->status == 206)
             x->resumed_from = x->sink.part_size;
-        return sink_part_begin(&x->sink, r->status, content_range_start(r), v ? v : "", v ? n : 0);
+        int ret = sink_part_begin(&x->sink, r->status, content_range_start(r), v ? v : "", v ? n : 0);
+        if (ret == 0)
+            file_reserve(x, r);
+        return ret;
     }
     int ret = sink_open(&x->sink, &x->eng->sinks, x->path, ud_pack(0, x->gen, x->idx));
     if (ret < 0)
         return ret;
     x->has_sink = true;
+    file_reserve(x, r);
     return 0;
 }
 

@@ -17,6 +17,7 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
 static void conn_on_sent(void *owner);
 static void conn_on_end(void *owner, int err, bool opened);
 static void conn_on_closed(void *owner);
+static void conn_on_spliced(void *owner, int res);
 static void conn_connect_expired(struct tmr *t, uint64_t now);
 
 static const struct tp_events conn_tp_events = {
@@ -25,6 +26,7 @@ static const struct tp_events conn_tp_events = {
     .on_sent = conn_on_sent,
     .on_end = conn_on_end,
     .on_closed = conn_on_closed,
+    .on_spliced = conn_on_spliced,
 };
 
 /* ---- lists ----------------------------------------------------------------- */
@@ -119,7 +121,8 @@ struct conn *conn_alloc(struct conn_set *cs)
     c->origin = NULL;
     c->addr_try = 0;
     c->reconnect = c->served = c->pipelinable = c->tunneled = false;
-    c->head = c->tail = c->unsent = NULL;
+    c->head = c->tail = c->unsent = c->direct = NULL;
+    c->spl_pipe = NULL;
     c->depth = 0;
     c->out[0].len = c->out[1].len = 0;
     c->wire = 0;
@@ -134,6 +137,14 @@ static void conn_free_slot(struct conn *c)
     tmr_cancel(cs->timers, &c->connect_tmr);
     pool_unlink(&c->roomy_link);
     bool counted = c->state != CONN_FREE && c->origin;
+    c->direct = NULL;
+    if (c->spl_pipe) {
+        /* Its splice ended with the socket (cancelled, or after the close
+         * began): how much it moved is not known, so the pipe goes. */
+        c->spl_pipe->fill++;
+        pipes_put(cs->pipes, c->spl_pipe);
+        c->spl_pipe = NULL;
+    }
     c->state = CONN_FREE;
     c->gen = ud_gen_next(c->gen);
     c->next_free = cs->free_list;
@@ -185,6 +196,7 @@ static struct xchg *conn_pop(struct conn *c)
 static void conn_end_all(struct conn *c, int err, const char *detail, bool head_resend_ok)
 {
     bool first = true;
+    c->direct = NULL;
     struct xchg *x;
     while ((x = conn_pop(c)) != NULL) {
         xchg_end(x, first ? err : RF_E_EMPTY_REPLY, first ? detail : NULL, first ? head_resend_ok : true);
@@ -350,6 +362,7 @@ void conn_drop(struct conn *c, struct xchg *x)
         c->unsent = x->next;
     c->depth--;
     x->next = NULL;
+    c->direct = NULL;
     /* The stream is out of step with the exchanges now: nothing more can
      * be read or sent on it safely. */
     conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
@@ -384,9 +397,63 @@ static void conn_on_sent(void *owner)
 }
 
 /* Bytes from the server: they answer the oldest exchange, then the next. */
+/* The head exchange x is answered (complete): end it, and say whether the
+ * connection goes on (false: closed, the response said close). */
+static bool conn_answered(struct conn *c, struct xchg *x)
+{
+    c->served = true;
+    bool keep = xchg_keep_alive(x) && x->sent;
+    if (keep && x->resp.http_major == 1 && x->resp.http_minor >= 1)
+        c->pipelinable = true;
+    conn_pop(c);
+    xchg_end(x, 0, NULL, false);
+    if (!keep) {
+        conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
+        conn_close(c);
+        return false;
+    }
+    return true;
+}
+
+/* After answers: idle when none is left, else maybe room for more. */
+static void conn_after_answers(struct conn *c)
+{
+    if (c->state != CONN_ACTIVE)
+        return;
+    if (!c->head) {
+        c->state = CONN_IDLE;
+        pool_unlink(&c->roomy_link);
+        pool_idle_push(c->origin, &c->idle_link);
+        pool_push_front(&c->set->lru, &c->lru_link);
+        conn_capacity(c);
+    } else {
+        conn_update_roomy(c);
+    }
+}
+
+/* The head's body goes on past this buffer: offer the rest to its owner,
+ * to splice (plain TCP only: TLS has no raw bytes to hand out). The
+ * receive is held first, so none is armed behind our back. */
+static void conn_offer_rest(struct conn *c, struct xchg *x)
+{
+    uint64_t left;
+    if (!c->set->pipes || c->tp != &c->tcp || !x->ev->take_rest || (left = resp_body_left(&x->resp)) == 0)
+        return;
+    tp_hold_recv(&c->tcp, true);
+    c->direct = x; /* so that the owner may splice from take_rest itself */
+    if (x->ev->take_rest(x->owner, left))
+        return;
+    if (c->direct == x)
+        c->direct = NULL;
+    if (c->state == CONN_ACTIVE && c->head == x)
+        tp_hold_recv(&c->tcp, false);
+}
+
+/* Bytes from the server: they answer the oldest exchange, then the next. */
 static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t len)
 {
     struct conn *c = owner;
+    assert(!c->direct); /* its receive is held while a body is spliced */
     if (c->state != CONN_ACTIVE || !c->head) {
         /* An idle connection spoke (bytes nobody asked for): never reuse it. */
         conn_close(c);
@@ -403,8 +470,13 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
         enum resp_rc rc = xchg_feed(x, buf, at, len, &used);
         if (c->head != x)
             return; /* the owner gave up on x from a callback (conn_drop) */
-        if (rc == RESP_MORE)
-            break; /* the rest of x is still to come; the answers before it made room */
+        if (rc == RESP_MORE) {
+            /* The rest of x is still to come; the answers before it made room. */
+            conn_offer_rest(c, x);
+            if (c->head != x)
+                return;
+            break;
+        }
         if (rc == RESP_ERROR) {
             conn_end_all(c, x->resp.error, x->resp.reason, false);
             conn_close(c);
@@ -412,29 +484,51 @@ static void conn_on_data(void *owner, struct lbuf *buf, const char *at, size_t l
         }
         at += used;
         len -= used;
-        c->served = true;
-        bool keep = xchg_keep_alive(x) && x->sent;
-        if (keep && x->resp.http_major == 1 && x->resp.http_minor >= 1)
-            c->pipelinable = true;
-        conn_pop(c);
-        xchg_end(x, 0, NULL, false);
-        if (!keep) {
-            conn_end_all(c, RF_E_EMPTY_REPLY, NULL, true);
-            conn_close(c);
+        if (!conn_answered(c, x))
             return;
-        }
     }
-    if (c->state != CONN_ACTIVE)
+    conn_after_answers(c);
+}
+
+int conn_splice(struct conn *c, struct rf_pipe *p, size_t len)
+{
+    assert(c->direct && c->direct == c->head && !c->spl_pipe);
+    if (tp_splice_in(&c->tcp, p->wr, len) < 0)
+        return -EBUSY;
+    pipes_hold(p);
+    c->spl_pipe = p;
+    return 0;
+}
+
+/* A splice from the socket moved res > 0 bytes of the head's body. */
+static void conn_on_spliced(void *owner, int res)
+{
+    struct conn *c = owner;
+    struct rf_pipe *p = c->spl_pipe;
+    struct xchg *x = c->direct;
+    c->spl_pipe = NULL;
+    p->fill += (uint32_t)res;
+    if (!x || x != c->head) {
+        pipes_put(c->set->pipes, p);
         return;
-    if (!c->head) {
-        c->state = CONN_IDLE;
-        pool_unlink(&c->roomy_link);
-        pool_idle_push(c->origin, &c->idle_link);
-        pool_push_front(&c->set->lru, &c->lru_link);
-        conn_capacity(c);
-    } else {
-        conn_update_roomy(c);
     }
+    enum resp_rc rc = resp_skip(&x->resp, (uint64_t)res);
+    x->ev->on_spliced(x->owner, (uint32_t)res);
+    pipes_put(c->set->pipes, p);
+    if (c->head != x)
+        return; /* the owner gave up on x (its file failed) */
+    if (rc == RESP_ERROR) {
+        conn_end_all(c, x->resp.error, x->resp.reason, false);
+        conn_close(c);
+        return;
+    }
+    if (rc == RESP_MORE)
+        return; /* the owner splices the next part */
+    c->direct = NULL;
+    if (!conn_answered(c, x))
+        return;
+    tp_hold_recv(&c->tcp, false);
+    conn_after_answers(c);
 }
 
 /* Errors after which the origin's next address is worth a try. */

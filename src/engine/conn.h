@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "engine/exchange.h"
+#include "engine/pipes.h"
 #include "engine/pool.h"
 #include "engine/tp_tls.h"
 #include "engine/tp_tunnel.h"
@@ -75,6 +76,8 @@ struct conn {
     struct xchg *head, *tail;  /* exchanges, oldest (being answered) first */
     unsigned depth;            /* how many */
     struct xchg *unsent;       /* first exchange whose request is not on the wire yet */
+    struct xchg *direct;       /* the head, while its owner splices its body (take_rest) */
+    struct rf_pipe *spl_pipe;  /* the pipe of the splice in flight from the socket (a reference) */
     struct conn_out out[2];    /* out[wire] is being sent */
     unsigned wire;
     struct tmr connect_tmr;
@@ -98,6 +101,7 @@ struct conn_set {
     unsigned connect_timeout_ms;
     unsigned max_depth;        /* exchanges a connection may carry at once (pipelining) */
     const char *user_agent;    /* for CONNECT requests (NULL: ringfetch's) */
+    struct pipes *pipes;       /* the direct path's pipes; NULL: bodies are never spliced */
     void (*on_capacity)(void *ctx, struct origin *o);
     void *ctx;
     uint64_t connects, reused, pipelined;
@@ -125,6 +129,10 @@ void conn_push(struct conn *c, struct xchg *x);
  * detached without a callback; the connection closes (its stream is out of
  * step now), ending any other exchange on it with resend_ok. */
 void conn_drop(struct conn *c, struct xchg *x);
+/* The owner of c's head exchange, which took the rest of its body
+ * (take_rest): splice up to len more bytes of it from the socket into p
+ * (on_spliced follows, or the exchange ends). Returns 0 or -EBUSY. */
+int conn_splice(struct conn *c, struct rf_pipe *p, size_t len);
 /* A completion for one of the connections' ops (OP_TP_* kinds). */
 void conn_complete(struct conn_set *cs, const struct be_cqe *cqe);
 /* Re-arm receives that found no buffer, and pump TLS connections that can

@@ -7,11 +7,13 @@
 #include "ringfetch/engine.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +134,7 @@ static char *xfer_part_name(const char *path)
 }
 
 static void engine_file_event(struct xfer *x, enum sink_event ev);
+static void xfer_direct_release(struct xfer *x);
 static void xfer_deliver_verdict(struct xfer *x);
 
 /* Into its origin's queue; with -c (resume), its part is prepared first
@@ -199,6 +202,7 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
     tmr_cancel(&e->timers, &x->idle_tmr);
     tmr_cancel(&e->timers, &x->retry_tmr);
     xchg_free(&x->xchg);
+    xfer_direct_release(x);
     if (x->has_sink)
         sink_free(&x->sink);
     free(x->req);
@@ -230,6 +234,7 @@ static void xfer_reset_attempt(struct xfer *x)
     x->sends = 0;
     free(x->req);
     x->req = NULL;
+    xfer_direct_release(x);
     if (x->has_sink)
         sink_free(&x->sink);
     x->has_sink = false;
@@ -484,7 +489,76 @@ static void xfer_on_end(void *owner, int err, const char *detail, bool resend_ok
                  err == RF_E_CODING ? x->xchg.resp.bad_coding : detail);
         x->detail = x->detail_buf;
     }
+    xfer_direct_release(x); /* nothing more comes in; the sink holds the pipe for what is in it */
     xfer_exchange_over(x, err, resend_ok);
+}
+
+/* ---- the direct path: socket -> pipe -> file (pipes.h) ---------------------- */
+
+/* Splice the next part of the body from the socket, if the pipe has room
+ * for a worthwhile part (or the whole rest): the sink's splices out of
+ * the pipe make the room, one at a time. */
+static void xfer_direct_pump(struct xfer *x)
+{
+    struct rf_pipe *p = x->dpipe;
+    if (!p || x->din_busy || x->dleft == 0 || x->state != X_ACTIVE || !x->conn || x->conn->direct != &x->xchg)
+        return;
+    uint64_t room = p->cap > p->fill ? p->cap - p->fill : 0;
+    uint64_t want = x->dleft < p->cap / RF_DIRECT_ROOM_PARTS ? x->dleft : p->cap / RF_DIRECT_ROOM_PARTS;
+    if (room < want)
+        return;
+    size_t len = (size_t)(x->dleft < room ? x->dleft : room);
+    if (conn_splice(x->conn, p, len) < 0) {
+        xfer_end(x, -EBUSY);
+        return;
+    }
+    x->din_busy = true;
+}
+
+/* The connection offers the rest of a body (left bytes) to splice: taken
+ * for a file big enough to be worth a pipe, while one is free. */
+static bool xfer_take_rest(void *owner, uint64_t left)
+{
+    struct xfer *x = owner;
+    struct engine *e = x->eng;
+    if (x->cons != &body_file || !x->has_sink || x->sink.err || left < RF_DIRECT_MIN_BYTES || x->dpipe)
+        return false;
+    struct rf_pipe *p = pipes_get(&e->pipes);
+    if (!p)
+        return false;
+    x->dpipe = p;
+    x->dleft = left;
+    x->din_busy = false;
+    e->direct_bodies++;
+    xfer_direct_pump(x);
+    return true;
+}
+
+static void xfer_on_spliced(void *owner, uint32_t n)
+{
+    struct xfer *x = owner;
+    struct engine *e = x->eng;
+    x->din_busy = false;
+    x->dleft -= n;
+    x->bytes += n;
+    e->st->rx_body_bytes += n;
+    x->last_rx_ns = e->now;
+    int ret = sink_splice(&x->sink, x->dpipe, n);
+    if (ret < 0) {
+        xfer_end(x, ret);
+        return;
+    }
+    xfer_direct_pump(x);
+}
+
+static void xfer_direct_release(struct xfer *x)
+{
+    if (x->dpipe) {
+        pipes_put(&x->eng->pipes, x->dpipe);
+        x->dpipe = NULL;
+    }
+    x->dleft = 0;
+    x->din_busy = false;
 }
 
 static const struct xchg_events xfer_xchg_events = {
@@ -492,6 +566,8 @@ static const struct xchg_events xfer_xchg_events = {
     .on_body = xfer_on_body,
     .on_buffer_end = xfer_on_buffer_end,
     .on_end = xfer_on_end,
+    .take_rest = xfer_take_rest,
+    .on_spliced = xfer_on_spliced,
 };
 
 /* ---- deadlines -------------------------------------------------------------- */
@@ -922,6 +998,8 @@ static void engine_assign(struct engine *e)
 
 static void engine_file_event(struct xfer *x, enum sink_event ev)
 {
+    if (x->dpipe && ev == SINK_EV_BUSY)
+        xfer_direct_pump(x); /* a splice into the file made room in the pipe */
     if (x->prepping && (ev == SINK_EV_READY || ev == SINK_EV_FAILED || ev == SINK_EV_DONE)) {
         x->prepping = false;
         if (ev == SINK_EV_READY) {
@@ -954,7 +1032,7 @@ static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
     unsigned kind = ud_kind(cqe->ud);
     switch ((enum op_kind)kind) {
     case OP_TP_SOCKET: case OP_TP_CONNECT: case OP_TP_SEND: case OP_TP_RECV:
-    case OP_TP_CANCEL: case OP_TP_CLOSE:
+    case OP_TP_CANCEL: case OP_TP_CLOSE: case OP_TP_SPLICE:
         conn_complete(&e->cs, cqe);
         return;
     case OP_F_WRITE: {
@@ -965,7 +1043,8 @@ static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
         return;
     }
     case OP_F_OPEN: case OP_F_LINK: case OP_F_CLOSE: case OP_F_RENAME: case OP_F_UNLINK:
-    case OP_F_STAT: case OP_F_XATTR: case OP_F_TRUNCATE: case OP_F_SETXATTR: {
+    case OP_F_STAT: case OP_F_XATTR: case OP_F_TRUNCATE: case OP_F_SETXATTR: case OP_F_SPLICE:
+    case OP_F_ALLOC: {
         uint32_t idx = ud_idx(cqe->ud);
         if (idx >= e->nslots)
             return;
@@ -1094,6 +1173,24 @@ static void engine_on_wake(struct tmr *t, uint64_t now)
     (void)now;
 }
 
+/* The direct path (pipes.h): where the backend can splice, with as many
+ * pipes as the descriptors left over by the window allow (two each; a
+ * pipe must never take the descriptor a socket or a file needed). */
+static void engine_direct_setup(struct engine *e)
+{
+    unsigned max = 0;
+    struct rlimit rl;
+    if ((e->be->features & BE_F_SPLICE) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        unsigned long need = rf_window_fds(e->window);
+        unsigned long spare = rl.rlim_cur == RLIM_INFINITY ? ULONG_MAX
+                            : rl.rlim_cur > need ? (unsigned long)rl.rlim_cur - need : 0;
+        max = spare / 2 < RF_DIRECT_MAX_PIPES ? (unsigned)(spare / 2) : RF_DIRECT_MAX_PIPES;
+    }
+    pipes_init(&e->pipes, max, RF_DIRECT_PIPE_BYTES);
+    e->cs.pipes = max ? &e->pipes : NULL;
+    e->sinks.pipes = &e->pipes;
+}
+
 static int engine_setup(struct engine *e)
 {
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
@@ -1110,6 +1207,7 @@ static int engine_setup(struct engine *e)
         return ret;
     e->cs.tls = &e->tls;
     e->cs.user_agent = e->opt->user_agent;
+    engine_direct_setup(e);
     int which;
     if (proxy_conf_init(&e->proxies, e->opt->http_proxy, e->opt->https_proxy, e->opt->no_proxy,
                         &which) != PROXY_OK) {
@@ -1168,6 +1266,9 @@ static void engine_copy_counters(struct engine *e)
     st->files_tmpfile = e->sinks.created_tmpfile;
     st->dns_lookups = e->resolver.lookups;
     st->files_named = e->sinks.created_named;
+    st->direct_bodies = e->direct_bodies;
+    st->spliced_bytes = e->sinks.spliced_bytes;
+    st->preallocated = e->sinks.reserved;
     if (!e->be)
         return;
     st->enters = e->be->n.enters;
@@ -1333,6 +1434,7 @@ out:
         be_destroy(e->be);
     sink_env_free(&e->sinks);
     tmr_heap_free(&e->timers);
+    pipes_free(&e->pipes);
     free(e->xfers);
     return ret;
 }

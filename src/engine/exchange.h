@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/response.h"
 #include "io/lbuf.h"
@@ -33,6 +34,13 @@ struct xchg_events {
      * shows (a kept-alive connection closed while idle, or a pipelined
      * request left unanswered). */
     void (*on_end)(void *owner, int err, const char *detail, bool resend_ok);
+    /* Optional (the direct path, pipes.h). After a buffer, with left > 0
+     * bytes of a Content-Length body still to come on a plain connection:
+     * will the owner take them by splicing (conn_splice), instead of
+     * receiving them? */
+    bool (*take_rest)(void *owner, uint64_t left);
+    /* n > 0 more body bytes were spliced into the pipe given to conn_splice. */
+    void (*on_spliced)(void *owner, uint32_t n);
 };
 
 struct xchg {

@@ -100,6 +100,9 @@ struct xfer {
     bool prepping;            /* (resume) its part is being opened before the request */
     bool ranged;              /* (resume) this attempt asks for the rest of the part */
     bool restart_full;        /* (resume) the part was started over once */
+    struct rf_pipe *dpipe;    /* direct path: the pipe its body is spliced through (a reference) */
+    uint64_t dleft;           /* direct path: body bytes still in the socket */
+    bool din_busy;            /* direct path: a splice from the socket is in flight */
     uint64_t resumed_from;    /* (resume) the body was appended from this offset */
     uint64_t start_ns;
     uint64_t last_rx_ns;      /* last time the server sent anything (or the job got its connection) */
@@ -166,6 +169,8 @@ struct engine {
     int fatal;                /* next_job's error, reported at the end */
     struct request_extra req_extra; /* what every request carries besides its URL */
     struct proxy_conf proxies; /* rf_options' proxies, parsed (origins point into it) */
+    struct pipes pipes;       /* the direct path's (max 0: off) */
+    uint64_t direct_bodies;   /* bodies that took it, for --stats */
 };
 
 /* input.c */

@@ -13,6 +13,7 @@ enum op_kind {
     OP_TP_RECV,
     OP_TP_CANCEL,
     OP_TP_CLOSE,
+    OP_TP_SPLICE,   /* socket -> pipe (a body's direct path) */
     /* A job's file (slot index: the job; writes: the write record). */
     OP_F_OPEN,
     OP_F_WRITE,
@@ -24,6 +25,8 @@ enum op_kind {
     OP_F_XATTR,
     OP_F_TRUNCATE,
     OP_F_SETXATTR,
+    OP_F_SPLICE,    /* pipe -> file */
+    OP_F_ALLOC,     /* fallocate */
     /* The front end's inputs (slot index: the input). */
     OP_IN_READ,
     OP_IN_CANCEL,

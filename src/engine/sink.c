@@ -54,6 +54,7 @@ int sink_env_init(struct sink_env *env, struct be *be)
     /* linkat of an O_TMPFILE inode goes through /proc/self/fd (AT_EMPTY_PATH
      * would need CAP_DAC_READ_SEARCH). */
     env->tmpfile_ok = !(off && strstr(off, "tmpfile")) && access("/proc/self/fd", X_OK) == 0;
+    env->prealloc_ok = !(off && strstr(off, "fallocate"));
     return 0;
 }
 
@@ -351,6 +352,55 @@ int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len)
     return 0;
 }
 
+static void sink_splice_kick(struct sink *s)
+{
+    if (s->state != SINK_OPEN || s->spl_busy || s->spl_left == 0 || s->err)
+        return;
+    /* spl_left is at most the pipe's capacity: it fits a size_t. */
+    if (be_splice(s->env->be, s->pipe->rd, -1, s->fd, (int64_t)s->spl_off, (size_t)s->spl_left,
+                  sink_ud(s, OP_F_SPLICE)) < 0) {
+        s->err = -EBUSY;
+        return;
+    }
+    s->ops++;
+    s->spl_busy = true;
+}
+
+int sink_splice(struct sink *s, struct rf_pipe *p, uint32_t len)
+{
+    if (s->err)
+        return s->err;
+    if (!s->pipe) {
+        s->pipe = p;
+        pipes_hold(p);
+    }
+    if (s->spl_left == 0)
+        s->spl_off = s->off;
+    s->spl_left += len;
+    s->off += len;
+    sink_splice_kick(s);
+    return s->err;
+}
+
+static void sink_reserve_kick(struct sink *s)
+{
+    if (s->state != SINK_OPEN || s->reserve_len == 0 || s->err)
+        return;
+    if (be_fallocate(s->env->be, s->fd, FALLOC_FL_KEEP_SIZE, s->reserve_off, s->reserve_len,
+                     sink_ud(s, OP_F_ALLOC)) == 0)
+        s->ops++;
+    s->reserve_len = 0;
+}
+
+void sink_reserve(struct sink *s, uint64_t len)
+{
+    if (!s->env->prealloc_ok)
+        return;
+    s->reserve_off = s->off;
+    s->reserve_len = len;
+    sink_reserve_kick(s);
+}
+
 void sink_flush(struct sink *s)
 {
     struct sink_wop *w = s->cur;
@@ -455,6 +505,8 @@ static void sink_step(struct sink *s)
 {
     if (!s->finishing || s->ops > 0 || s->queued)
         return;
+    if (s->keep && !s->err && s->spl_left > 0)
+        return; /* bytes still in the pipe for us (their splice goes out once open) */
     if (s->state == SINK_IDLE || s->state == SINK_DONE) {
         s->state = SINK_DONE;
         return;
@@ -479,8 +531,10 @@ void sink_finish(struct sink *s, bool keep)
     sink_flush(s);
     s->finishing = true;
     s->keep = keep && !s->err;
-    if (!s->keep)
+    if (!s->keep) {
         sink_drop_queued(s);
+        s->spl_left = 0; /* left in the pipe, which then closes */
+    }
     sink_step(s);
 }
 
@@ -518,7 +572,9 @@ static enum sink_event sink_on_open(struct sink *s, int res)
         s->opened = true;
         s->tmp_exists = s->way == SINK_WAY_NAMED;
         s->state = SINK_OPEN;
+        sink_reserve_kick(s);
         sink_submit_queued(s);
+        sink_splice_kick(s);
         return SINK_EV_BUSY;
     }
     s->state = SINK_IDLE;
@@ -638,6 +694,27 @@ static enum sink_event sink_complete_one(struct sink *s, unsigned kind, int res)
         break;
     case OP_F_SETXATTR:
         break; /* without it the next run starts over, which is safe */
+    case OP_F_SPLICE:
+        s->spl_busy = false;
+        if (res <= 0) {
+            /* 0 would mean an empty pipe: our count of its bytes is wrong. */
+            s->spl_left = 0;
+            ev = sink_fail(s, res < 0 ? res : -EIO);
+            break;
+        }
+        /* Fewer than asked is a success (the disk took part): the rest goes
+         * again from where this one ended, as a short write does. */
+        s->pipe->fill -= (uint32_t)res;
+        s->env->spliced_bytes += (uint64_t)res;
+        s->spl_off += (uint64_t)res;
+        s->spl_left = (uint64_t)res < s->spl_left && !(s->finishing && !s->keep) ? s->spl_left - (uint64_t)res : 0;
+        sink_splice_kick(s);
+        break;
+    case OP_F_ALLOC:
+        /* Best effort: EOPNOTSUPP (no fallocate here) or ENOSPC (it will
+         * show in the writes, with the file's real name on it). */
+        s->env->reserved += res == 0;
+        break;
     default:
         break;
     }
@@ -661,7 +738,9 @@ enum sink_event sink_complete(struct sink *s, unsigned kind, int res)
             }
         } else if (s->state == SINK_OPENING && s->opened && !s->err) {
             s->state = SINK_OPEN;
+            sink_reserve_kick(s);
             sink_submit_queued(s);
+            sink_splice_kick(s);
         }
     }
     return sink_after(s, ev);
@@ -701,6 +780,8 @@ void sink_abandon(struct sink *s)
     if (s->final_linked && !s->renamed && s->opened)
         unlink(s->path);
     s->opened = s->tmp_exists = false;
+    s->spl_busy = false;
+    s->spl_left = 0;
     s->ops = 0;
     s->state = SINK_DONE;
     if (!s->err)
@@ -709,6 +790,10 @@ void sink_abandon(struct sink *s)
 
 void sink_free(struct sink *s)
 {
+    if (s->pipe) {
+        pipes_put(s->env->pipes, s->pipe);
+        s->pipe = NULL;
+    }
     free(s->path);
     free(s->dir);
     free(s->tmp);

@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/pipes.h"
 #include "io/backend.h"
 #include "ringfetch/engine.h"
 
@@ -74,7 +75,9 @@ struct sink_wop;
 /* What every sink of a run shares. */
 struct sink_env {
     struct be *be;
+    struct pipes *pipes;      /* where a sink's pipe reference goes back (set by the owner) */
     bool tmpfile_ok;          /* O_TMPFILE worth trying (not disabled, /proc/self/fd there) */
+    bool prealloc_ok;         /* sink_reserve preallocates (not disabled: fallocate) */
     uint64_t no_tmpfile[8];   /* hashes of directories where O_TMPFILE was refused */
     unsigned no_tmpfile_next;
     unsigned pid;
@@ -83,6 +86,8 @@ struct sink_env {
     uint32_t nwops, cap_wops;
     struct sink_wop *free_wops;
     uint64_t created_tmpfile, created_named, replaced; /* counters, for --stats */
+    uint64_t spliced_bytes;   /* written by splice from a pipe, for --stats */
+    uint64_t reserved;        /* files preallocated (fallocate accepted), for --stats */
 };
 
 struct sink {
@@ -112,6 +117,12 @@ struct sink {
     char *dir;               /* its directory (owned) */
     char *tmp;               /* temporary name (owned), or NULL */
     char proc[32];           /* "/proc/self/fd/N" for linkat */
+    struct rf_pipe *pipe;    /* direct path: the pipe whose bytes go in next (a reference) */
+    uint64_t spl_off;        /* where the next splice out of it writes */
+    uint64_t spl_left;       /* bytes in it for this file, from spl_off on */
+    bool spl_busy;           /* a splice out of it is in flight (one at a time: two would
+                                race for the pipe's bytes) */
+    uint64_t reserve_off, reserve_len; /* to preallocate once open (len 0: nothing) */
     struct sink_wop *cur;    /* collecting spans of the current buffer */
     struct sink_wop *queued; /* not yet submitted (FIFO) */
     struct sink_wop **queued_tail;
@@ -139,6 +150,15 @@ int sink_part_begin(struct sink *s, int status, uint64_t range_start, const char
 int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len);
 /* The current buffer is done: submit (or queue) what was collected from it. */
 void sink_flush(struct sink *s);
+/* The next len bytes of the body are in pipe p (always the same pipe for
+ * one sink): they are spliced into the file at their offset, in order, one
+ * splice at a time; p->fill drops as they land. Returns 0 or s->err. */
+int sink_splice(struct sink *s, struct rf_pipe *p, uint32_t len);
+/* The body's length is known: preallocate len more bytes from the current
+ * offset once the file is open (fallocate with FALLOC_FL_KEEP_SIZE, so the
+ * file's size still says what arrived). Best effort: a file system that
+ * cannot is written as usual. */
+void sink_reserve(struct sink *s, uint64_t len);
 /* The body is over: keep (complete and valid) or discard. Call once. */
 void sink_finish(struct sink *s, bool keep);
 /* A completion of a file op of this sink (kind OP_F_*, not OP_F_WRITE). */

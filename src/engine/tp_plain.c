@@ -100,6 +100,7 @@ static void tp_plain_connect(struct tp *t, const struct sockaddr *sa, socklen_t 
     t->salen = len;
     t->opened = false;
     t->send_busy = t->recv_busy = false;
+    t->hold_recv = t->splicing = false;
     t->rx_bytes = t->tx_bytes = 0;
     t->state = TP_SOCKET;
     if (be_socket(t->set->be, sa->sa_family, SOCK_STREAM, tp_ud(t, OP_TP_SOCKET)) < 0) {
@@ -126,6 +127,11 @@ static void tp_plain_close(struct tp *t)
     if (t->fd >= 0 && t->ops > 0) {
         /* Never close with ops in flight: cancel them, close when the last is back. */
         if (be_cancel_fd(t->set->be, t->fd, tp_ud(t, OP_TP_CANCEL)) == 0)
+            t->ops++;
+        /* io_uring files a splice under its output, the pipe: cancelling by
+         * the socket does not reach one blocked reading it (measured: the
+         * cancel found nothing and the splice waited for the server). */
+        if (t->splicing && be_cancel_fd(t->set->be, t->splice_fd, tp_ud(t, OP_TP_CANCEL)) == 0)
             t->ops++;
     }
     tp_settle(t);
@@ -158,7 +164,43 @@ static void tp_on_recv(struct tp *t, const struct be_cqe *cqe)
     t->set->rx_bytes += (uint64_t)cqe->res;
     t->ev->on_data(t->owner, buf, buf->data, (size_t)cqe->res);
     lbuf_put(buf);
-    if (t->state == TP_OPEN && !t->recv_busy && !t->starved)
+    if (t->state == TP_OPEN && !t->recv_busy && !t->starved && !t->hold_recv)
+        tp_arm_recv(t);
+}
+
+void tp_hold_recv(struct tp *t, bool hold)
+{
+    t->hold_recv = hold;
+    if (!hold && t->state == TP_OPEN && !t->recv_busy && !t->starved && !t->splicing)
+        tp_arm_recv(t);
+}
+
+int tp_splice_in(struct tp *t, int pipe_wr, size_t len)
+{
+    assert(t->vt == &tp_plain_vt && t->state == TP_OPEN && t->hold_recv && !t->recv_busy && !t->splicing);
+    if (be_splice(t->set->be, t->fd, -1, pipe_wr, -1, len, tp_ud(t, OP_TP_SPLICE)) < 0)
+        return -EBUSY;
+    t->ops++;
+    t->splicing = true;
+    t->splice_fd = pipe_wr;
+    return 0;
+}
+
+static void tp_on_spliced(struct tp *t, int res)
+{
+    t->splicing = false;
+    if (t->state != TP_OPEN) {
+        tp_settle(t);
+        return;
+    }
+    if (res <= 0) {
+        tp_end(t, res); /* 0: the peer's EOF, as a receive of 0 bytes says */
+        return;
+    }
+    t->rx_bytes += (uint64_t)res;
+    t->set->rx_bytes += (uint64_t)res;
+    t->ev->on_spliced(t->owner, res);
+    if (t->state == TP_OPEN && !t->recv_busy && !t->starved && !t->hold_recv && !t->splicing)
         tp_arm_recv(t);
 }
 
@@ -216,6 +258,9 @@ static void tp_plain_complete(struct tp *t, const struct be_cqe *cqe)
         return;
     case OP_TP_RECV:
         tp_on_recv(t, cqe);
+        return;
+    case OP_TP_SPLICE:
+        tp_on_spliced(t, res);
         return;
     case OP_TP_CANCEL:
         break;

@@ -49,6 +49,9 @@ struct tp_events {
     void (*on_end)(void *owner, int err, bool opened);
     /* Closed, nothing in flight: the struct is free. */
     void (*on_closed)(void *owner);
+    /* tp_splice_in moved res > 0 bytes into the pipe (0 or a failure comes
+     * as on_end). Only owners that splice set it. */
+    void (*on_spliced)(void *owner, int res);
 };
 
 enum tp_state {
@@ -86,6 +89,9 @@ struct tp {
     unsigned ops;              /* operations in flight */
     bool send_busy, recv_busy;
     bool starved;              /* the receive found no buffer; re-armed by tp_feed_starved */
+    bool hold_recv;            /* the owner takes the bytes by splicing: no receive armed */
+    bool splicing;             /* a splice from the socket is in flight */
+    int splice_fd;             /* its pipe (the output: what io_uring files the op under) */
     bool opened;
     struct tp *next_starved;
     const struct sockaddr *sa; /* where tp_connect goes */
@@ -117,6 +123,15 @@ static inline void tp_send(struct tp *t, const char *buf, size_t len)
  * then on_closed. Any state but TP_FREE and TP_CLOSING. */
 static inline void tp_close(struct tp *t)
 { t->vt->close(t); }
+/* Plain TCP only (not through tp_vt: TLS cannot hand out raw bytes).
+ * From inside on_data: hold (true) the receive that is otherwise re-armed
+ * after every buffer, so the bytes that follow can be spliced; release
+ * (false) to go back to receiving. */
+void tp_hold_recv(struct tp *t, bool hold);
+/* Plain TCP, open, receive held, no splice in flight: splice up to len
+ * bytes from the socket into pipe_wr. on_spliced(res) follows, or on_end
+ * for the peer's EOF or a failure. Returns 0 or -EBUSY (nothing queued). */
+int tp_splice_in(struct tp *t, int pipe_wr, size_t len);
 /* A completion for one of this transport's ops (ud_kind is an OP_TP_*). */
 static inline void tp_complete(struct tp *t, const struct be_cqe *cqe)
 { t->vt->complete(t, cqe); }

@@ -399,6 +399,30 @@ enum resp_rc resp_feed(struct resp *r, const char *buf, size_t len, size_t *used
     return RESP_MORE;
 }
 
+uint64_t resp_body_left(const struct resp *r)
+{
+    if (r->state != RESP_BODY || !r->has_content_length || r->chunked || r->body_bytes >= r->content_length)
+        return 0;
+    return r->content_length - r->body_bytes;
+}
+
+enum resp_rc resp_skip(struct resp *r, uint64_t n)
+{
+    uint64_t left = resp_body_left(r);
+    if (n > left)
+        return resp_set_failed(r, RF_E_PROTOCOL, "more body bytes taken than the response has");
+    r->body_bytes += n;
+    r->bytes_fed += n;
+    if (n < left)
+        return RESP_MORE;
+    /* The parser never saw these bytes, so it will not call
+     * on_message_complete: do what it does. Its flags are still those of
+     * this message's headers. */
+    r->keep_alive = llhttp_should_keep_alive(&r->parser) != 0;
+    r->state = RESP_COMPLETE;
+    return RESP_DONE;
+}
+
 enum resp_rc resp_eof(struct resp *r)
 {
     switch (r->state) {

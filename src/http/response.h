@@ -124,6 +124,17 @@ const char *resp_header(const struct resp *r, enum resp_hdr h, size_t *len, bool
  * decoded behind the user's back. */
 enum resp_rc resp_feed(struct resp *r, const char *buf, size_t len, size_t *used);
 
+/* How many body bytes of a Content-Length body are still to come (0 when
+ * the body is not one: headers not in yet, chunked, delimited by the close,
+ * or over). */
+uint64_t resp_body_left(const struct resp *r);
+
+/* n more body bytes were taken from the stream by the caller without
+ * passing through the parser (spliced into a file): n <= resp_body_left.
+ * Returns RESP_MORE, or RESP_DONE when that was the end of the body (the
+ * message is complete, keep_alive set, as if the bytes had been fed). */
+enum resp_rc resp_skip(struct resp *r, uint64_t n);
+
 /* The peer closed the connection. Returns RESP_DONE when the body was
  * delimited by the close and is complete (or the message was already
  * complete), else RESP_ERROR with r->error RF_E_EMPTY_REPLY when no byte

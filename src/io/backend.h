@@ -58,6 +58,7 @@ enum {
     BE_F_REG_RING_FD = 1u << 3,   /* io_uring: ring fd registered, cheaper enters */
     BE_F_CANCEL_FD = 1u << 4,     /* io_uring: cancel by fd (else shutdown(2)) */
     BE_F_MULTISHOT_ACCEPT = 1u << 5, /* one accept op serves every connection */
+    BE_F_SPLICE = 1u << 6,        /* be_splice works (io_uring: IORING_OP_SPLICE, 5.7) */
 };
 
 /* Counters every backend keeps. */
@@ -113,6 +114,9 @@ struct be_ops {
     int (*fgetxattr)(struct be *b, int fd, const char *name, void *value, size_t len, uint64_t ud);
     int (*fsetxattr)(struct be *b, int fd, const char *name, const void *value, size_t len, uint64_t ud);
     int (*ftruncate)(struct be *b, int fd, uint64_t len, uint64_t ud);
+    int (*fallocate)(struct be *b, int fd, int mode, uint64_t off, uint64_t len, uint64_t ud);
+    int (*splice)(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
+                  uint64_t ud);
     int (*cancel_fd)(struct be *b, int fd, uint64_t ud);
     int (*wait)(struct be *b, unsigned wait_nr, int64_t timeout_ns);
     unsigned (*reap)(struct be *b, struct be_cqe *out, unsigned max);
@@ -226,6 +230,17 @@ static inline int be_fsetxattr(struct be *b, int fd, const char *name, const voi
 /* ftruncate(2). */
 static inline int be_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
 { return b->ops->ftruncate(b, fd, len, ud); }
+/* fallocate(2): mode as the call's (FALLOC_FL_KEEP_SIZE...). */
+static inline int be_fallocate(struct be *b, int fd, int mode, uint64_t off, uint64_t len, uint64_t ud)
+{ return b->ops->fallocate(b, fd, mode, off, len, ud); }
+/* splice(2) of up to len bytes from fd_in to fd_out, one of them a pipe;
+ * an offset of -1 means the descriptor's own position (pipes, sockets).
+ * Only where the backend says BE_F_SPLICE; else it completes -EOPNOTSUPP.
+ * res is the bytes moved (0: fd_in is at its end), which may be fewer than
+ * len: a socket gives what it holds. */
+static inline int be_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
+                            uint64_t ud)
+{ return b->ops->splice(b, fd_in, off_in, fd_out, off_out, len, ud); }
 /* Cancel every operation in flight on fd: each ends with -ECANCELED (or
  * its own result if it raced); the cancel itself completes with ud. */
 static inline int be_cancel_fd(struct be *b, int fd, uint64_t ud)

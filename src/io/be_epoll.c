@@ -49,12 +49,12 @@ enum ep_call {
     EPC_EPOLL_WAIT, EPC_EPOLL_CTL, EPC_SOCKET, EPC_CONNECT, EPC_GETSOCKOPT, EPC_ACCEPT,
     EPC_SEND, EPC_SENDMSG, EPC_RECV, EPC_READ, EPC_OPEN, EPC_WRITE, EPC_CLOSE,
     EPC_RENAME, EPC_LINK, EPC_UNLINK, EPC_STATX, EPC_FGETXATTR, EPC_FSETXATTR, EPC_FTRUNCATE,
-    EPC_COUNT
+    EPC_FALLOCATE, EPC_COUNT
 };
 static const char *const ep_call_names[EPC_COUNT] = {
     "epoll_wait", "epoll_ctl", "socket", "connect", "getsockopt", "accept",
     "send", "sendmsg", "recv", "read", "open", "write", "close",
-    "rename", "link", "unlink", "statx", "fgetxattr", "fsetxattr", "ftruncate",
+    "rename", "link", "unlink", "statx", "fgetxattr", "fsetxattr", "ftruncate", "fallocate",
 };
 
 /* Operations that wait for readiness. */
@@ -821,6 +821,27 @@ static int ep_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
     return ep_done_now(u, ud, ftruncate(fd, (off_t)len) < 0 ? -errno : 0);
 }
 
+static int ep_fallocate(struct be *b, int fd, int mode, uint64_t off, uint64_t len, uint64_t ud)
+{
+    struct be_epoll *u = E(b);
+    if (ep_reserve(u, 1) < 0)
+        return -EBUSY;
+    ep_count(u, EPC_FALLOCATE);
+    return ep_done_now(u, ud, fallocate(fd, mode, (off_t)off, (off_t)len) < 0 ? -errno : 0);
+}
+
+/* No splice here (BE_F_SPLICE is not set): readiness plus a synchronous
+ * splice would block on the file side; the engine reads into buffers. */
+static int ep_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
+                     uint64_t ud)
+{
+    (void)fd_in, (void)off_in, (void)fd_out, (void)off_out, (void)len;
+    struct be_epoll *u = E(b);
+    if (ep_reserve(u, 1) < 0)
+        return -EBUSY;
+    return ep_done_now(u, ud, -EOPNOTSUPP);
+}
+
 static int ep_cancel_fd(struct be *b, int fd, uint64_t ud)
 {
     struct be_epoll *u = E(b);
@@ -964,6 +985,8 @@ static const struct be_ops epoll_ops = {
     .fgetxattr = ep_fgetxattr,
     .fsetxattr = ep_fsetxattr,
     .ftruncate = ep_ftruncate,
+    .fallocate = ep_fallocate,
+    .splice = ep_splice,
     .cancel_fd = ep_cancel_fd,
     .wait = ep_wait,
     .reap = ep_reap,

@@ -185,6 +185,17 @@ static int tr_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
     TRACED(b, TOP_FTRUNCATE, ud, fd, len, T(b)->inner->ftruncate(b, fd, len, ud));
 }
 
+static int tr_fallocate(struct be *b, int fd, int mode, uint64_t off, uint64_t len, uint64_t ud)
+{
+    TRACED(b, TOP_FALLOCATE, ud, fd, len, T(b)->inner->fallocate(b, fd, mode, off, len, ud));
+}
+/* Traced under its input descriptor (the socket or the pipe it reads). */
+static int tr_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
+                     uint64_t ud)
+{
+    TRACED(b, TOP_SPLICE, ud, fd_in, len, T(b)->inner->splice(b, fd_in, off_in, fd_out, off_out, len, ud));
+}
+
 /* A wait is recorded only when it entered the kernel (a backend with
  * completions already queued returns without a system call): each
  * TR_WAIT/TR_WOKE pair is one io_uring_enter or epoll_wait. */
@@ -266,6 +277,8 @@ int be_trace_attach(struct be *b, int fd, unsigned lane)
     t->ops.fgetxattr = tr_fgetxattr;
     t->ops.fsetxattr = tr_fsetxattr;
     t->ops.ftruncate = tr_ftruncate;
+    t->ops.fallocate = tr_fallocate;
+    t->ops.splice = tr_splice;
     t->ops.wait = tr_wait;
     t->ops.reap = tr_reap;
     t->ops.note = tr_note;

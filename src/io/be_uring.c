@@ -58,6 +58,7 @@ static unsigned uring_disabled(void)
         { "socket_op", BE_F_SOCKET_OP },         { "cancel_fd", BE_F_CANCEL_FD },
         { "registered_ring_fd", BE_F_REG_RING_FD },
         { "multishot_accept", BE_F_MULTISHOT_ACCEPT },
+        { "splice", BE_F_SPLICE },
     };
     const char *v = getenv("RINGFETCH_RING_DISABLE");
     unsigned off = 0;
@@ -121,6 +122,8 @@ static int uring_probe(struct be_uring *u, unsigned off)
     /* OP_SOCKET, cancel-by-fd and multishot accept arrived together in 5.19. */
     if (io_uring_opcode_supported(p, IORING_OP_SOCKET))
         u->b.features |= (BE_F_SOCKET_OP | BE_F_CANCEL_FD | BE_F_MULTISHOT_ACCEPT) & ~off;
+    if (io_uring_opcode_supported(p, IORING_OP_SPLICE))
+        u->b.features |= BE_F_SPLICE & ~off;
     io_uring_free_probe(p);
     return ret;
 }
@@ -234,12 +237,13 @@ static void uring_describe(const struct be *b, char *buf, size_t size)
 {
     /* A user with no lent buffers (buf_bytes 0: flagserver receives into its
      * own) gets no word for them rather than a misleading "provide_buffers". */
-    snprintf(buf, size, "%s%s%s%s%s",
+    snprintf(buf, size, "%s%s%s%s%s%s",
              b->features & BE_F_DEFER_TASKRUN ? "defer_taskrun " : "coop_taskrun ",
              !b->buf_bytes ? "" : b->features & BE_F_BUF_RING ? "buf_ring " : "provide_buffers ",
              b->features & BE_F_SOCKET_OP ? "socket_op " : "socket_syscall ",
              b->features & BE_F_CANCEL_FD ? "cancel_fd " : "cancel_shutdown ",
-             b->features & BE_F_REG_RING_FD ? "registered_ring_fd" : "");
+             b->features & BE_F_REG_RING_FD ? "registered_ring_fd " : "",
+             b->features & BE_F_SPLICE ? "splice" : "");
     size_t n = strlen(buf);
     if (n > 0 && buf[n - 1] == ' ')
         buf[n - 1] = '\0';
@@ -462,6 +466,23 @@ static int uring_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
     return uring_local_complete(U(b), ud, ret < 0 ? -errno : 0);
 }
 
+static int uring_fallocate(struct be *b, int fd, int mode, uint64_t off, uint64_t len, uint64_t ud)
+{
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_fallocate(sqe, fd, mode, (off_t)off, (off_t)len);
+    return 0;
+}
+
+static int uring_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
+                        uint64_t ud)
+{
+    if (!(b->features & BE_F_SPLICE))
+        return uring_local_complete(U(b), ud, -EOPNOTSUPP);
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_splice(sqe, fd_in, off_in, fd_out, off_out, (unsigned)len, 0);
+    return 0;
+}
+
 static int uring_cancel_fd(struct be *b, int fd, uint64_t ud)
 {
     if (!(b->features & BE_F_CANCEL_FD)) {
@@ -591,6 +612,8 @@ static const struct be_ops uring_ops = {
     .fgetxattr = uring_fgetxattr,
     .fsetxattr = uring_fsetxattr,
     .ftruncate = uring_ftruncate,
+    .fallocate = uring_fallocate,
+    .splice = uring_splice,
     .cancel_fd = uring_cancel_fd,
     .wait = uring_wait,
     .reap = uring_reap,

@@ -23,6 +23,7 @@ FALLBACKS = {
     'buf_ring': 'provide_buffers',
     'socket_op,cancel_fd': 'socket_syscall',
     'registered_ring_fd': None,
+    'splice': None,              # the big file then comes through buffers
 }
 
 _served = None
@@ -69,13 +70,16 @@ def check(disabled):
         assert name not in st['features'].split(), '%s still in use: %s' % (name, st['features'])
     if want:
         assert want in st['features'].split(), 'no %s in %s' % (want, st['features'])
+    if 'splice' in disabled.split(','):
+        assert st['direct_bodies'] == 0 and st['spliced_bytes'] == 0, st
 
 
 @rftest.test
 def every_feature_on_downloads_correctly():
     st = fetch_with('')
-    for name in ('buf_ring', 'socket_op'):
+    for name in ('buf_ring', 'socket_op', 'splice'):
         assert name in st['features'].split(), 'this kernel should offer %s: %s' % (name, st['features'])
+    assert st['direct_bodies'] == 1, st  # the 4 MiB file
 
 
 @rftest.test
@@ -99,8 +103,13 @@ def without_registered_ring_fd_downloads_correctly():
 
 
 @rftest.test
+def without_splice_downloads_correctly():
+    check('splice')
+
+
+@rftest.test
 def with_every_fallback_at_once_downloads_correctly():
-    st = fetch_with('defer_taskrun,buf_ring,socket_op,cancel_fd,registered_ring_fd')
+    st = fetch_with('defer_taskrun,buf_ring,socket_op,cancel_fd,registered_ring_fd,splice')
     assert st['features'].split() == ['coop_taskrun', 'provide_buffers', 'socket_syscall', 'cancel_shutdown'], \
         st['features']
 

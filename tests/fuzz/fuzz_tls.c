@@ -161,7 +161,9 @@ static void o_closed(void *p)
     ((struct owner *)p)->closed++;
 }
 
-static const struct tp_events events = {o_open, o_data, o_sent, o_end, o_closed};
+static const struct tp_events events = {
+    .on_open = o_open, .on_data = o_data, .on_sent = o_sent, .on_end = o_end, .on_closed = o_closed,
+};
 
 static void release_held(struct owner *o)
 {

@@ -206,6 +206,27 @@ static int fk_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
     return 0;
 }
 
+static int fk_fallocate(struct be *b, int fd, int mode, uint64_t off, uint64_t len, uint64_t ud)
+{
+    (void)mode;
+    REC(FAKE_FALLOCATE, ud, fd);
+    r->off = off;
+    r->len = len;
+    return 0;
+}
+
+/* fd: the input; r->fd2 the output, r->off its offset (-1: none). */
+static int fk_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
+                     uint64_t ud)
+{
+    (void)off_in;
+    REC(FAKE_SPLICE, ud, fd_in);
+    r->fd2 = fd_out;
+    r->off = (uint64_t)off_out;
+    r->len = len;
+    return 0;
+}
+
 static int fk_cancel_fd(struct be *b, int fd, uint64_t ud)
 {
     REC(FAKE_CANCEL_FD, ud, fd);
@@ -437,6 +458,8 @@ static const struct be_ops fake_ops = {
     .fgetxattr = fk_fgetxattr,
     .fsetxattr = fk_fsetxattr,
     .ftruncate = fk_ftruncate,
+    .fallocate = fk_fallocate,
+    .splice = fk_splice,
     .cancel_fd = fk_cancel_fd,
     .wait = fk_wait,
     .reap = fk_reap,

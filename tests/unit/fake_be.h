@@ -24,6 +24,7 @@ enum fake_op {
     FAKE_SOCKET, FAKE_CONNECT, FAKE_ACCEPT, FAKE_SEND, FAKE_SENDMSG, FAKE_RECV, FAKE_RECV_INTO,
     FAKE_READ, FAKE_OPENAT, FAKE_WRITEV, FAKE_CLOSE, FAKE_LINKAT, FAKE_RENAME, FAKE_UNLINK,
     FAKE_POLL, FAKE_CANCEL_FD, FAKE_FSTATX, FAKE_FGETXATTR, FAKE_FSETXATTR, FAKE_FTRUNCATE,
+    FAKE_FALLOCATE, FAKE_SPLICE,
 };
 
 #define FAKE_MAX_OPS 4096
@@ -37,7 +38,9 @@ struct fake_rec {
     uint64_t ud;
     int fd;
     int flags;
-    size_t len;            /* send/recv_into/read/writev: bytes asked */
+    int fd2;               /* splice: the output descriptor */
+    uint64_t off;          /* splice: the output's offset; fallocate: where */
+    size_t len;            /* send/recv_into/read/writev/splice/fallocate: bytes asked */
     const void *buf;       /* send: the bytes; recv_into/read: where to put them */
     char path[FAKE_PATH_MAX], path2[FAKE_PATH_MAX];
     bool taken;            /* fake_take returned it */

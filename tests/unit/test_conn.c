@@ -52,7 +52,7 @@ static void j_end(void *o, int err, const char *detail, bool resend_ok)
     j->resend_ok = resend_ok;
 }
 
-static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end };
+static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end, NULL, NULL };
 
 struct fixture {
     unsigned capacity_calls;
@@ -422,6 +422,159 @@ static void no_pipelining_on_http10(void **state)
     assert_null(conn_take_roomy(&x->o));
 }
 
+/* ---- the direct path: the rest of a body spliced from the socket ---------- */
+
+struct splicer {
+    struct job *j;             /* first: the exchange's owner is the job */
+    struct conn *c;
+    struct pipes *pool;
+    struct rf_pipe *p;
+    bool take;
+    uint64_t offered, spliced;
+};
+static struct splicer sp;
+
+/* The job's side, as the engine does it: take the rest with a pipe, and
+ * splice the next part each time one lands (the test stands in for the
+ * sink, which would empty the pipe). */
+static bool s_take_rest(void *o, uint64_t left)
+{
+    (void)o;
+    sp.offered = left;
+    if (!sp.take)
+        return false;
+    sp.p = pipes_get(sp.pool);
+    assert_non_null(sp.p);
+    assert_int_equal(conn_splice(sp.c, sp.p, left < sp.p->cap ? left : sp.p->cap), 0);
+    return true;
+}
+static void s_spliced(void *o, uint32_t n)
+{
+    (void)o;
+    sp.spliced += n;
+    sp.p->fill -= n;
+    uint64_t left = sp.offered - sp.spliced;
+    if (left)
+        assert_int_equal(conn_splice(sp.c, sp.p, left < sp.p->cap ? left : sp.p->cap), 0);
+}
+
+static const struct xchg_events jev_direct = { j_headers, j_body, j_buffer_end, j_end, s_take_rest, s_spliced };
+
+/* A connection carrying j[0] as a job that splices, its pipes from pool. */
+static struct conn *start_direct(struct fixture *x, struct pipes *pool, bool take)
+{
+    xchg_free(&x->j[0].x);
+    memset(&x->j[0], 0, sizeof x->j[0]);
+    char *req = strdup("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    xchg_init(&x->j[0].x, &x->j[0], &jev_direct, req, strlen(req));
+    pipes_init(pool, 2, 65536);
+    x->cs.pipes = pool;
+    sp = (struct splicer){ .j = &x->j[0], .pool = pool, .take = take };
+    struct conn *c = conn_alloc(&x->cs);
+    sp.c = c;
+    conn_connect(c, &x->o, &x->j[0].x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 10);
+    complete(x, fake_take(x->f, FAKE_CONNECT), 0);
+    complete(x, fake_take(x->f, FAKE_SEND), (int)x->j[0].x.req_len);
+    return c;
+}
+
+static const char BIG_HEAD[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nabcd";
+
+/* The body past the first buffer goes through the pipe, part by part;
+ * no receive is armed meanwhile; at its end the response is complete and
+ * the connection idles with its receive armed again. */
+static void direct_body_is_spliced_then_the_connection_idles(void **state)
+{
+    struct fixture *x = *state;
+    struct pipes pool;
+    struct conn *c = start_direct(x, &pool, true);
+    reply(x, BIG_HEAD);
+    assert_int_equal(sp.offered, 100000 - 4);
+    assert_int_equal(x->j[0].len, 4);              /* what came with the headers */
+    assert_int_equal(fake_pending(x->f, FAKE_RECV), 0);
+    struct fake_rec *r = fake_take(x->f, FAKE_SPLICE);
+    assert_non_null(r);
+    assert_int_equal(r->fd, 10);                   /* from the socket */
+    assert_int_equal(r->fd2, sp.p->wr);            /* into the pipe */
+    assert_int_equal(r->len, 65536);
+    complete(x, r, 40000);                         /* a socket gives what it has */
+    assert_int_equal(x->j[0].ended, 0);
+    r = fake_take(x->f, FAKE_SPLICE);
+    assert_int_equal(r->len, 100000 - 4 - 40000);
+    complete(x, r, (int)r->len);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, 0);
+    assert_int_equal(x->j[0].x.resp.body_bytes, 100000);
+    assert_int_equal(c->state, CONN_IDLE);
+    assert_int_equal(fake_pending(x->f, FAKE_RECV), 1); /* the idle watch again */
+    assert_null(c->spl_pipe);
+    pipes_put(&pool, sp.p);                        /* the job's reference: back in the pool */
+    assert_ptr_equal(pool.free, sp.p);
+    pipes_free(&pool);
+}
+
+/* Declined: the receive goes on as before. */
+static void direct_body_declined_is_received(void **state)
+{
+    struct fixture *x = *state;
+    struct pipes pool;
+    start_direct(x, &pool, false);
+    reply(x, BIG_HEAD);
+    assert_int_equal(sp.offered, 100000 - 4);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_RECV), 1);
+    pipes_free(&pool);
+}
+
+/* The peer closes in the middle: a truncated body; the pipe the splice
+ * had is given back once the socket is closed. */
+static void direct_eof_mid_body_is_truncated(void **state)
+{
+    struct fixture *x = *state;
+    struct pipes pool;
+    struct conn *c = start_direct(x, &pool, true);
+    reply(x, BIG_HEAD);
+    complete(x, fake_take(x->f, FAKE_SPLICE), 30000);
+    complete(x, fake_take(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, RF_E_TRUNCATED);
+    assert_int_equal(c->state, CONN_CLOSING);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+    assert_int_equal(sp.p->refs, 1);               /* only the job's is left */
+    pipes_put(&pool, sp.p);
+    pipes_free(&pool);
+}
+
+/* The owner gives up while a splice is blocked in the kernel: it is
+ * cancelled by the pipe too (io_uring files it under its output), and the
+ * descriptor closes only once it is back. */
+static void direct_drop_cancels_the_splice_by_its_pipe(void **state)
+{
+    struct fixture *x = *state;
+    struct pipes pool;
+    struct conn *c = start_direct(x, &pool, true);
+    reply(x, BIG_HEAD);
+    int wr = sp.p->wr;
+    conn_drop(c, &x->j[0].x);
+    struct fake_rec *a = fake_take(x->f, FAKE_CANCEL_FD), *b = fake_take(x->f, FAKE_CANCEL_FD);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->fd, 10);
+    assert_int_equal(b->fd, wr);
+    complete(x, a, 0);
+    complete(x, b, 1);
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0); /* the splice is still out */
+    complete(x, fake_take(x->f, FAKE_SPLICE), -ECANCELED);
+    complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+    pipes_put(&pool, sp.p);                        /* the job's: the pipe is closed, its bytes unknown */
+    assert_null(pool.free);
+    assert_int_equal(pool.closed, 1);
+    pipes_free(&pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +594,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_after_k_answers_leaves_the_rest_resendable, setup, teardown),
         cmocka_unit_test_setup_teardown(no_pipelining_on_http10, setup, teardown),
         cmocka_unit_test_setup_teardown(a_partial_answer_after_complete_ones_leaves_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(direct_body_is_spliced_then_the_connection_idles, setup, teardown),
+        cmocka_unit_test_setup_teardown(direct_body_declined_is_received, setup, teardown),
+        cmocka_unit_test_setup_teardown(direct_eof_mid_body_is_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(direct_drop_cancels_the_splice_by_its_pipe, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

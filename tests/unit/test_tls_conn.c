@@ -41,7 +41,7 @@ static void j_end(void *o, int err, const char *detail, bool resend_ok)
     snprintf(j->detail, sizeof j->detail, "%s", detail ? detail : "");
 }
 
-static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end };
+static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end, NULL, NULL };
 
 struct fixture {
     struct fake_be *f;

@@ -44,7 +44,7 @@ static void o_data(void *p, struct lbuf *b, const char *at, size_t len)
         tp_close(o->t);
 }
 
-static const struct tp_events events = { o_open, o_data, o_sent, o_end, o_closed };
+static const struct tp_events events = { o_open, o_data, o_sent, o_end, o_closed, NULL };
 
 struct fixture {
     struct fake_be *f;

@@ -64,7 +64,7 @@ static void o_data(void *p, struct lbuf *b, const char *at, size_t len)
     o->len += len;
 }
 
-static const struct tp_events events = { o_open, o_data, o_sent, o_end, o_closed };
+static const struct tp_events events = { o_open, o_data, o_sent, o_end, o_closed, NULL };
 
 static const char CONNECT_REQ[] = "CONNECT origin.example:443 HTTP/1.1\r\n"
                                   "Host: origin.example:443\r\n"
@@ -371,7 +371,7 @@ static void j_end(void *o, int err, const char *detail, bool resend_ok)
     snprintf(j->detail, sizeof j->detail, "%s", detail ? detail : "");
 }
 
-static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end };
+static const struct xchg_events jev = { j_headers, j_body, j_buffer_end, j_end, NULL, NULL };
 
 struct cfix {
     struct fake_be *f;
