@@ -5,6 +5,8 @@
                      rendering, corpus names) the bench shares with the tests
     corpora.py       the corpora (mkcorpus, cached) and verifying a download
     servers.py       server configs: nginx over plain HTTP (+ its CPU)
+    hosts.py         the many-hosts server config (20 names, dnsmasq), the
+                     dead-DNS time to first file, their figures and section
     destinations.py  where downloads land: tmpfs, a folder on disk
     peers.py         the tools under test: command-line builder + verifier
     rows.py          the matrix: a row = corpus x server config x

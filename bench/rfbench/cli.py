@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from . import install, load, measure, report, rows, stats
+from . import hosts, install, load, measure, report, rows, stats
 from .common import REPO, RESULTS, log, repo_path
 from .corpora import ALL_CORPORA, BULK, make_corpora
 from .destinations import Disk, Tmpfs
@@ -56,6 +56,10 @@ def parse_args(argv=None):
     ap.add_argument('--servers', default=None,
                     help='comma list of server configs: plain (HTTP), https (nginx with TLS; '
                     'default: both, plain only with --quick)')
+    ap.add_argument('--hosts', action='store_true',
+                    help='only the many-hosts row (many at N=100 over 20 names from a local '
+                    'dnsmasq: ringfetch, curl, aria2c) and the dead-DNS time to first file; '
+                    'writes bench/results/hosts.* (see rfbench/hosts.py)')
     ap.add_argument('--load', action='store_true',
                     help='the load section instead: ringload against wrk (plain and pipelined) '
                     'and h2load --h1, io_uring against epoll; writes bench/results/load.* '
@@ -82,6 +86,12 @@ def choose(args):
         conc = [100]
         args.rounds, args.warmups = 1, 0
         out_name = args.out or 'quick'
+        args.wrk_runs = args.wrk_runs or 1
+    elif args.hosts:
+        corpora_names, tools, conc = ['many'], ['ringfetch', 'curl', 'aria2c'], [hosts.ROW_N]
+        out_name = args.out or 'hosts'
+        args.servers = args.servers or 'hosts'
+        args.no_wrk = True
         args.wrk_runs = args.wrk_runs or 1
     else:
         corpora_names = ALL_CORPORA
@@ -148,6 +158,8 @@ def main(argv=None):
     needs = [(install.commands_present(Nginx.package[0]), Nginx.package[1])]
     needs += [(lambda p=p: p.available(build), p.package) for p in PEERS if p.package]
     needs += [(install.commands_present(cmd), pkg) for cmd, pkg in install.TOOLS]
+    if not args.quick and (not args.servers or 'hosts' in args.servers.split(',')):
+        needs.append((install.commands_present(hosts.Dnsmasq.package[0]), hosts.Dnsmasq.package[1]))
     if install.install_missing(needs, not args.no_install):
         aiohttp_python.cache_clear()
     work = args.work
@@ -175,6 +187,8 @@ def main(argv=None):
     if args.disk is not None:
         destinations.append(lambda: Disk(args.disk or os.path.join(work, 'disk')))
     runs, limits, strace, notes = [], {'wrk': [], 'fs': {}}, [], []
+    hosts_srv = next((s for s in servers if s.name == 'hosts'), None)
+    ttfb = []
     try:
         for srv in servers:
             srv.start()
@@ -198,6 +212,9 @@ def main(argv=None):
                     limits['fs'][dest.name] = floor
                 if dest.name == 'tmpfs' and BY_NAME['ringfetch'] in present:
                     strace.append(cross_check(dest, server, corpora, lists_dir, build, logs))
+                    if hosts_srv:
+                        ttfb = hosts.measure_ttfb(build, hosts_srv, dest, lists_dir, logs,
+                                                  args.warmups, args.rounds)
         if not args.no_wrk:
             # wrk's own thread competes with nginx for 2 cores, so one 5-second
             # run can land far below the ceiling: the best of wrk_runs is the
@@ -212,13 +229,15 @@ def main(argv=None):
                 log('  wrk -c %d: %s' % (n, w['rps_runs'] if good else w.get('error')))
         commands = command_lines(present, corpora.get('flags') or corpora['many'], server,
                                  build, args.build)
+        if hosts_srv:
+            limits['hosts'] = hosts.summarise(runs, ttfb, hosts_srv)
     finally:
         for srv in servers:
             srv.stop()
         shutil.rmtree(lists_dir, ignore_errors=True)
 
     meta = {
-        'title': 'quick' if args.quick else 'full run',
+        'title': 'quick' if args.quick else 'many hosts' if args.hosts else 'full run',
         'reproduce': ('bench/run --quick' if args.quick else 'make bench') if
         len(given) <= (1 if args.quick else 0) else 'bench/run ' + ' '.join(given),
         'date': datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
@@ -258,9 +277,10 @@ def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands
     or the io_uring_enter cross-check failed (stats.failures), else 0. The
     report is written either way, so the failures can be read there."""
     table = stats.summarise(runs, tools)
-    tgt = targets(table)
+    tgt = targets(table) + hosts.targets(limits)
     md = os.path.join(results_dir, out_name + '.md')
     report.write_md(md, meta, table, corpora, limits, strace, tgt, commands)
+    hosts.append_md(md, limits)
     report.write_json(os.path.join(results_dir, out_name + '.json'), meta, runs, limits,
                       strace, table, tgt)
     png = os.path.join(results_dir, out_name + '.png')
@@ -281,7 +301,7 @@ def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands
                                      os.path.relpath(png), time.monotonic() - t_start))
     if why:
         log('bench: no plot: %s' % why)
-    failed = stats.failures(runs, strace)
+    failed = stats.failures(runs, strace) + hosts.failures(limits)
     for why in failed:
         log('bench: FAILED: %s' % why)
     if failed:

@@ -53,7 +53,7 @@ const char dlopts_help[] =
     "                        file name)\n"
     "  --log-json FILE       one JSON object per item as it ends: url, final_url,\n"
     "                        path, outcome, http_status, bytes, attempts,\n"
-    "                        elapsed_ms, error\n"
+    "                        elapsed_ms, error, proxy\n"
     "  --shard K/N           fetch only the items whose URL hashes to K of N\n"
     "                        (FNV-1a 64 mod N): N runs with K = 0..N-1 share a list\n"
     "progress:\n"

@@ -146,6 +146,8 @@ size_t resultlog_format(char *buf, size_t size, const struct resultlog_entry *e)
              e->bytes, e->attempts, e->elapsed_ms);
     puts_(&o, num);
     put_string(&o, ", \"error\": ", e->error, BAD_AS_BACKSLASH_X);
+    /* The proxy's name never holds credentials (rf_result.proxy); masked all the same. */
+    put_url(&o, ", \"proxy\": ", e->proxy);
     puts_(&o, "}\n");
     if (o.full) {
         /* Cannot happen with RESULTLOG_LINE_BYTES; still never a broken line. */

@@ -3,11 +3,13 @@
  *
  *   {"url": "http://h/a", "final_url": "http://h/b", "path": "out/a",
  *    "outcome": "ok", "http_status": 200, "bytes": 8192, "attempts": 1,
- *    "elapsed_ms": 12.345, "error": null}
+ *    "elapsed_ms": 12.345, "error": null, "proxy": null}
  *
  * outcome is one of "ok", "not_found", "error", "cancelled", "skipped",
  * "duplicate"; final_url, path, http_status and error are null when there is
- * none (an item refused before any request has no final_url and attempts 0).
+ * none (an item refused before any request has no final_url and attempts 0);
+ * proxy is the proxy its last request went through ("http://host:port",
+ * never its credentials), null when it went direct.
  * A URL's password is shown as "***", as everywhere else. Strings are UTF-8:
  * a byte of a URL that is not UTF-8 is written %XX (the same request: such
  * bytes are sent percent-encoded anyway), a byte of a path or a message that
@@ -51,6 +53,7 @@ struct resultlog_entry {
     unsigned attempts;
     double elapsed_ms;
     const char *error;        /* NULL: null */
+    const char *proxy;        /* NULL: null (direct, or no request made) */
 };
 
 /* Create (or truncate) name for writing. Returns 0 or -errno. */

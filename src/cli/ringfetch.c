@@ -287,6 +287,7 @@ static void on_result(void *ctx, const struct rf_result *res)
         .attempts = res->attempts,
         .elapsed_ms = (double)res->elapsed_us / 1000.0,
         .error = res->outcome == RF_OK ? NULL : msg,
+        .proxy = res->proxy,
     };
     log_entry(r, &e);
     if (res->outcome != RF_CANCELLED)

@@ -33,10 +33,14 @@ static struct resolve_sock *sock_find(struct resolver *r, int fd)
     return NULL;
 }
 
+/* Non-blocking: c-ares reads a socket until EAGAIN and leaves the mode of
+ * sockets made by these functions alone (ares_set_socket_functions(3)). A
+ * blocking one stalls the whole loop in recvfrom as soon as an answer comes
+ * in while another query on the same socket is still unanswered. */
 static ares_socket_t rs_socket(int domain, int type, int protocol, void *ud)
 {
     (void)ud;
-    return socket(domain, type | SOCK_CLOEXEC, protocol);
+    return socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
 }
 
 /* Never close a descriptor with a poll in flight: cancel, close when it is back. */

@@ -15,16 +15,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
 
 sys.path.insert(0, os.path.join(rftest.REPO, 'bench'))
-from rfbench import cli, corpora, goals, measure, peers, report, rows, stats  # noqa: E402
+from rfbench import cli, corpora, goals, hosts, measure, peers, report, rows, stats  # noqa: E402
 
 RESULTS = os.path.join(rftest.REPO, 'bench', 'results')
 
 
 # ------------------------------------------------------------------ canned
 
-def canned(tool, rnd, wall, cpu, failed='', warmup=False, n=100, files=10000):
+def canned(tool, rnd, wall, cpu, failed='', warmup=False, n=100, files=10000, server='plain'):
     """One run as measure.Runner records it."""
-    r = dict(tool=tool, corpus='many', n=n, target='tmpfs', server='plain',
+    r = dict(tool=tool, corpus='many', n=n, target='tmpfs', server=server,
              rc=1 if failed else 0, wall_s=wall, cpu_s=cpu, user_s=cpu / 2, sys_s=cpu / 2,
              rss_kib=8192, nginx_cpu_s=0.25, files=files, bytes=files * 8192,
              failed=failed, round=rnd, warmup=warmup)
@@ -122,7 +122,7 @@ def committed_results_are_reproduced_from_their_own_runs():
     out of today's code unchanged: the report format stayed comparable."""
     import json
     checked = 0
-    for name in ('latest', 'quick'):
+    for name in ('latest', 'quick', 'hosts'):
         path = os.path.join(RESULTS, name + '.json')
         if not os.path.exists(path):
             continue
@@ -267,6 +267,113 @@ def fake_peers_run_through_the_runner_and_failures_fail_the_bench():
     assert '| broken | 0/2 FAILED | exit status 3: boom' in md, md
     rc, md, out = publish([r for r in runs if r['tool'] == 'curl'], ['curl'], corpus=corpus)
     assert rc == 0, out
+
+
+# -------------------------------------------------------------- many hosts
+
+def hosts_server(dns_port):
+    """The many-hosts server config, not started: a port and a DNS address
+    as start() would leave them."""
+    srv = hosts.HostsServer(rftest.tempdir('rftest-bench-'), rftest.tempdir('rftest-bench-'))
+    srv.tmp = rftest.tempdir('rftest-bench-')
+    srv.dns.addr, srv.dns.port = ('127.0.0.22', 53) if dns_port == 53 else ('127.0.0.1', dns_port)
+    return srv
+
+
+@rftest.test
+def many_hosts_spread_the_corpus_over_twenty_names_each_peer_told_how_to_find():
+    srv = hosts_server(53)
+    urls = [srv.url('/many/' + rftest.bulk_name(i)) for i in range(10000)]
+    names = [u.split('/')[2].split(':')[0] for u in urls]
+    assert sorted(set(names)) == ['h%02d.bench.test' % i for i in range(1, 21)], set(names)
+    assert all(names.count(n) == 500 for n in set(names))
+    assert all(a != b for a, b in zip(names, names[1:])), 'consecutive URLs must change host'
+    conf = srv.conf_text()
+    for i in range(1, 22):
+        assert 'listen 127.0.0.%d:%d backlog=16384;' % (i, srv.port) in conf, (i, conf)
+    assert srv.peer_args('ringfetch') == ['--dns-servers', '127.0.0.22:53', '--max-per-host', '8']
+    assert srv.peer_args('aria2c') == ['--async-dns=true', '--async-dns-server=127.0.0.22']
+    resolve = srv.peer_args('curl')
+    assert resolve[0::2] == ['--resolve'] * 20, resolve
+    assert resolve[1] == 'h01.bench.test:%d:127.0.0.2' % srv.port, resolve
+    assert resolve[-1] == 'h20.bench.test:%d:127.0.0.21' % srv.port, resolve
+    assert srv.peer_args('wget2') is None and srv.peer_args('aiohttp') is None
+    assert srv.wants('many', 100) and not srv.wants('many', 10) and not srv.wants('flags', 100)
+    # aria2c's name server option takes no port: without port 53 it is left out.
+    other = hosts_server(5353)
+    assert other.peer_args('aria2c') is None
+    assert other.peer_args('ringfetch')[:2] == ['--dns-servers', '127.0.0.1:5353']
+
+
+def hosts_runs():
+    """ringfetch, curl and aria2c on the many-hosts row: aria2c is the best
+    peer by median (files/s 5000, 10000/3, 10000/1.5 against curl's 4000);
+    ringfetch's ratios to it per round are 2.0, 1.5 and 3.0."""
+    runs = []
+    for rnd, (rf, ar) in enumerate([(1.0, 2.0), (2.0, 3.0), (0.5, 1.5)]):
+        runs.append(canned('ringfetch', rnd, rf, 0.4, server='hosts'))
+        runs[-1]['stats'] = {'enters': 1000, 'sqes': 50000, 'dns_lookups': 20}
+        runs.append(canned('curl', rnd, 2.5, 1.0, server='hosts'))
+        runs.append(canned('aria2c', rnd, ar, 2.0, server='hosts'))
+    return runs
+
+
+def ttfb_run(variant, rnd, first, failed=''):
+    return {'variant': variant, 'round': rnd, 'warmup': rnd < 0, 'first_ms': first,
+            'all_ms': None if first is None else first + 5, 'wall_s': 1.5, 'failed': failed}
+
+
+@rftest.test
+def many_hosts_ratio_is_to_the_best_peer_per_round_and_targets_are_judged():
+    runs = hosts_runs()
+    ttfb = [ttfb_run('dead-first', -1, 500.0)]    # a warm-up: not counted
+    for rnd, first in enumerate([30.0, 40.0, 250.0]):
+        ttfb += [ttfb_run('dead-first', rnd, first), ttfb_run('live-only', rnd, first - 10)]
+    h = hosts.summarise(runs, ttfb)
+    assert h['best_peer'] == 'aria2c', h
+    assert h['vs_best'] == 2.0 and h['vs_best_range'] == [1.5, 3.0], h
+    rf = {row['tool']: row for row in h['rows']}['ringfetch']
+    assert rf['dns_lookups'] == [20, 20, 20], rf
+    assert h['ttfb']['dead-first']['first_ms'] == 40.0, h['ttfb']
+    assert h['ttfb']['dead-first']['first_ms_range'] == [30.0, 250.0], h['ttfb']
+    tgt = hosts.targets({'hosts': h})
+    assert [ok for _, _, ok in tgt] == [True, True, True], tgt
+    assert tgt[0][1] == '2.00x (1.50–3.00) vs aria2c (10000 vs 5000 files/s)', tgt
+    # Below 1.5x, a lookup too many, a slow first file: each is NOT met.
+    slow = [dict(r, wall_s=r['wall_s'] * 2) if r['tool'] == 'ringfetch' else r for r in runs]
+    slow[0]['stats'] = dict(slow[0]['stats'], dns_lookups=21)
+    late = [dict(r, first_ms=r['first_ms'] + 100) for r in ttfb]
+    assert [ok for _, _, ok in hosts.targets({'hosts': hosts.summarise(slow, late)})] == \
+        [False, False, False]
+    md = '\n'.join(hosts.section_md({'hosts': h}))
+    assert '| ringfetch | 3/3 | 10000 |' in md and '2.00x (1.50–3.00) vs aria2c' in md, md
+    assert '| 1,000 dead, then 100 live | 3/3 | 40.0 (30.0–250.0) |' in md, md
+    assert hosts.summarise([r for r in canned_runs()], []) is None
+
+
+@rftest.test
+def many_hosts_section_and_targets_reach_the_report_and_a_failed_ttfb_run_fails_it():
+    runs = hosts_runs()
+    tools = ['ringfetch', 'curl', 'aria2c']
+    ttfb = [ttfb_run('dead-first', 0, 30.0), ttfb_run('live-only', 0, 20.0)]
+    d = rftest.tempdir('rftest-bench-')
+    out = io.StringIO()
+    for bad, want_rc in ((False, 0), (True, 1)):
+        if bad:
+            ttfb.append(ttfb_run('dead-first', 1, None, failed='exit status -9'))
+        limits = {'wrk': [], 'fs': {}, 'hosts': hosts.summarise(runs, ttfb)}
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            rc = cli.publish(d, 'test', meta(tools), runs, limits, [],
+                             {'many': FakeCorpus('many', 10000, 81920000)}, {}, tools,
+                             time.monotonic(), draw=False)
+        with open(os.path.join(d, 'test.md')) as f:
+            md = f.read()
+        assert rc == want_rc, out.getvalue()
+        assert '## Many hosts and a dead name server (issue 11)' in md, md
+        assert '### many, N=100, tmpfs, hosts' in md, md
+        assert '| many hosts (20 names, N=100, --max-per-host 8): ringfetch files/s >= 1.5x ' \
+            'the best peer | 2.00x (1.50–3.00) vs aria2c (10000 vs 5000 files/s) | yes |' in md, md
+    assert 'dead DNS dead-first round 1: exit status -9' in out.getvalue(), out.getvalue()
 
 
 @rftest.test

@@ -25,10 +25,13 @@ def ringfetch(*args, timeout=60):
 
 class Dnsmasq:
     """dnsmasq on 127.0.0.1:PORT answering NAME -> ADDR for the names given,
-    NXDOMAIN for anything else (no upstream, no /etc/hosts)."""
+    forwarding the names of `forward` to the server given for each
+    ('127.0.0.1:PORT'), NXDOMAIN for anything else (no other upstream, no
+    /etc/hosts)."""
 
-    def __init__(self, names):
+    def __init__(self, names, forward=None):
         self.names = names
+        self.forward = forward or {}
         self.proc = None
 
     def __enter__(self):
@@ -42,6 +45,8 @@ class Dnsmasq:
             args.append('--user=root')
         for name, addr in self.names.items():
             args.append('--address=/%s/%s' % (name, addr))
+        for name, server in self.forward.items():
+            args.append('--server=/%s/%s' % (name, server.replace(':', '#')))
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # Ready when it answers a query for one of its names.
         deadline = time.monotonic() + 5
@@ -213,6 +218,39 @@ def a_thousand_items_of_a_dead_host_do_not_delay_the_next_host():
     assert got is not None and got < 1.0, (got, err[-300:])
     assert rc == 1
     assert err.count('ERR http://dead.test/') == 1000, err[-300:]
+
+
+@rftest.test
+def an_answer_beside_a_lookup_that_never_ends_is_read_at_once():
+    """One name server answers a.test and never answers dead.test (dnsmasq
+    forwards it to a silent server): a.test's answer arrives on the socket
+    where dead.test's query still waits, and reading it must not wait for
+    more (c-ares wants its sockets non-blocking). a.test's item finishes at
+    once; dead.test's ends when --timeout says."""
+    with host_server('127.0.0.2') as a, SilentDns() as silent:
+        with Dnsmasq({'a.test': '127.0.0.2'}, forward={'dead.test': silent.server()}) as dns:
+            out = rftest.tempdir()
+            p = subprocess.Popen([rftest.bin('ringfetch'), '--dns-servers', dns.server(), '--timeout', '2',
+                                  '-o', out, 'http://dead.test/x', 'http://a.test:%d/alive' % a.port],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            t0 = time.monotonic()
+            got = None
+            while time.monotonic() - t0 < 5 and got is None and p.poll() is None:
+                if os.path.exists(os.path.join(out, 'alive')):
+                    got = time.monotonic() - t0
+                time.sleep(0.01)
+            try:
+                _, err = p.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()   # our own child, by pid
+                _, err = p.communicate()
+                raise AssertionError('ringfetch hung (alive after %s s)' % got)
+            took = time.monotonic() - t0
+            err = err.decode()
+    assert got is not None and got < 1.0, (got, err)
+    assert p.returncode == 1, err
+    assert 'ERR http://dead.test/x: ' in err and 'alive' not in err, err
+    assert took < 6, (took, err)
 
 
 @rftest.test

@@ -7,6 +7,7 @@ ORIGIN's name. A small forward proxy written for the test records what it
 saw, and can refuse (403 to CONNECT, 407 without credentials, a close)."""
 
 import base64
+import json
 import os
 import socket
 import struct
@@ -525,7 +526,9 @@ def proxy_credentials_reach_the_proxy_only_and_are_never_shown():
         direct = 'http://localhost:%d/c.txt' % plain.port
         # Without them: a 407 for each, in words that name the proxy.
         dest = rftest.tempdir()
-        r = ringfetch('--proxy', px.addr(), '--cacert', rftls.pki().ca, '-o', dest, *proxied, env=env())
+        log407 = os.path.join(rftest.tempdir(), 'log407.json')
+        r = ringfetch('--proxy', px.addr(), '--cacert', rftls.pki().ca, '-o', dest, '--log-json', log407,
+                      *proxied, env=env())
         assert r.rc == 1, r.why()
         assert 'ERR %s: proxy %s refused the request: 407 Proxy Authentication Required' % (
             proxied[0], px.name()) in r.err, r.why()
@@ -533,9 +536,10 @@ def proxy_credentials_reach_the_proxy_only_and_are_never_shown():
             proxied[1], px.name()) in r.err, r.why()
         # With them (one percent-encoded byte too): every item, -v and --stats, nothing shown.
         dest = rftest.tempdir()
+        log = os.path.join(rftest.tempdir(), 'log.json')
         before = len(px.seen)
         r = ringfetch('-v', '--stats', '--proxy', px.addr('%s:%s' % (USER, PASSWORD)), '--noproxy', 'localhost',
-                      '--cacert', rftls.pki().ca, '-o', dest, *(proxied + [direct]), env=env())
+                      '--cacert', rftls.pki().ca, '-o', dest, '--log-json', log, *(proxied + [direct]), env=env())
         assert r.rc == 0, r.why()
         with_creds = px.seen[before:]
         heads = plain.heads + tls.heads
@@ -549,6 +553,16 @@ def proxy_credentials_reach_the_proxy_only_and_are_never_shown():
     assert any(h.startswith(b'GET /c.txt HTTP/1.1') for h in plain.heads), plain.heads
     for text in (r.out, r.err):
         assert PASSWORD not in text and TOKEN not in text, r.why()
+    # The result log names the proxy each item went through (never its
+    # credentials), null for the one that went direct, the refused ones too.
+    for path, want in ((log, {proxied[0]: ('ok', px.name()), proxied[1]: ('ok', px.name()),
+                              direct: ('ok', None)}),
+                       (log407, {proxied[0]: ('error', px.name()), proxied[1]: ('error', px.name())})):
+        with open(path) as f:
+            text = f.read()
+        assert PASSWORD not in text and TOKEN not in text, text
+        got = {e['url']: (e['outcome'], e['proxy']) for e in map(json.loads, text.splitlines())}
+        assert got == want, (got, want)
 
 
 # ------------------------------------------------------------------ bad values

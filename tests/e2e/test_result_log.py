@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """--log-json FILE (issue 11, item 7): one JSON object per item as it ends
 (url, final_url, path, outcome, http_status, bytes, attempts, elapsed_ms,
-error), passwords masked, every line valid JSON even for hostile URLs; the
+error, proxy), passwords masked, every line valid JSON even for hostile URLs; the
 README's jq line gives the URLs to run again; a log that cannot be written
 is said and makes the exit status 1."""
 
@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
 from rftest import RouteServer, reply  # noqa: E402
 
-FIELDS = ['url', 'final_url', 'path', 'outcome', 'http_status', 'bytes', 'attempts', 'elapsed_ms', 'error']
+FIELDS = ['url', 'final_url', 'path', 'outcome', 'http_status', 'bytes', 'attempts', 'elapsed_ms', 'error', 'proxy']
 RERUN = 'select(.outcome=="error").url'    # the README's line, with jq -r
 
 
@@ -54,6 +54,7 @@ def one_line_per_item_with_every_field():
     got = entries(log)
     for e in got:
         assert list(e) == FIELDS, list(e)
+        assert e['proxy'] is None, e    # no proxy: every item went direct
     by = {(e['url'], e['outcome']): e for e in got}
     assert len(got) == 6 and len(by) == 6, got
     ok = by[(srv.url('/ok.bin'), 'ok')]

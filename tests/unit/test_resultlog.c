@@ -33,7 +33,7 @@ static void test_an_ok_item_has_every_field_in_order(void **state)
     assert_string_equal(fmt(&e),
                         "{\"url\": \"http://h/a\", \"final_url\": \"http://h/b\", \"path\": \"out/a\", "
                         "\"outcome\": \"ok\", \"http_status\": 200, \"bytes\": 8192, \"attempts\": 2, "
-                        "\"elapsed_ms\": 12.346, \"error\": null}\n");
+                        "\"elapsed_ms\": 12.346, \"error\": null, \"proxy\": null}\n");
 }
 
 static void test_what_is_missing_is_null(void **state)
@@ -43,7 +43,16 @@ static void test_what_is_missing_is_null(void **state)
     assert_string_equal(fmt(&e),
                         "{\"url\": \"bad\", \"final_url\": null, \"path\": null, \"outcome\": \"error\", "
                         "\"http_status\": null, \"bytes\": 0, \"attempts\": 0, \"elapsed_ms\": 0.000, "
-                        "\"error\": \"bad URL 'bad': x\"}\n");
+                        "\"error\": \"bad URL 'bad': x\", \"proxy\": null}\n");
+}
+
+static void test_the_proxy_is_named_when_there_was_one(void **state)
+{
+    (void)state;
+    struct resultlog_entry e = { .url = "http://h/a", .final_url = "http://h/a", .outcome = "ok",
+                                 .http_status = 200, .attempts = 1, .proxy = "http://127.0.0.1:3128" };
+    fmt(&e);
+    assert_non_null(strstr(line, ", \"error\": null, \"proxy\": \"http://127.0.0.1:3128\"}\n"));
 }
 
 static void test_passwords_are_masked_in_both_urls(void **state)
@@ -159,6 +168,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_an_ok_item_has_every_field_in_order),
         cmocka_unit_test(test_what_is_missing_is_null),
+        cmocka_unit_test(test_the_proxy_is_named_when_there_was_one),
         cmocka_unit_test(test_passwords_are_masked_in_both_urls),
         cmocka_unit_test(test_odd_bytes_stay_valid_json),
         cmocka_unit_test(test_lines_are_written_whole_when_closed),
