@@ -1310,8 +1310,9 @@ static void engine_pull(struct engine *e)
     }
 }
 
-/* How long to wait, and for how many completions. */
-static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr)
+/* How long to wait, for how many completions, and how long to hold out
+ * for all of them (*batch_ns, see be_wait). */
+static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr, int64_t *batch_ns)
 {
     uint64_t next = tmr_next(&e->timers);
     /* Never sleep for ever: a second at most, so a missed wake-up costs little. */
@@ -1326,17 +1327,18 @@ static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr)
     /* Completions come per connection, not per request: a pipelined
      * connection brings many answers back in one receive. */
     unsigned busy = e->requests < e->cs.active ? e->requests : e->cs.active;
-    unsigned n = busy / RF_BATCH_JOBS_PER_CQE;
+    unsigned n = busy >= RF_BATCH_STREAM_JOBS ? busy * RF_BATCH_CQES_PER_JOB : busy / RF_BATCH_JOBS_PER_CQE;
     if (n > RF_BATCH_MAX_CQES)
         n = RF_BATCH_MAX_CQES;
     /* A batch window that brought nothing back means completions are not
      * streaming in (a slow server): wait for the first one, however long,
      * instead of waking every RF_BATCH_WAIT_US for nothing (a trace of
-     * flags2 -m 5 against a 0.5 s server showed 1,960 enters for 20 flags). */
+     * flags2 -m 5 against a 0.5 s server showed 1,960 enters for 20 flags).
+     * A kernel with min_wait (BE_F_MIN_WAIT) does this within the one
+     * enter; this is the fallback's way. */
     if (e->quiet)
         n = 1;
-    if (n > 1 && timeout > (int64_t)RF_BATCH_WAIT_US * 1000)
-        timeout = (int64_t)RF_BATCH_WAIT_US * 1000;
+    *batch_ns = n > 1 ? (int64_t)RF_BATCH_WAIT_US * 1000 : 0;
     *wait_nr = n ? n : 1;
     return timeout;
 }
@@ -1397,8 +1399,9 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
             break;
 
         unsigned wait_nr;
-        int64_t timeout = engine_wait_plan(e, &wait_nr);
-        ret = be_wait(e->be, wait_nr, timeout);
+        int64_t batch_ns;
+        int64_t timeout = engine_wait_plan(e, &wait_nr, &batch_ns);
+        ret = be_wait(e->be, wait_nr, batch_ns, timeout);
         if (ret < 0 && ret != -ETIME && ret != -EINTR) {
             engine_fail_all(e, ret);
             goto out;
@@ -1415,7 +1418,7 @@ int engine_run_with(struct be *be, unsigned window, const struct rf_options *opt
     resolver_shutdown(&e->resolver);
     for (int spins = 0; (e->cs.active > 0 || e->inputs_busy > 0 || resolver_busy(&e->resolver)) && spins < 1000;
          spins++) {
-        be_wait(e->be, 1, 10000000);
+        be_wait(e->be, 1, 0, 10000000);
         engine_reap(e);
     }
     ret = e->fatal ? e->fatal : e->stopping ? -EINTR : 0;

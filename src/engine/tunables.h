@@ -27,8 +27,14 @@
  * and 67-107 ms for 1 MiB writes; through a 64 KiB pipe 110-156 ms (worse
  * than buffers), so a pipe that cannot be made RF_DIRECT_PIPE_BYTES big
  * is not used. 1 MiB is the default pipe-max-size. Each pipe is two
- * descriptors and up to that much pinned kernel memory, hence the cap. */
-#define RF_DIRECT_MIN_BYTES          (1u << 20)
+ * descriptors and up to that much pinned kernel memory, hence the cap.
+ * The threshold, measured through ringfetch (tmpfs, 5 interleaved rounds,
+ * medians, splice vs buffers): 300 x 512 KiB gain (-m 1: 874 vs 605 MB/s,
+ * 433 vs 533 us CPU per file; -m 8: 925 vs 583 MB/s), 1000 x 128 KiB do
+ * not (-m 1: 386 vs 423 MB/s, 220 vs 190 us; -m 100: same MB/s, 190 vs
+ * 170 us): the pipe's set-up and one more splice per file cost what the
+ * copy saved. Hence 256 KiB. */
+#define RF_DIRECT_MIN_BYTES          (256u << 10)
 #define RF_DIRECT_PIPE_BYTES         (1u << 20)
 #define RF_DIRECT_MAX_PIPES          16
 /* A splice from the socket waits until the pipe has room for this part of
@@ -67,11 +73,19 @@
 #define RF_FDS_RESERVED              32
 
 /* Batching the wait: with N jobs in flight, one io_uring_enter waits for
- * N / RF_BATCH_JOBS_PER_CQE completions (at most RF_BATCH_MAX_CQES), but no
- * longer than RF_BATCH_WAIT_US. Measured on 10,000 x 8 KiB at -m 100: enters
- * per file 0.76 with a wait for one CQE, 0.09 with 50..64, same files/s. */
+ * N / RF_BATCH_JOBS_PER_CQE completions, but holds out for them no longer
+ * than RF_BATCH_WAIT_US (then one is enough: be_wait). Measured on 10,000 x
+ * 8 KiB at -m 100: enters per file 0.76 with a wait for one CQE, 0.09 with
+ * 50..64, same files/s. From RF_BATCH_STREAM_JOBS jobs on, completions
+ * stream in faster than a pass handles them, and the wait asks for more than
+ * can come (RF_BATCH_CQES_PER_JOB per job, at most RF_BATCH_MAX_CQES), so
+ * the window decides: 0.054 enters per file instead of 0.095 at -m 100 (5
+ * interleaved rounds, medians; files/s and CPU per file no worse). Below it
+ * that costs files/s (-m 2: about a third fewer), so the smaller wait stays. */
 #define RF_BATCH_JOBS_PER_CQE        2
-#define RF_BATCH_MAX_CQES            64
+#define RF_BATCH_STREAM_JOBS         32
+#define RF_BATCH_CQES_PER_JOB        2
+#define RF_BATCH_MAX_CQES            256
 #define RF_BATCH_WAIT_US             1000
 
 /* One read of a front end's input (a URL list): 64 KiB is a thousand

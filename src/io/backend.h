@@ -59,6 +59,8 @@ enum {
     BE_F_CANCEL_FD = 1u << 4,     /* io_uring: cancel by fd (else shutdown(2)) */
     BE_F_MULTISHOT_ACCEPT = 1u << 5, /* one accept op serves every connection */
     BE_F_SPLICE = 1u << 6,        /* be_splice works (io_uring: IORING_OP_SPLICE, 5.7) */
+    BE_F_MIN_WAIT = 1u << 7,      /* io_uring: the batch window is kept by the kernel (min_wait, 6.12) */
+    BE_F_FTRUNCATE_OP = 1u << 8,  /* io_uring: IORING_OP_FTRUNCATE (6.9), else ftruncate(2) inline */
 };
 
 /* Counters every backend keeps. */
@@ -118,7 +120,7 @@ struct be_ops {
     int (*splice)(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len,
                   uint64_t ud);
     int (*cancel_fd)(struct be *b, int fd, uint64_t ud);
-    int (*wait)(struct be *b, unsigned wait_nr, int64_t timeout_ns);
+    int (*wait)(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns);
     unsigned (*reap)(struct be *b, struct be_cqe *out, unsigned max);
     bool (*overflowed)(const struct be *b);
     void (*describe)(const struct be *b, char *buf, size_t size);
@@ -248,11 +250,16 @@ static inline int be_cancel_fd(struct be *b, int fd, uint64_t ud)
 
 /* Submit what was queued and wait until wait_nr completions are ready or
  * timeout_ns passed (< 0: no limit); does not wait when completions are
- * already there. One system call at most. Returns 0, -ETIME (the timeout
- * passed; what did complete is there to reap), -EINTR (a signal), or
- * another -errno: the backend failed and the caller must give up on it. */
-static inline int be_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
-{ return b->ops->wait(b, wait_nr, timeout_ns); }
+ * already there. One system call at most. With wait_nr > 1, batch_ns (> 0)
+ * is the batch window: once it has passed, one completion is enough. With
+ * BE_F_MIN_WAIT the kernel keeps that window and then goes on waiting for
+ * the first completion until timeout_ns; without it the wait simply ends at
+ * batch_ns (-ETIME, maybe with nothing to reap) and the caller may wait
+ * again. Returns 0, -ETIME (the timeout passed; what did complete is there
+ * to reap), -EINTR (a signal), or another -errno: the backend failed and
+ * the caller must give up on it. */
+static inline int be_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
+{ return b->ops->wait(b, wait_nr, batch_ns, timeout_ns); }
 /* Take up to max completions into out, oldest first. Returns how many. */
 static inline unsigned be_reap(struct be *b, struct be_cqe *out, unsigned max)
 { return b->ops->reap(b, out, max); }

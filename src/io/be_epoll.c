@@ -875,10 +875,12 @@ static int ep_epoll_wait(struct be_epoll *u, int64_t timeout_ns)
     return epoll_wait(u->epfd, u->events, IO_EPOLL_EVENTS, ms);
 }
 
-static int ep_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
+static int ep_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
 {
     struct be_epoll *u = E(b);
+    /* epoll_wait returns with the first ready socket: there is no batch to wait for. */
     (void)wait_nr;
+    (void)batch_ns;
     if (u->cq_count)
         return 0;
     int n = ep_epoll_wait(u, timeout_ns);

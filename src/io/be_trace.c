@@ -199,11 +199,11 @@ static int tr_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int64_
 /* A wait is recorded only when it entered the kernel (a backend with
  * completions already queued returns without a system call): each
  * TR_WAIT/TR_WOKE pair is one io_uring_enter or epoll_wait. */
-static int tr_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
+static int tr_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
 {
     struct be_trace *t = T(b);
     uint64_t t0 = tr_now(), enters = b->n.enters;
-    int rc = t->inner->wait(b, wait_nr, timeout_ns);
+    int rc = t->inner->wait(b, wait_nr, batch_ns, timeout_ns);
     if (!t->err && b->n.enters != enters) {
         uint64_t calls = b->n.syscalls - t->syscalls_seen;
         t->syscalls_seen = b->n.syscalls;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "io/io_tunables.h"
+#include "io/uring_compat.h"
 
 #define URING_BGID 7
 /* Completions of our own bookkeeping SQEs (PROVIDE_BUFFERS in the fallback)
@@ -59,6 +60,7 @@ static unsigned uring_disabled(void)
         { "registered_ring_fd", BE_F_REG_RING_FD },
         { "multishot_accept", BE_F_MULTISHOT_ACCEPT },
         { "splice", BE_F_SPLICE },
+        { "min_wait", BE_F_MIN_WAIT },           { "ftruncate_op", BE_F_FTRUNCATE_OP },
     };
     const char *v = getenv("RINGFETCH_RING_DISABLE");
     unsigned off = 0;
@@ -95,6 +97,9 @@ static int uring_setup(struct be_uring *u, unsigned sq, unsigned cq, unsigned of
         if (ret == 0) {
             if (tries[i] & IORING_SETUP_DEFER_TASKRUN)
                 u->b.features |= BE_F_DEFER_TASKRUN;
+            /* The batch window needs EXT_ARG too (5.11), which every 6.12 has. */
+            if ((p.features & IORING_FEAT_MIN_TIMEOUT) && (p.features & IORING_FEAT_EXT_ARG))
+                u->b.features |= BE_F_MIN_WAIT & ~off;
             return 0;
         }
         if (ret != -EINVAL)
@@ -124,6 +129,8 @@ static int uring_probe(struct be_uring *u, unsigned off)
         u->b.features |= (BE_F_SOCKET_OP | BE_F_CANCEL_FD | BE_F_MULTISHOT_ACCEPT) & ~off;
     if (io_uring_opcode_supported(p, IORING_OP_SPLICE))
         u->b.features |= BE_F_SPLICE & ~off;
+    if (io_uring_opcode_supported(p, IORING_OP_FTRUNCATE))
+        u->b.features |= BE_F_FTRUNCATE_OP & ~off;
     io_uring_free_probe(p);
     return ret;
 }
@@ -237,13 +244,15 @@ static void uring_describe(const struct be *b, char *buf, size_t size)
 {
     /* A user with no lent buffers (buf_bytes 0: flagserver receives into its
      * own) gets no word for them rather than a misleading "provide_buffers". */
-    snprintf(buf, size, "%s%s%s%s%s%s",
+    snprintf(buf, size, "%s%s%s%s%s%s%s%s",
              b->features & BE_F_DEFER_TASKRUN ? "defer_taskrun " : "coop_taskrun ",
              !b->buf_bytes ? "" : b->features & BE_F_BUF_RING ? "buf_ring " : "provide_buffers ",
              b->features & BE_F_SOCKET_OP ? "socket_op " : "socket_syscall ",
              b->features & BE_F_CANCEL_FD ? "cancel_fd " : "cancel_shutdown ",
              b->features & BE_F_REG_RING_FD ? "registered_ring_fd " : "",
-             b->features & BE_F_SPLICE ? "splice" : "");
+             b->features & BE_F_SPLICE ? "splice " : "",
+             b->features & BE_F_MIN_WAIT ? "min_wait " : "",
+             b->features & BE_F_FTRUNCATE_OP ? "ftruncate_op" : "");
     size_t n = strlen(buf);
     if (n > 0 && buf[n - 1] == ' ')
         buf[n - 1] = '\0';
@@ -459,8 +468,14 @@ static int uring_fsetxattr(struct be *b, int fd, const char *name, const void *v
 
 static int uring_ftruncate(struct be *b, int fd, uint64_t len, uint64_t ud)
 {
-    /* IORING_OP_FTRUNCATE arrived in 6.9, after liburing 2.3's headers: the
-     * call is made here, a metadata update that does not wait on I/O. */
+    if (b->features & BE_F_FTRUNCATE_OP) {
+        URING_PREP(sqe, b, ud);
+        /* liburing 2.3 has no prep for it: the length goes in off. */
+        io_uring_prep_rw(IORING_OP_FTRUNCATE, sqe, fd, NULL, 0, len);
+        return 0;
+    }
+    /* Before 6.9 the call is made here: a metadata update that does not
+     * wait on I/O (on a big file a truncation may free many blocks). */
     b->n.syscalls++;
     int ret = ftruncate(fd, (off_t)len);
     return uring_local_complete(U(b), ud, ret < 0 ? -errno : 0);
@@ -516,7 +531,44 @@ static void uring_buf_release(struct lbuf *lb)
     b->bufs_free++;
 }
 
-static int uring_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
+/* Submit everything and wait with the kernel keeping the batch window
+ * (BE_F_MIN_WAIT): liburing 2.3 cannot pass min_wait_usec, so this makes
+ * the one io_uring_enter itself. Publishing the SQ tail is the ring ABI's
+ * submission step (the SQ array maps slot i to SQE i since setup, so the
+ * tail is all there is to move); the enter then submits tail - head. */
+static int uring_enter_min_wait(struct be_uring *u, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
+{
+    struct io_uring *r = &u->uring;
+    unsigned tail = r->sq.sqe_tail;
+    if (r->sq.sqe_head != tail) {
+        r->sq.sqe_head = tail;
+        __atomic_store_n(r->sq.ktail, tail, __ATOMIC_RELEASE);
+    }
+    unsigned to_submit = tail - __atomic_load_n(r->sq.khead, __ATOMIC_ACQUIRE);
+    struct __kernel_timespec ts;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+    }
+    uint64_t usec = (uint64_t)batch_ns / 1000;
+    struct io_uring_getevents_arg arg = {
+        .sigmask = 0,
+        .sigmask_sz = _NSIG / 8,
+        .pad = usec == 0 ? 1 : usec > UINT32_MAX ? UINT32_MAX : (uint32_t)usec, /* min_wait_usec */
+        .ts = timeout_ns >= 0 ? (uint64_t)(uintptr_t)&ts : 0,
+    };
+    unsigned flags = IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG;
+    int fd = r->ring_fd;
+    if (u->b.features & BE_F_REG_RING_FD) {
+        flags |= IORING_ENTER_REGISTERED_RING;
+        fd = r->enter_ring_fd;
+    }
+    /* liburing's wrappers give -errno. */
+    int ret = io_uring_enter2((unsigned)fd, to_submit, wait_nr, flags, (sigset_t *)&arg, sizeof arg);
+    return ret < 0 ? ret : 0;
+}
+
+static int uring_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
 {
     struct be_uring *u = U(b);
     struct io_uring_cqe *cqe;
@@ -528,6 +580,16 @@ static int uring_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
             return ret < 0 ? ret : 0;
         }
         return 0;
+    }
+    if (wait_nr > 1 && batch_ns > 0) {
+        if (b->features & BE_F_MIN_WAIT) {
+            b->n.enters++;
+            b->n.syscalls++;
+            return uring_enter_min_wait(u, wait_nr, batch_ns, timeout_ns);
+        }
+        /* Without the kernel's batch window, the window is the timeout. */
+        if (timeout_ns < 0 || timeout_ns > batch_ns)
+            timeout_ns = batch_ns;
     }
     /* With the CQ empty, liburing makes exactly one io_uring_enter here: it
      * submits everything and waits for wait_nr CQEs or the timeout. */

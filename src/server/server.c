@@ -724,7 +724,7 @@ int fs_server_run(struct fs_server *s)
          * completion (a signal included) wakes us. */
         uint64_t next = tmr_next(&s->timers);
         int64_t timeout = next == UINT64_MAX ? -1 : next > s->now ? (int64_t)(next - s->now) : 0;
-        int rc = be_wait(s->be, 1, timeout);
+        int rc = be_wait(s->be, 1, 0, timeout);
         if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
             return rc;
         s->now = tmr_now_ns();

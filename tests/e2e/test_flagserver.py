@@ -706,7 +706,8 @@ def serves_with_multishot_accept_switched_off():
 @rftest.test
 def every_ring_fallback_at_once_serves_and_closes_idle_connections():
     # cancel_shutdown: an idle connection's recv is ended by shutdown(2), not by a cancel.
-    env = {'RINGFETCH_RING_DISABLE': 'defer_taskrun,socket_op,cancel_fd,registered_ring_fd,multishot_accept,splice'}
+    env = {'RINGFETCH_RING_DISABLE': 'defer_taskrun,socket_op,cancel_fd,registered_ring_fd,multishot_accept,splice,'
+                                     'min_wait,ftruncate_op'}
     with FlagServer('-v', '--idle-timeout', '0.3', env=env) as fs:
         words = features(fs)
         assert words == ['coop_taskrun', 'socket_syscall', 'cancel_shutdown', 'single_accept'], words

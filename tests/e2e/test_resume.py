@@ -111,6 +111,35 @@ def a_server_without_ranges_starts_over():
     assert open(os.path.join(out, 'f.bin'), 'rb').read() == BODY
 
 
+def a_shorter_new_body_replaces_a_longer_part(disable):
+    """Starting over truncates the part: a new body shorter than the part
+    must not keep the part's tail. The truncation is IORING_OP_FTRUNCATE
+    where the kernel has it (6.9), else ftruncate(2)."""
+    out = rftest.tempdir()
+    a_part_of(out, 50000)
+    new = bytes(range(256)) * 80  # 20480 bytes, shorter than the part
+    env = dict(os.environ, RINGFETCH_RING_DISABLE=disable)
+    with RangeServer(body=new, etag=b'"v3"') as srv:
+        r = rftest.run([rftest.bin('ringfetch'), '--retry', '0', '-c', '-o', out, '--stats', '-q',
+                        srv.url('/f.bin')], env=env, timeout=30)
+    assert r.rc == 0, r.why()
+    assert open(os.path.join(out, 'f.bin'), 'rb').read() == new
+    assert rftest.leftovers(out) == ['f.bin']
+    return r.stats()['features'].split()
+
+
+@rftest.test
+def starting_over_truncates_the_part_through_the_ring():
+    features = a_shorter_new_body_replaces_a_longer_part('')
+    assert 'ftruncate_op' in features, 'this kernel (6.9+) should offer it: %s' % features
+
+
+@rftest.test
+def starting_over_truncates_the_part_without_the_ring_op():
+    features = a_shorter_new_body_replaces_a_longer_part('ftruncate_op')
+    assert 'ftruncate_op' not in features, features
+
+
 @rftest.test
 def a_range_that_does_not_start_at_the_end_starts_over():
     out = rftest.tempdir()

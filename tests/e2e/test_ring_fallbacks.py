@@ -24,6 +24,7 @@ FALLBACKS = {
     'socket_op,cancel_fd': 'socket_syscall',
     'registered_ring_fd': None,
     'splice': None,              # the big file then comes through buffers
+    'min_wait': None,            # the batch window is then the wait's timeout
 }
 
 _served = None
@@ -72,12 +73,13 @@ def check(disabled):
         assert want in st['features'].split(), 'no %s in %s' % (want, st['features'])
     if 'splice' in disabled.split(','):
         assert st['direct_bodies'] == 0 and st['spliced_bytes'] == 0, st
+    return st
 
 
 @rftest.test
 def every_feature_on_downloads_correctly():
     st = fetch_with('')
-    for name in ('buf_ring', 'socket_op', 'splice'):
+    for name in ('buf_ring', 'socket_op', 'splice', 'min_wait', 'ftruncate_op'):
         assert name in st['features'].split(), 'this kernel should offer %s: %s' % (name, st['features'])
     assert st['direct_bodies'] == 1, st  # the 4 MiB file
 
@@ -99,7 +101,9 @@ def without_socket_op_and_cancel_fd_downloads_correctly():
 
 @rftest.test
 def without_registered_ring_fd_downloads_correctly():
-    check('registered_ring_fd')
+    st = check('registered_ring_fd')
+    # ringfetch makes the min_wait enter itself: here with the ring's own fd.
+    assert 'min_wait' in st['features'].split(), st['features']
 
 
 @rftest.test
@@ -108,8 +112,13 @@ def without_splice_downloads_correctly():
 
 
 @rftest.test
+def without_min_wait_downloads_correctly():
+    check('min_wait')
+
+
+@rftest.test
 def with_every_fallback_at_once_downloads_correctly():
-    st = fetch_with('defer_taskrun,buf_ring,socket_op,cancel_fd,registered_ring_fd,splice')
+    st = fetch_with('defer_taskrun,buf_ring,socket_op,cancel_fd,registered_ring_fd,splice,min_wait,ftruncate_op')
     assert st['features'].split() == ['coop_taskrun', 'provide_buffers', 'socket_syscall', 'cancel_shutdown'], \
         st['features']
 

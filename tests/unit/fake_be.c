@@ -384,10 +384,11 @@ static void fk_autopilot(struct fake_be *f)
     f->nops = w;
 }
 
-static int fk_wait(struct be *b, unsigned wait_nr, int64_t timeout_ns)
+static int fk_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
 {
     struct fake_be *f = F(b);
     (void)wait_nr;
+    (void)batch_ns;
     b->n.enters++;
     f->waits++;
     if (f->wait_fail_after && f->waits >= f->wait_fail_after)
