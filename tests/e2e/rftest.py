@@ -31,6 +31,7 @@ test fails.
 """
 
 import atexit
+import contextlib
 import errno
 import hashlib
 import json
@@ -169,6 +170,24 @@ def session_dir(prefix='rftest-', memory=False):
     d = tempfile.mkdtemp(prefix=prefix, dir=_memory_base() if memory else None)
     _session_dirs.append(d)
     return d
+
+
+@contextlib.contextmanager
+def tmpfs(size='1m', ro=False):
+    """A fresh tmpfs of `size` mounted on a temp dir (read-only when ro),
+    unmounted when the block ends; a test that cannot mount one is skipped."""
+    d = tempfile.mkdtemp(prefix='rftest-tmpfs-')
+    opts = 'size=%s%s' % (size, ',ro' if ro else '')
+    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', d],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        os.rmdir(d)
+        skip('cannot mount a tmpfs here (%s)' % r.stdout.decode().strip())
+    try:
+        yield d
+    finally:
+        subprocess.run(['umount', d])
+        os.rmdir(d)
 
 
 def _memory_base():

@@ -11,12 +11,9 @@ forced by the environment switches (RINGFETCH_RING_DISABLE=splice,
 RINGFETCH_SINK_DISABLE=fallocate) and must give the same files.
 """
 
-import contextlib
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
@@ -53,21 +50,6 @@ def same(path, data):
         got = f.read()
     assert got == data, '%s: %d bytes, differ from byte %d' % (
         path, len(got), next((i for i, (a, b) in enumerate(zip(got, data)) if a != b), min(len(got), len(data))))
-
-
-@contextlib.contextmanager
-def tmpfs(size):
-    d = tempfile.mkdtemp(prefix='rftest-tmpfs-')
-    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s' % size, 'tmpfs', d],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        os.rmdir(d)
-        rftest.skip('cannot mount a tmpfs here (%s)' % r.stdout.decode().strip())
-    try:
-        yield d
-    finally:
-        subprocess.run(['umount', d])
-        os.rmdir(d)
 
 
 def fetch_corpus(env=None, extra=()):
@@ -197,7 +179,7 @@ def a_pipelined_answer_right_after_a_spliced_body_is_read_whole():
 @rftest.test
 def a_full_disk_in_the_middle_names_the_file_and_leaves_nothing():
     root = corpus()
-    with rftest.Nginx(root) as ng, tmpfs('1m') as dest:
+    with rftest.Nginx(root) as ng, rftest.tmpfs('1m') as dest:
         url = ng.url('/' + rftest.bulk_name(0))
         r = ringfetch('--retry', 0, '-o', dest, '--stats', url)
         left = os.listdir(dest)

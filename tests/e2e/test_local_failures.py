@@ -5,7 +5,6 @@ input from the user. Both front ends.
 Tests that mount a tmpfs need root (CAP_SYS_ADMIN); they SKIP elsewhere.
 """
 
-import contextlib
 import os
 import re
 import shutil
@@ -37,24 +36,6 @@ def no_part_files(d):
     assert not parts, 'temporary files left: %s' % parts[:5]
 
 
-@contextlib.contextmanager
-def tmpfs(size='1m', ro=False):
-    """A fresh tmpfs of `size` mounted on a temp dir (read-only when ro);
-    unmounted when the block ends."""
-    d = tempfile.mkdtemp(prefix='rftest-tmpfs-')
-    opts = 'size=%s%s' % (size, ',ro' if ro else '')
-    r = subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', d],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        os.rmdir(d)
-        rftest.skip('cannot mount a tmpfs here (%s)' % r.stdout.decode().strip())
-    try:
-        yield d
-    finally:
-        subprocess.run(['umount', d])
-        os.rmdir(d)
-
-
 _bulk = {}
 
 
@@ -84,7 +65,7 @@ def summary_counts(err):
 @rftest.test
 def ringfetch_disk_full_fails_items_with_no_space_and_leaves_no_partial_file():
     root = bulk(16, 200000)
-    with rftest.Nginx(root) as ng, tmpfs('1m') as dest:
+    with rftest.Nginx(root) as ng, rftest.tmpfs('1m') as dest:
         r = ringfetch('-m', 4, '-o', dest, '--stats', *[ng.url('/' + rftest.bulk_name(i)) for i in range(16)])
         files = rftest.leftovers(dest)
         no_part_files(dest)
@@ -104,7 +85,7 @@ def ringfetch_disk_full_fails_items_with_no_space_and_leaves_no_partial_file():
 @rftest.test
 def flags2_disk_full_fails_items_with_no_space_and_the_run_ends():
     root = rftest.flags_root()
-    with rftest.Nginx(root) as ng, tmpfs('128k') as dest:
+    with rftest.Nginx(root) as ng, rftest.tmpfs('128k') as dest:
         r = flags2('-a', '-m', 20, '-v', '--url', ng.url('/flags'), '--dest', dest)
         files = rftest.leftovers(dest)
         no_part_files(dest)
@@ -211,7 +192,7 @@ ONE = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
 
 @rftest.test
 def ringfetch_read_only_destination_is_named_once_before_any_request():
-    with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
+    with FakeServer.canned(ONE, close=False) as srv, rftest.tmpfs('1m', ro=True) as dest:
         r = ringfetch('-o', dest, '--stats', *[srv.url('/f%d' % i) for i in range(100)])
         left = rftest.leftovers(dest)
         accepted = srv.accepted
@@ -223,7 +204,7 @@ def ringfetch_read_only_destination_is_named_once_before_any_request():
 
 @rftest.test
 def flags2_read_only_destination_is_named_once_before_any_request():
-    with FakeServer.canned(ONE, close=False) as srv, tmpfs('1m', ro=True) as dest:
+    with FakeServer.canned(ONE, close=False) as srv, rftest.tmpfs('1m', ro=True) as dest:
         r = flags2('-v', 'BR', 'CA', '--url', srv.url('/flags'), '--dest', dest)
         accepted = srv.accepted
     assert r.rc == 2, r.why()
