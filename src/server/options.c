@@ -42,6 +42,7 @@ const char fs_options_usage[] =
     "  --idle-timeout S    close a keep-alive connection that sends nothing for S\n"
     "                      seconds while a request is awaited (default 60; 0: never)\n"
     "  -v, --verbose       log one line per request on stderr\n"
+    "  -h, --help          show this help and exit\n"
     "  --version           show the version, the libraries it was built with and\n"
     "                      the io_uring features of this kernel, and exit\n"
     "Prints `listening on ADDR:PORT` for each listener; SIGINT, SIGTERM or SIGHUP\n"
