@@ -92,3 +92,28 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libringfetch.a $(DESTDIR)$(PKGCONFIGDIR)/ringfetch.pc \
 	    $(PUBLIC_HEADERS:include/ringfetch/%=$(DESTDIR)$(INCLUDEDIR)/ringfetch/%)
 	[ ! -d $(DESTDIR)$(INCLUDEDIR)/ringfetch ] || rmdir $(DESTDIR)$(INCLUDEDIR)/ringfetch
+
+# ---- make deb --------------------------------------------------------------
+# The Debian packages (debian/), built by dpkg-buildpackage -us -uc -b in a
+# copy of the tree under DEB_DIR/src, so that the build neither touches this
+# tree's build/ nor litters its parent folder (where dpkg-buildpackage puts
+# what it makes). The .deb files, .buildinfo and .changes end in DEB_DIR,
+# the copy is removed, and lintian's verdict is printed (errors fail).
+# Takes about a minute (a full build on 2 cores): not part of `make test`;
+# tests/e2e/test_deb.py runs it when RF_TEST_DEB=1.
+#   make deb && sudo dpkg -i build/deb/ringfetch_*.deb
+DEB_DIR ?= $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/src/ringfetch-$(RF_VERSION)
+LINTIAN ?= lintian
+.PHONY: deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -cf - --exclude-vcs --exclude='./build*' --exclude=./downloads \
+	    --exclude=__pycache__ --exclude='*.part' --exclude=./bench/results/tmp . \
+	    | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MAKELEVEL -u BUILD dpkg-buildpackage -us -uc -b
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/src/*.changes $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	$(LINTIAN) --fail-on error $(DEB_DIR)/*.changes
+	@ls -1 $(DEB_DIR)/*.deb
