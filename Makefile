@@ -30,16 +30,17 @@ PKGS    := liburing json-c libcares libssl libcrypto
 # being a pkg-config name (DEPS_PC), a file (DEPS_FILES) or a command
 # (DEPS_CMDS). tests/e2e/test_build.py points DEPS_PC at a package that does
 # not exist to see the line. Goals that install the dependencies first and
-# re-enter make (deps, test, asan, demo, bench), or need none (clean), skip
-# the check; cmocka is needed only when the unit tests are built.
+# re-enter make (deps, test, asan, demo, bench), or need none (clean,
+# uninstall; deb: dpkg-buildpackage checks Build-Depends itself) skip the
+# check; cmocka is needed only when the unit tests are built.
 DEPS_PC    ?= liburing:liburing-dev json-c:libjson-c-dev libcares:libc-ares-dev \
               libssl:libssl-dev libcrypto:libssl-dev
 DEPS_PC_TESTS ?= cmocka:libcmocka-dev
 DEPS_FILES ?= $(LLHTTP_SRC_DIR)/llhttp.c:node-llhttp $(LLHTTP_INC_DIR)/llhttp.h:node-llhttp
 DEPS_CMDS  ?= pkg-config:pkg-config scdoc:scdoc
-DEPS_NO_CHECK_GOALS := deps test asan demo bench clean deb
+DEPS_NO_CHECK_GOALS := deps test asan demo bench clean deb uninstall
 # Goals that build no unit test, so need no cmocka (the Debian build's).
-DEPS_NO_TESTS_GOALS := install install-files uninstall man lib
+DEPS_NO_TESTS_GOALS := install install-files man
 dep_what = $(word 1,$(subst :, ,$(1)))
 dep_pkg  = $(word 2,$(subst :, ,$(1)))
 ifeq ($(filter $(DEPS_NO_CHECK_GOALS),$(MAKECMDGOALS)),)
