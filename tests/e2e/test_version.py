@@ -12,7 +12,8 @@ import rftest  # noqa: E402
 
 PROGRAMS = ('ringfetch', 'ringload', 'flags2', 'flagserver')
 FEATURE_WORDS = {'defer_taskrun', 'coop_taskrun', 'buf_ring', 'provide_buffers', 'socket_op',
-                 'socket_syscall', 'cancel_fd', 'cancel_shutdown', 'registered_ring_fd'}
+                 'socket_syscall', 'cancel_fd', 'cancel_shutdown', 'registered_ring_fd',
+                 'splice', 'multishot_accept'}
 
 
 def engine_version():
@@ -83,6 +84,10 @@ def ring_features_are_probed_when_asked():
     off = ring_words(version('flagserver', env={'RINGFETCH_RING_DISABLE': 'buf_ring,defer_taskrun'})[3])
     assert 'provide_buffers' in off and 'coop_taskrun' in off, off
     assert 'buf_ring' not in off and 'defer_taskrun' not in off, off
+    # The splice direct path (issue 13) is a feature like the others.
+    if 'splice' in words:
+        off = ring_words(version('ringfetch', env={'RINGFETCH_RING_DISABLE': 'splice'})[3])
+        assert 'splice' not in off and 'buf_ring' in off, off
 
 
 @rftest.test
