@@ -23,6 +23,36 @@ LLHTTP_CFLAGS ?= -DLLHTTP_STRICT_MODE=1
 LLHTTP_INC_DIR ?= /usr/share/include/llhttp
 
 PKGS    := liburing json-c libcares libssl libcrypto
+
+# Before anything compiles, every dependency must be there: a missing one
+# stops make with one line naming its Debian package and `make deps`, not a
+# compiler error about a header. Each entry is WHAT:DEBIAN-PACKAGE, WHAT
+# being a pkg-config name (DEPS_PC), a file (DEPS_FILES) or a command
+# (DEPS_CMDS). tests/e2e/test_build.py points DEPS_PC at a package that does
+# not exist to see the line. Goals that install the dependencies first and
+# re-enter make (deps, test, asan, demo, bench), or need none (clean,
+# uninstall; deb: dpkg-buildpackage checks Build-Depends itself) skip the
+# check; cmocka is needed only when the unit tests are built.
+DEPS_PC    ?= liburing:liburing-dev json-c:libjson-c-dev libcares:libc-ares-dev \
+              libssl:libssl-dev libcrypto:libssl-dev
+DEPS_PC_TESTS ?= cmocka:libcmocka-dev
+DEPS_FILES ?= $(LLHTTP_SRC_DIR)/llhttp.c:node-llhttp $(LLHTTP_INC_DIR)/llhttp.h:node-llhttp
+DEPS_CMDS  ?= pkg-config:pkg-config scdoc:scdoc
+DEPS_NO_CHECK_GOALS := deps test asan demo bench clean deb uninstall
+# Goals that build no unit test, so need no cmocka (the Debian build's).
+DEPS_NO_TESTS_GOALS := install install-files man
+dep_what = $(word 1,$(subst :, ,$(1)))
+dep_pkg  = $(word 2,$(subst :, ,$(1)))
+ifeq ($(filter $(DEPS_NO_CHECK_GOALS),$(MAKECMDGOALS)),)
+DEPS_WANT_PC := $(DEPS_PC) $(if $(filter-out $(DEPS_NO_TESTS_GOALS),$(or $(MAKECMDGOALS),all)),$(DEPS_PC_TESTS))
+DEPS_MISSING := $(sort \
+    $(foreach d,$(DEPS_CMDS),$(if $(shell command -v $(call dep_what,$(d)) 2>/dev/null),,$(call dep_pkg,$(d)))) \
+    $(foreach d,$(DEPS_WANT_PC),$(if $(shell pkg-config --exists $(call dep_what,$(d)) 2>/dev/null && echo y),,$(call dep_pkg,$(d)))) \
+    $(foreach d,$(DEPS_FILES),$(if $(wildcard $(call dep_what,$(d))),,$(call dep_pkg,$(d)))))
+ifneq ($(DEPS_MISSING),)
+$(error missing Debian package(s): $(DEPS_MISSING); run `make deps` to install them)
+endif
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

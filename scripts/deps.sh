@@ -8,9 +8,12 @@ set -eu
 # libssl-dev: https (OpenSSL 3); openssl: the tests make their certificates with its CLI;
 # ca-certificates: the system trust store https verifies against by default.
 # libc-ares-dev: name resolution off the loop; dnsmasq-base: the DNS server the tests start.
+# scdoc renders the man pages (man/*.scd) at build time.
 # python3-matplotlib draws traces (scripts/trace-view; tests/e2e/test_trace.py).
+# man-db, bash-completion and zsh check the man pages and completions in the tests;
+# debhelper, dpkg-dev, fakeroot and lintian build and check the .deb (make deb).
 # jq, parallel and python3-yaml run docs/scale-out.md's recipes in the tests.
-PKGS="liburing-dev node-llhttp libcmocka-dev libjson-c-dev libc-ares-dev dnsmasq-base libssl-dev openssl ca-certificates pkg-config gcc make python3 python3-matplotlib curl clang libclang-rt-14-dev jq parallel python3-yaml"
+PKGS="liburing-dev node-llhttp scdoc libcmocka-dev libjson-c-dev libc-ares-dev dnsmasq-base libssl-dev openssl ca-certificates pkg-config gcc make python3 python3-matplotlib curl clang libclang-rt-14-dev jq parallel python3-yaml man-db bash-completion zsh debhelper dpkg-dev fakeroot lintian"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

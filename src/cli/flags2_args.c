@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cli/outpath.h"
+#include "cli/version.h"
 #include "ringfetch/url.h"
 #include "ringfetch/limits.h"
 
@@ -67,6 +68,8 @@ static const char help_text[] =
     "                        any other metadata failure as an error, and then\n"
     "                        the flag is not fetched\n"
     IOOPTS_HELP
+    "  --version             show the version, the libraries it was built with\n"
+    "                        and the io_uring features of this kernel, and exit\n"
     "\n"
     "Ctrl-C, SIGTERM or SIGHUP stops the run: the transfers in flight are\n"
     "cancelled and leave no file, and the report counts what finished.\n"
@@ -76,7 +79,8 @@ static const char help_text[] =
     "take files, an open-file limit too low for one request included), 128 + the signal when stopped (130 Ctrl-C, 143\n"
     "SIGTERM, 129 SIGHUP).\n";
 
-enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3, OPT_BACKEND, OPT_TRACE };
+enum { OPT_URL = 256, OPT_DEST, OPT_TIMEOUT, OPT_STATS, OPT_FLAGS3, OPT_BACKEND, OPT_TRACE,
+       OPT_VERSION };
 
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -94,6 +98,7 @@ static const struct option long_options[] = {
     TLSOPTS_LONG,
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"trace", required_argument, NULL, OPT_TRACE},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -239,6 +244,9 @@ int flags2_args_parse(int argc, char **argv, struct flags2_args *a, FILE *out, F
         case 'h':
             fprintf(out, help_text, flags2_timeout_default());
             return FLAGS2_ARGS_HELP;
+        case OPT_VERSION:
+            version_print(out, "flags2");
+            return FLAGS2_ARGS_VERSION;
         case 'a': a->all = true; break;
         case 'e': a->every = true; break;
         case 'v': a->verbose = true; break;

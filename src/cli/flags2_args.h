@@ -43,9 +43,10 @@ struct flags2_args {
 enum {
     FLAGS2_ARGS_RUN = 0,    /* go on and fetch */
     FLAGS2_ARGS_HELP = 1,   /* -h printed the help: exit 0 */
+    FLAGS2_ARGS_VERSION = 2, /* --version printed the version: exit 0 */
 };
 
-/* Parse argv into *a. Returns FLAGS2_ARGS_RUN, FLAGS2_ARGS_HELP, or
+/* Parse argv into *a. Returns FLAGS2_ARGS_RUN, FLAGS2_ARGS_HELP, FLAGS2_ARGS_VERSION, or
  * -EINVAL after printing a usage error (exit status 2). out is stdout and
  * err is stderr in the program; tests pass memory streams. argv's pointer
  * array may be permuted (getopt). */

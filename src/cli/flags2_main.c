@@ -13,7 +13,7 @@ int main(int argc, char **argv)
     static struct flags2_args args;
 
     int rc = flags2_args_parse(argc, argv, &args, stdout, stderr);
-    if (rc == FLAGS2_ARGS_HELP)
+    if (rc == FLAGS2_ARGS_HELP || rc == FLAGS2_ARGS_VERSION)
         return 0;
     if (rc < 0)
         return 2;

@@ -11,6 +11,7 @@
 #include "ringfetch/engine.h"
 #include "ringfetch/limits.h"
 #include "cli/cli_tunables.h"
+#include "cli/version.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -56,7 +57,8 @@ static const char help_text[] =
     IOOPTS_HELP
     PROXYOPTS_HELP
     "  -h, --help            show this help and exit\n"
-    "  --version             show the version and exit\n"
+    "  --version             show the version, the libraries it was built with\n"
+    "                        and the io_uring features of this kernel, and exit\n"
     "%s"
     "\n"
     "URLs: dot segments are removed from the path and bytes a request may not\n"
@@ -320,7 +322,7 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
                     (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default(), dlopts_help);
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
-            fputs("ringfetch " RF_VERSION "\n", out);
+            version_print(out, "ringfetch");
             return RINGFETCH_ARGS_EXIT;
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/version.h"
 #include "ringfetch/limits.h"
 
 #define STR(x) #x
@@ -46,7 +47,8 @@ static const char help_text[] =
     "                        (scripts/trace-view draws it)\n"
     "      --json            print one JSON object instead of the text report\n"
     "  -h, --help            show this help and exit\n"
-    "  -v, --version         show the version and exit\n"
+    "  -v, --version         show the version, the libraries it was built with\n"
+    "                        and the io_uring features of this kernel, and exit\n"
     "\n"
     "Output: wrk's layout (thread stats, the latency distribution with --latency,\n"
     "requests/sec, transfer/sec), then the responses per status class, the errors\n"
@@ -290,7 +292,7 @@ int load_args_parse(int argc, char **argv, struct load_args *a, FILE *out, FILE 
             fputs(help_text, out);
             return LOAD_ARGS_EXIT;
         case 'v':
-            fputs("ringload " RF_VERSION "\n", out);
+            version_print(out, "ringload");
             return LOAD_ARGS_EXIT;
         case ':':
             return usage_error(err, "%s needs a value", option_name(optopt));

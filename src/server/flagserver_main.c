@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli/version.h"
 #include "server/content.h"
 #include "server/options.h"
 #include "server/server.h"
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
         fputs(fs_options_usage, stdout);
         return 0;
     }
+    if (opt.version)
+        return version_print(stdout, "flagserver") < 0 ? 1 : 0;
     raise_fd_limit();
 
     struct fs_content content;

@@ -17,7 +17,7 @@ const char fs_options_usage[] =
     "                  [--delay SECONDS|MIN:MAX] [--delay-rate P]\n"
     "                  [--error-rate P] [--error-status N]\n"
     "                  [--fault NAME[,NAME...]] [--fault-rate P] [--drip-ms MS]\n"
-    "                  [--seed N] [--idle-timeout SECONDS] [-v] [-h]\n"
+    "                  [--seed N] [--idle-timeout SECONDS] [-v] [-h] [--version]\n"
     "Serves /flags/{cc}/{cc}.gif and /flags/{cc}/metadata.json: files under DIR, or\n"
     "the synthetic corpus from memory when --root is not given.\n"
     "  --root DIR          document root (/x is DIR/x)\n"
@@ -42,6 +42,9 @@ const char fs_options_usage[] =
     "  --idle-timeout S    close a keep-alive connection that sends nothing for S\n"
     "                      seconds while a request is awaited (default 60; 0: never)\n"
     "  -v, --verbose       log one line per request on stderr\n"
+    "  -h, --help          show this help and exit\n"
+    "  --version           show the version, the libraries it was built with and\n"
+    "                      the io_uring features of this kernel, and exit\n"
     "Prints `listening on ADDR:PORT` for each listener; SIGINT, SIGTERM or SIGHUP\n"
     "stop it.\n";
 
@@ -221,6 +224,8 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err, siz
 #define OPT(s) (strcmp(arg, (s)) == 0 && (val || (i + 1 < argc && (val = argv[++i]))))
         if (FLAG("-h") || FLAG("--help")) {
             o->help = true;
+        } else if (FLAG("--version")) {
+            o->version = true;
         } else if (FLAG("-v") || FLAG("--verbose")) {
             o->verbose = true;
         } else if (FLAG("--http10")) {
@@ -292,7 +297,7 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err, siz
 #undef FLAG
 #undef OPT
     }
-    if (o->help)
+    if (o->help || o->version)
         return 0;
     if (all_presets && preset)
         return fail(err, errlen, "--preset and --presets exclude each other");

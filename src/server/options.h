@@ -31,6 +31,7 @@ struct fs_options {
     bool verbose;          /* one log line per request on stderr */
     uint32_t idle_timeout_ms; /* keep-alive connections idle this long are closed; 0: never */
     bool help;
+    bool version;          /* --version: print the report (cli/version.h) and exit */
     unsigned nsites;
     struct fs_site sites[FS_MAX_SITES];
 };

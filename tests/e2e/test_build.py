@@ -1,5 +1,9 @@
 """The build itself (issue 9, item 16): after a fresh `make -j2`, a second
-`make` has nothing to do.
+`make` has nothing to do. And (issue 14) `make` on a machine without a
+dependency stops before compiling, with one line naming the Debian package
+and `make deps`: tested by pointing the check at a package, a file or a
+command that does not exist (DEPS_PC, DEPS_FILES, DEPS_CMDS), not by
+removing anything.
 
 The build goes into a temporary BUILD directory, so the one under test
 ($RF_BUILD) is neither used nor touched; it takes a few seconds.
@@ -71,6 +75,38 @@ def make_q_sees_a_missing_program():
     assert len(lines) == 1 and ' -o %s ' % prog in lines[0], 'expected one link, ran %d: %s' % (
         len(lines), ' | '.join(l.replace(build, '$BUILD') for l in lines[:3]))
     assert make(build, '-q').rc == 0
+
+
+def check_missing(build, var, value, package):
+    r = make(build, var + '=' + value)
+    assert r.rc == 2, r.why()
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, 'expected one line on stderr, got %d: %r' % (len(lines), r.err)
+    assert package in lines[0] and 'make deps' in lines[0], lines[0]
+    # Nothing was compiled: make stopped while reading the Makefile.
+    assert r.out.strip() == '', r.out
+    assert not os.path.exists(os.path.join(build, 'obj')), 'compiled before the check'
+
+
+@rftest.test
+def make_without_a_dependency_names_its_package_and_make_deps():
+    build = os.path.join(rftest.tempdir(), 'b')
+    check_missing(build, 'DEPS_PC', 'liburing:liburing-dev rf-no-such-pc:librf-no-such-dev',
+                  'librf-no-such-dev')
+    check_missing(build, 'DEPS_FILES', '/nonexistent/rf/llhttp.c:node-llhttp', 'node-llhttp')
+    check_missing(build, 'DEPS_CMDS', 'rf-no-such-command:rf-no-such-tool', 'rf-no-such-tool')
+
+
+@rftest.test
+def the_dependency_check_passes_here_and_skips_for_deps_and_clean():
+    build = os.path.join(rftest.tempdir(), 'b')
+    r = make(build, '-n')
+    assert r.rc == 0, r.why()
+    # `make deps` must run on the machine the check would stop.
+    r = make(build, '-n', 'deps', 'DEPS_PC=rf-no-such-pc:librf-no-such-dev')
+    assert r.rc == 0 and 'deps.sh' in r.out, r.why()
+    r = make(build, '-n', 'clean', 'DEPS_PC=rf-no-such-pc:librf-no-such-dev')
+    assert r.rc == 0, r.why()
 
 
 if __name__ == '__main__':

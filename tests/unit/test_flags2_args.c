@@ -228,6 +228,16 @@ static void test_long_help_is_the_same(void **state)
     assert_non_null(strstr(out_s(), "show this help message and exit"));
 }
 
+static void test_version_prints_the_version_and_exits_ok(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("BR", "--version", NULL), FLAGS2_ARGS_VERSION);
+    const char *t = out_s();
+    assert_memory_equal(t, "flags2 " RF_VERSION "\n", strlen("flags2 " RF_VERSION "\n"));
+    assert_non_null(strstr(t, "\nbuilt with: liburing "));
+    assert_string_equal(err_s(), "");
+}
+
 /* ---- the spec's usage errors ---- */
 
 static void test_max_req_below_one_is_a_usage_error(void **state)
@@ -422,6 +432,7 @@ int main(void)
         T(test_server_url_lookup),
         T(test_help_prints_every_help_string_and_exits_ok),
         T(test_long_help_is_the_same),
+        T(test_version_prints_the_version_and_exits_ok),
         T(test_max_req_below_one_is_a_usage_error),
         T(test_negative_max_req_is_a_usage_error),
         T(test_limit_below_one_is_a_usage_error),
