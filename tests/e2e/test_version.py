@@ -13,7 +13,7 @@ import rftest  # noqa: E402
 PROGRAMS = ('ringfetch', 'ringload', 'flags2', 'flagserver')
 FEATURE_WORDS = {'defer_taskrun', 'coop_taskrun', 'buf_ring', 'provide_buffers', 'socket_op',
                  'socket_syscall', 'cancel_fd', 'cancel_shutdown', 'registered_ring_fd',
-                 'splice', 'multishot_accept'}
+                 'splice', 'multishot_accept', 'min_wait', 'ftruncate_op'}
 
 
 def engine_version():
