@@ -99,7 +99,7 @@ static void tp_plain_connect(struct tp *t, const struct sockaddr *sa, socklen_t 
     t->sa = sa;
     t->salen = len;
     t->opened = false;
-    t->send_busy = t->recv_busy = false;
+    t->connect_busy = t->send_busy = t->recv_busy = false;
     t->hold_recv = t->splicing = false;
     t->rx_bytes = t->tx_bytes = 0;
     t->state = TP_SOCKET;
@@ -119,13 +119,29 @@ static void tp_plain_send(struct tp *t, const char *buf, size_t len)
     tp_arm_send(t);
 }
 
+static void tp_cancel_op(struct tp *t, bool busy, enum op_kind k)
+{
+    if (busy && be_cancel_op(t->set->be, t->fd, tp_ud(t, k), tp_ud(t, OP_TP_CANCEL)) == 0)
+        t->ops++;
+}
+
 static void tp_plain_close(struct tp *t)
 {
     assert(t->state != TP_FREE && t->state != TP_CLOSING);
     tp_unstarve(t);
     t->state = TP_CLOSING;
-    if (t->fd >= 0 && t->ops > 0) {
-        /* Never close with ops in flight: cancel them, close when the last is back. */
+    /* Never close with ops in flight: cancel them, close when the last is
+     * back. Each by its user_data, which io_uring finds in a hash; a cancel
+     * by descriptor walks every request in the ring, and at -m 4900 those
+     * walks were a third of the client's CPU. */
+    unsigned known = t->connect_busy + t->send_busy + t->recv_busy + t->splicing;
+    if (t->fd >= 0 && t->ops > 0 && known == t->ops) {
+        tp_cancel_op(t, t->connect_busy, OP_TP_CONNECT);
+        tp_cancel_op(t, t->send_busy, OP_TP_SEND);
+        tp_cancel_op(t, t->recv_busy, OP_TP_RECV);
+        tp_cancel_op(t, t->splicing, OP_TP_SPLICE);
+    } else if (t->fd >= 0 && t->ops > 0) {
+        /* Something in flight that the flags do not name: cancel it all. */
         if (be_cancel_fd(t->set->be, t->fd, tp_ud(t, OP_TP_CANCEL)) == 0)
             t->ops++;
         /* io_uring files a splice under its output, the pipe: cancelling by
@@ -225,8 +241,10 @@ static void tp_plain_complete(struct tp *t, const struct be_cqe *cqe)
             return;
         }
         t->ops++;
+        t->connect_busy = true;
         return;
     case OP_TP_CONNECT:
+        t->connect_busy = false;
         if (t->state != TP_CONNECT)
             break;
         if (res < 0) {

@@ -87,7 +87,7 @@ struct tp {
     enum tp_state state;
     int fd;
     unsigned ops;              /* operations in flight */
-    bool send_busy, recv_busy;
+    bool connect_busy, send_busy, recv_busy;
     bool starved;              /* the receive found no buffer; re-armed by tp_feed_starved */
     bool hold_recv;            /* the owner takes the bytes by splicing: no receive armed */
     bool splicing;             /* a splice from the socket is in flight */

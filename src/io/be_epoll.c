@@ -719,6 +719,28 @@ static int ep_cancel_all(struct be_epoll *u, struct ep_fd *f, int res)
     return n;
 }
 
+/* The op on fd with user_data target, if still queued, ends with res;
+ * returns whether it was there. */
+static bool ep_cancel_one(struct be_epoll *u, struct ep_fd *f, uint64_t target, int res)
+{
+    struct ep_op **heads[2] = { &f->rq, &f->wq }, **tails[2] = { &f->rq_tail, &f->wq_tail };
+    for (int i = 0; i < 2; i++) {
+        struct ep_op *prev = NULL;
+        for (struct ep_op **pp = heads[i]; *pp; prev = *pp, pp = &(*pp)->next) {
+            struct ep_op *op = *pp;
+            if (op->ud != target)
+                continue;
+            *pp = op->next;
+            if (*tails[i] == op)
+                *tails[i] = prev;
+            ep_push(u, op->ud, res, 0, NULL);
+            ep_op_free(u, op);
+            return true;
+        }
+    }
+    return false;
+}
+
 static int ep_close_now(struct be_epoll *u, int fd)
 {
     struct ep_fd *f = ep_fd(u, fd);
@@ -851,6 +873,15 @@ static int ep_cancel_fd(struct be *b, int fd, uint64_t ud)
     int n = f ? ep_cancel_all(u, f, -ECANCELED) : 0;
     /* As io_uring's cancel-all answers: how many, or -ENOENT for none. */
     return ep_done_now(u, ud, n > 0 ? n : -ENOENT);
+}
+
+static int ep_cancel_op(struct be *b, int fd, uint64_t target, uint64_t ud)
+{
+    struct be_epoll *u = E(b);
+    if (ep_reserve(u, 1) < 0)
+        return -EBUSY;
+    struct ep_fd *f = ep_fd(u, fd);
+    return ep_done_now(u, ud, f && ep_cancel_one(u, f, target, -ECANCELED) ? 0 : -ENOENT);
 }
 
 /* ---- waiting and reaping ---------------------------------------------------------- */
@@ -990,6 +1021,7 @@ static const struct be_ops epoll_ops = {
     .fallocate = ep_fallocate,
     .splice = ep_splice,
     .cancel_fd = ep_cancel_fd,
+    .cancel_op = ep_cancel_op,
     .wait = ep_wait,
     .reap = ep_reap,
     .overflowed = ep_overflowed,

@@ -168,6 +168,11 @@ static int tr_cancel_fd(struct be *b, int fd, uint64_t ud)
     TRACED(b, TOP_CANCEL_FD, ud, fd, 0, T(b)->inner->cancel_fd(b, fd, ud));
 }
 
+static int tr_cancel_op(struct be *b, int fd, uint64_t target, uint64_t ud)
+{
+    TRACED(b, TOP_CANCEL_OP, ud, fd, 0, T(b)->inner->cancel_op(b, fd, target, ud));
+}
+
 static int tr_fstatx(struct be *b, int fd, struct statx *stx, uint64_t ud)
 {
     TRACED(b, TOP_FSTATX, ud, fd, 0, T(b)->inner->fstatx(b, fd, stx, ud));
@@ -273,6 +278,7 @@ int be_trace_attach(struct be *b, int fd, unsigned lane)
     t->ops.unlink = tr_unlink;
     t->ops.poll = tr_poll;
     t->ops.cancel_fd = tr_cancel_fd;
+    t->ops.cancel_op = tr_cancel_op;
     t->ops.fstatx = tr_fstatx;
     t->ops.fgetxattr = tr_fgetxattr;
     t->ops.fsetxattr = tr_fsetxattr;

@@ -498,6 +498,14 @@ static int uring_splice(struct be *b, int fd_in, int64_t off_in, int fd_out, int
     return 0;
 }
 
+static int uring_cancel_op(struct be *b, int fd, uint64_t target, uint64_t ud)
+{
+    (void)fd; /* found by its user_data alone */
+    URING_PREP(sqe, b, ud);
+    io_uring_prep_cancel64(sqe, target, 0);
+    return 0;
+}
+
 static int uring_cancel_fd(struct be *b, int fd, uint64_t ud)
 {
     if (!(b->features & BE_F_CANCEL_FD)) {
@@ -677,6 +685,7 @@ static const struct be_ops uring_ops = {
     .fallocate = uring_fallocate,
     .splice = uring_splice,
     .cancel_fd = uring_cancel_fd,
+    .cancel_op = uring_cancel_op,
     .wait = uring_wait,
     .reap = uring_reap,
     .overflowed = uring_overflowed,

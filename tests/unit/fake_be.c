@@ -233,6 +233,13 @@ static int fk_cancel_fd(struct be *b, int fd, uint64_t ud)
     return 0;
 }
 
+static int fk_cancel_op(struct be *b, int fd, uint64_t target, uint64_t ud)
+{
+    REC(FAKE_CANCEL_OP, ud, fd);
+    r->off = target;
+    return 0;
+}
+
 static void fk_release(struct lbuf *lb)
 {
     struct fake_be *f = lb->owner;
@@ -364,6 +371,18 @@ static void fk_autopilot(struct fake_be *f)
                 }
             fake_post(f, fake_cqe(r, 0));
             break;
+        case FAKE_CANCEL_OP: {
+            int res = -ENOENT;
+            for (unsigned j = 0; j < f->nops; j++)
+                if (!f->ops[j].taken && f->ops[j].ud == r->off && f->ops[j].op != FAKE_CANCEL_OP) {
+                    f->ops[j].taken = true;
+                    fake_post(f, fake_cqe(&f->ops[j], -ECANCELED));
+                    res = 0;
+                    break;
+                }
+            fake_post(f, fake_cqe(r, res));
+            break;
+        }
         case FAKE_CONNECT:
         case FAKE_CLOSE:
         case FAKE_LINKAT:
@@ -462,6 +481,7 @@ static const struct be_ops fake_ops = {
     .fallocate = fk_fallocate,
     .splice = fk_splice,
     .cancel_fd = fk_cancel_fd,
+    .cancel_op = fk_cancel_op,
     .wait = fk_wait,
     .reap = fk_reap,
     .overflowed = fk_overflowed,

@@ -24,7 +24,7 @@ enum fake_op {
     FAKE_SOCKET, FAKE_CONNECT, FAKE_ACCEPT, FAKE_SEND, FAKE_SENDMSG, FAKE_RECV, FAKE_RECV_INTO,
     FAKE_READ, FAKE_OPENAT, FAKE_WRITEV, FAKE_CLOSE, FAKE_LINKAT, FAKE_RENAME, FAKE_UNLINK,
     FAKE_POLL, FAKE_CANCEL_FD, FAKE_FSTATX, FAKE_FGETXATTR, FAKE_FSETXATTR, FAKE_FTRUNCATE,
-    FAKE_FALLOCATE, FAKE_SPLICE,
+    FAKE_FALLOCATE, FAKE_SPLICE, FAKE_CANCEL_OP,
 };
 
 #define FAKE_MAX_OPS 4096
@@ -39,7 +39,7 @@ struct fake_rec {
     int fd;
     int flags;
     int fd2;               /* splice: the output descriptor */
-    uint64_t off;          /* splice: the output's offset; fallocate: where */
+    uint64_t off;          /* splice: the output's offset; fallocate: where; cancel_op: the target's ud */
     size_t len;            /* send/recv_into/read/writev/splice/fallocate: bytes asked */
     const void *buf;       /* send: the bytes; recv_into/read: where to put them */
     char path[FAKE_PATH_MAX], path2[FAKE_PATH_MAX];

@@ -267,10 +267,13 @@ static void connect_deadline_fails_the_job(void **state)
     tmr_run(&x->timers, 10000ull * 1000000);
     assert_int_equal(x->j[0].ended, 1);
     assert_int_equal(x->j[0].err, RF_E_CONNECT_TIMEOUT);
-    /* The connect in flight is cancelled before the descriptor is closed. */
+    /* The connect in flight is cancelled (by its user_data) before the descriptor is closed. */
     assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0);
-    complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
-    complete(x, fake_take(x->f, FAKE_CONNECT), -ECANCELED);
+    struct fake_rec *cancel = fake_take(x->f, FAKE_CANCEL_OP), *connect = fake_take(x->f, FAKE_CONNECT);
+    assert_int_equal(cancel->off, connect->ud);
+    assert_int_equal(fake_pending(x->f, FAKE_CANCEL_FD), 0);
+    complete(x, cancel, 0);
+    complete(x, connect, -ECANCELED);
     complete(x, fake_take(x->f, FAKE_CLOSE), 0);
     assert_int_equal(c->state, CONN_FREE);
 }
@@ -285,8 +288,10 @@ static void owner_drops_its_exchange(void **state)
     conn_drop(c, &x->j[0].x);
     assert_int_equal(x->j[0].ended, 0);
     assert_int_equal(c->state, CONN_CLOSING);
-    complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
-    complete(x, fake_take(x->f, FAKE_RECV), -ECANCELED);
+    struct fake_rec *cancel = fake_take(x->f, FAKE_CANCEL_OP), *recv = fake_take(x->f, FAKE_RECV);
+    assert_int_equal(cancel->off, recv->ud);
+    complete(x, cancel, 0);
+    complete(x, recv, -ECANCELED);
     complete(x, fake_take(x->f, FAKE_CLOSE), 0);
     assert_int_equal(c->state, CONN_FREE);
 }
@@ -548,25 +553,25 @@ static void direct_eof_mid_body_is_truncated(void **state)
 }
 
 /* The owner gives up while a splice is blocked in the kernel: it is
- * cancelled by the pipe too (io_uring files it under its output), and the
- * descriptor closes only once it is back. */
-static void direct_drop_cancels_the_splice_by_its_pipe(void **state)
+ * cancelled by its user_data (a cancel by the socket would not reach it:
+ * io_uring files a splice under its output, the pipe), and the descriptor
+ * closes only once it is back. */
+static void direct_drop_cancels_the_splice_by_its_user_data(void **state)
 {
     struct fixture *x = *state;
     struct pipes pool;
     struct conn *c = start_direct(x, &pool, true);
     reply(x, BIG_HEAD);
-    int wr = sp.p->wr;
     conn_drop(c, &x->j[0].x);
-    struct fake_rec *a = fake_take(x->f, FAKE_CANCEL_FD), *b = fake_take(x->f, FAKE_CANCEL_FD);
+    struct fake_rec *a = fake_take(x->f, FAKE_CANCEL_OP);
     assert_non_null(a);
-    assert_non_null(b);
-    assert_int_equal(a->fd, 10);
-    assert_int_equal(b->fd, wr);
+    assert_null(fake_take(x->f, FAKE_CANCEL_OP)); /* no receive is armed while splicing */
+    assert_int_equal(fake_pending(x->f, FAKE_CANCEL_FD), 0);
+    struct fake_rec *splice = fake_take(x->f, FAKE_SPLICE);
+    assert_int_equal(a->off, splice->ud);
     complete(x, a, 0);
-    complete(x, b, 1);
     assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0); /* the splice is still out */
-    complete(x, fake_take(x->f, FAKE_SPLICE), -ECANCELED);
+    complete(x, splice, -ECANCELED);
     complete(x, fake_take(x->f, FAKE_CLOSE), 0);
     assert_int_equal(c->state, CONN_FREE);
     pipes_put(&pool, sp.p);                        /* the job's: the pipe is closed, its bytes unknown */
@@ -597,7 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(direct_body_is_spliced_then_the_connection_idles, setup, teardown),
         cmocka_unit_test_setup_teardown(direct_body_declined_is_received, setup, teardown),
         cmocka_unit_test_setup_teardown(direct_eof_mid_body_is_truncated, setup, teardown),
-        cmocka_unit_test_setup_teardown(direct_drop_cancels_the_splice_by_its_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(direct_drop_cancels_the_splice_by_its_user_data, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,8 +130,9 @@ static struct conn *start(struct fixture *x)
 
 static void drain_close(struct fixture *x, struct conn *c)
 {
-    if (fake_pending(x->f, FAKE_CANCEL_FD))
-        complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_CANCEL_FD), 0); /* by user_data, not by fd */
+    if (fake_pending(x->f, FAKE_CANCEL_OP))
+        complete(x, fake_take(x->f, FAKE_CANCEL_OP), 0);
     while (fake_pending(x->f, FAKE_RECV)) {
         struct fake_rec *r = fake_take(x->f, FAKE_RECV);
         complete(x, r, -ECANCELED);
@@ -160,7 +161,7 @@ static void deadline_before_tcp_is_a_connect_timeout(void **state)
     complete(x, fake_take(x->f, FAKE_SOCKET), 10);
     tmr_run(&x->timers, 10000ull * 1000000);
     assert_int_equal(x->j.err, RF_E_CONNECT_TIMEOUT);
-    complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
+    complete(x, fake_take(x->f, FAKE_CANCEL_OP), 0);
     complete(x, fake_take(x->f, FAKE_CONNECT), -ECANCELED);
     complete(x, fake_take(x->f, FAKE_CLOSE), 0);
     assert_int_equal(c->state, CONN_FREE);

@@ -146,8 +146,9 @@ static void ask(struct fixture *x, bool complete_send)
 static void close_it(struct fixture *x)
 {
     tp_close(&x->tun.tp);
-    if (fake_pending(x->f, FAKE_CANCEL_FD))
-        complete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_CANCEL_FD), 0);
+    while (fake_pending(x->f, FAKE_CANCEL_OP))
+        complete(x, fake_take(x->f, FAKE_CANCEL_OP), 0);
     while (fake_pending(x->f, FAKE_SEND))
         complete(x, fake_take(x->f, FAKE_SEND), -ECANCELED);
     while (fake_pending(x->f, FAKE_RECV))
@@ -473,8 +474,9 @@ static struct conn *cstart(struct cfix *x)
 
 static void cdrain(struct cfix *x, struct conn *c)
 {
-    if (fake_pending(x->f, FAKE_CANCEL_FD))
-        ccomplete(x, fake_take(x->f, FAKE_CANCEL_FD), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_CANCEL_FD), 0);
+    while (fake_pending(x->f, FAKE_CANCEL_OP))
+        ccomplete(x, fake_take(x->f, FAKE_CANCEL_OP), 0);
     while (fake_pending(x->f, FAKE_SEND))
         ccomplete(x, fake_take(x->f, FAKE_SEND), -ECANCELED);
     while (fake_pending(x->f, FAKE_RECV))
