@@ -135,7 +135,8 @@ def write_md(path_md, meta, table, corpora, limits, strace, tgt, commands, multi
         L.append('| target | measured | met |')
         L.append('|---|---|---|')
         for name, value, ok in tgt:
-            L.append('| %s | %s | %s |' % (name, value, 'yes' if ok else '**NO**'))
+            L.append('| %s | %s | %s |' % (name, value, '—' if ok is None else
+                                            'yes' if ok else '**NO**'))
         L.append('')
     L.append('## Limits')
     L.append('')
@@ -317,5 +318,6 @@ def headline(table, tgt):
         lines.append('')
         lines.append('targets:')
         for name, value, ok in tgt:
-            lines.append('  [%s] %s: %s' % ('met' if ok else 'NOT MET', name, value))
+            lines.append('  [%s] %s: %s' % ('info' if ok is None else 'met' if ok else 'NOT MET',
+                                            name, value))
     return '\n'.join(lines)

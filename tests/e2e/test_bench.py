@@ -424,6 +424,34 @@ def floor_multiples_are_taken_per_round_against_the_way_used():
 
 
 @rftest.test
+def every_corpus_and_n_gets_its_floor_multiple_in_the_targets_table():
+    def m(target, corpus, n, x, x_wrk=None):
+        return {'key': '%s/%s/%d' % (target, corpus, n), 'target': target, 'corpus': corpus,
+                'n': n, 'tool': 'ringfetch', 'cpu_us_per_file': 60.0, 'floor_us': 40.0,
+                'discard_us': 10.0, 'x_discard': x, 'x_discard_range': [x, x], 'x_wrk': x_wrk}
+    ms = [m('ext4', 'many', 10, 1.2, 1.3), m('ext4', 'big', 8, 1.1), m('tmpfs', 'many', 100, 1.1),
+          dict(m('ext4', 'many', 1, 1.5), tool='ringfetch-base')]
+    rows = [t for t in goals.targets({}, ms) if t[2] is None]
+    assert [name for name, _, _ in rows] == [
+        'many N=10 ext4: ringfetch CPU/file as a multiple of (floor of its way + network)',
+        'big N=8 ext4: ringfetch CPU/file as a multiple of (floor of its way + network)'], rows
+    assert rows[0][1] == '1.20x (60.0 µs vs floor 40.0 + network 10.0); with wrk as the ' \
+        'network: 1.30x', rows
+    # many N=100 has its target instead (floor_tmpfs), not a second row.
+    assert any(t[0].startswith('many N=100 tmpfs: ringfetch CPU/file <= 1.15x') and t[2] is True
+               for t in goals.targets({}, ms))
+    d = rftest.tempdir('rftest-bench-')
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        report.write_md(os.path.join(d, 'x.md'), meta(['ringfetch']), {}, {}, {'wrk': []}, [],
+                        rows, {})
+    md = open(os.path.join(d, 'x.md')).read()
+    assert '| big N=8 ext4: ringfetch CPU/file as a multiple of (floor of its way + network) | ' \
+        '1.10x (60.0 µs vs floor 40.0 + network 10.0) | — |' in md, md
+    assert '[info] big N=8 ext4' in report.headline({}, rows)
+
+
+@rftest.test
 def the_report_carries_every_way_and_the_multiples():
     d = rftest.tempdir('rftest-bench-')
     runs = canned_floor_runs()
