@@ -123,7 +123,7 @@ def committed_results_are_reproduced_from_their_own_runs():
     out of today's code unchanged: the report format stayed comparable."""
     import json
     checked = 0
-    for name in ('latest', 'quick', 'hosts'):
+    for name in ('latest', 'quick', 'hosts', 'fs'):
         path = os.path.join(RESULTS, name + '.json')
         if not os.path.exists(path):
             continue
