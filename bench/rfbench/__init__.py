@@ -7,14 +7,20 @@
     servers.py       server configs: nginx over plain HTTP (+ its CPU)
     hosts.py         the many-hosts server config (20 names, dnsmasq), the
                      dead-DNS time to first file, their figures and section
-    destinations.py  where downloads land: tmpfs, a folder on disk
+    destinations.py  where downloads land: tmpfs, a folder on disk, ext4/xfs/
+                     btrfs made on loop-mounted images (LoopFs)
     peers.py         the tools under test: command-line builder + verifier
+                     (rf-discard: ringfetch --discard, the network cost)
     rows.py          the matrix: a row = corpus x server config x
                      destination x N x peers, run in interleaved rounds
     measure.py       one measured run (bench/spawn.c: wall, CPU, peak RSS),
-                     the strace cross-check, wrk's ceiling, the fs floor
+                     the strace cross-check, wrk's ceiling
+    floor.py         the floor: each way of creating files, per destination
+                     (bench/fsfloor.c), and ringfetch's CPU per file as a
+                     multiple of floor + network cost
     stats.py         medians, per-round ratios and their ranges, result keys
-    goals.py         the issues' targets, checked on a run's figures
+    goals.py         the issues' targets, checked on a run's figures (and
+                     the floor multiples)
     report.py        NAME.md, NAME.json and the printed headline
     plot.py          NAME.png (gnuplot)
     install.py       apt-get for what is missing
@@ -25,13 +31,16 @@ How to add a row (each is an addition, not an edit):
     name, start/stop, url(), cpu_s() and peer_args(peer) (the options each
     peer needs against it, None for a peer that cannot use it), added to
     SERVERS and to the servers cli.main passes to rows.plan;
-  - a destination (ext4/xfs/btrfs images): a context manager in
-    destinations.py with name, path, note and sync_before_run;
+  - a destination: a context manager in destinations.py with name, path,
+    note and sync_before_run (optionally wants_row / wants_peer to narrow
+    its rows; raising destinations.Unavailable on enter skips it); a file
+    system made on a loop device: an entry in LoopFs.MKFS;
   - a corpus: an entry in corpora.BULK;
   - a peer (ringfetch --discard for the floor, ringload): a Peer in
     peers.PEERS, with its own verifier when "the corpus was saved" is not
     what it does;
-  - a target: a function in goals.GOALS.
+  - a target: a function in goals.GOALS (or FLOOR_GOALS, given the floor
+    multiples too).
 Results are keyed by stats.Key (target, corpus, n, server): plain-HTTP rows
 keep the 'tmpfs/many/100' form of the committed results.
 """

@@ -12,10 +12,10 @@ import sys
 import tempfile
 import time
 
-from . import hosts, install, load, measure, report, rows, stats
+from . import floor, hosts, install, load, measure, report, rows, stats
 from .common import REPO, RESULTS, log, repo_path
 from .corpora import ALL_CORPORA, BULK, make_corpora
-from .destinations import Disk, Tmpfs
+from .destinations import FILE_SYSTEMS, Disk, LoopFs, Tmpfs, Unavailable
 from .goals import targets
 from .peers import (ALL_TOOLS, BASELINE_PEER, BY_NAME, PEERS, Spec, add_peer, aiohttp_python,
                     baseline_peer, write_lists)
@@ -41,6 +41,14 @@ def parse_args(argv=None):
                     help='concurrencies for big (default: --conc capped at the 8 files: 1,8)')
     ap.add_argument('--disk', nargs='?', const='', default=None, metavar='DIR',
                     help='also download into a folder on disk (default: WORK/disk)')
+    ap.add_argument('--fs', default=None, metavar='LIST',
+                    help='file systems to make on loop-mounted images and download into: comma '
+                    'list of %s, or none (default: all of them; none with --quick and --hosts); one the '
+                    'machine cannot make or mount is skipped with a note' % ','.join(FILE_SYSTEMS))
+    ap.add_argument('--fs-size', type=int, default=1536, metavar='MIB',
+                    help='size of each file-system image (default 1536 MiB: big fits with room)')
+    ap.add_argument('--floor-rounds', type=int, default=3,
+                    help='rounds of the file-creation floor per destination and corpus (default 3)')
     ap.add_argument('--work', default=os.environ.get('RF_BENCH_WORK', '/var/tmp/ringfetch-bench'),
                     help='cache for corpora, lists and the tmpfs mount point')
     ap.add_argument('--build', default=os.environ.get('RF_BUILD') or 'build',
@@ -186,7 +194,12 @@ def main(argv=None):
     destinations = [lambda: Tmpfs(os.path.join(work, 'tmpfs'))]
     if args.disk is not None:
         destinations.append(lambda: Disk(args.disk or os.path.join(work, 'disk')))
-    runs, limits, strace, notes = [], {'wrk': [], 'fs': {}}, [], []
+    for fs in choose_fs(args):
+        destinations.append(lambda fs=fs: LoopFs(fs, work, args.fs_size))
+    floor_prog = floor.FloorProgram(lists_dir)
+    if floor_prog.note:
+        log('bench: ' + floor_prog.note)
+    runs, limits, strace, notes = [], {'wrk': [], 'fs': {}, 'floor': {}}, [], []
     hosts_srv = next((s for s in servers if s.name == 'hosts'), None)
     ttfb = []
     try:
@@ -199,22 +212,36 @@ def main(argv=None):
             if not BY_NAME[t].available(build):
                 log('bench: %s is not available: skipped' % t)
         for make in destinations:
-            with make() as dest:
+            made = make()
+            try:
+                dest = made.__enter__()
+            except Unavailable as e:
+                log('bench: %s: not measured: %s' % (made.name, e))
+                notes.append('%s not measured: %s' % (made.name, e))
+                continue
+            try:
                 notes.append(dest.note)
-                for row in rows.plan(dest, [s for s in servers if s.name in names],
-                                     [corpora[c] for c in corpora_names],
-                                     conc_for, present):
+                plan = rows.plan(dest, [s for s in servers if s.name in names],
+                                 [corpora[c] for c in corpora_names], conc_for, present)
+                for row in plan:
                     runs += rows.run_row(row, runner, lists_dir, build, args.warmups,
                                          args.rounds)
-                floor = stats.floor_summary([measure.fs_floor(spawner, dest.path)
-                                             for _ in range(3)])
-                if floor:
-                    limits['fs'][dest.name] = floor
+                if floor_prog.path and args.floor_rounds > 0:
+                    ways = {}
+                    for cname in dict.fromkeys(row.corpus.name for row in plan):
+                        ways[cname] = floor.measure(floor_prog, dest, corpora[cname],
+                                                    args.floor_rounds)
+                    limits['floor'][dest.name] = ways
+                    fs = floor.fs_summary(ways.get('many', {}))
+                    if fs:
+                        limits['fs'][dest.name] = fs
                 if dest.name == 'tmpfs' and BY_NAME['ringfetch'] in present:
                     strace.append(cross_check(dest, server, corpora, lists_dir, build, logs))
                     if hosts_srv:
                         ttfb = hosts.measure_ttfb(build, hosts_srv, dest, lists_dir, logs,
                                                   args.warmups, args.rounds)
+            finally:
+                made.__exit__(None, None, None)
         if not args.no_wrk:
             # wrk's own thread competes with nginx for 2 cores, so one 5-second
             # run can land far below the ceiling: the best of wrk_runs is the
@@ -251,6 +278,19 @@ def main(argv=None):
                    t_start)
 
 
+def choose_fs(args):
+    """The file systems to make, from --fs (none with --quick or --hosts unless
+    asked)."""
+    if args.fs is None:
+        return [] if args.quick or args.hosts else list(FILE_SYSTEMS)
+    wanted = [x for x in args.fs.split(',') if x and x != 'none']
+    for x in wanted:
+        if x not in FILE_SYSTEMS:
+            raise SystemExit('bench: unknown file system %r (known: %s)' % (
+                x, ','.join(FILE_SYSTEMS)))
+    return wanted
+
+
 def cross_check(dest, server, corpora, lists_dir, build, logs):
     """ringfetch's io_uring_enter count against strace's, on STRACE_ROW."""
     cname, n = STRACE_ROW
@@ -277,12 +317,13 @@ def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands
     or the io_uring_enter cross-check failed (stats.failures), else 0. The
     report is written either way, so the failures can be read there."""
     table = stats.summarise(runs, tools)
-    tgt = targets(table) + hosts.targets(limits)
+    multiples = floor.multiples(runs, limits)
+    tgt = targets(table, multiples) + hosts.targets(limits)
     md = os.path.join(results_dir, out_name + '.md')
-    report.write_md(md, meta, table, corpora, limits, strace, tgt, commands)
+    report.write_md(md, meta, table, corpora, limits, strace, tgt, commands, multiples)
     hosts.append_md(md, limits)
     report.write_json(os.path.join(results_dir, out_name + '.json'), meta, runs, limits,
-                      strace, table, tgt)
+                      strace, table, tgt, multiples)
     png = os.path.join(results_dir, out_name + '.png')
     why = plot(png, table, tools) if draw else 'not drawn'
     print(report.headline(table, tgt))
@@ -295,6 +336,11 @@ def publish(results_dir, out_name, meta, runs, limits, strace, corpora, commands
                 'FAILED' if s.get('failed') else 'equal')))
     for target, fl in limits['fs'].items():
         print('fs floor (%s): %.0f files/s' % (target, fl['files_per_s']))
+    for m in multiples:
+        if m['corpus'] == 'many' and m['n'] == 100:
+            print('%s on %s, many N=100: CPU/file %.1f us = %s x (floor %.1f + discard %s)' % (
+                m['tool'], m['target'], m['cpu_us_per_file'], report.fmt(m['x_discard'], '%.2f'),
+                m['floor_us'], report.fmt(m['discard_us'], '%.1f')))
     for w in limits['wrk']:
         print('wrk -c %d: %s req/s' % (w['n'], report.fmt(w.get('rps'))))
     print('report: %s%s (%.0f s)' % (os.path.relpath(md), '' if why else ', ' +

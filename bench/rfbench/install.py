@@ -7,7 +7,9 @@ import subprocess
 from .common import log, which
 
 # The bench's own tools: (command, Debian package).
-TOOLS = [('wrk', 'wrk'), ('gnuplot', 'gnuplot-nox'), ('strace', 'strace')]
+TOOLS = [('wrk', 'wrk'), ('gnuplot', 'gnuplot-nox'), ('strace', 'strace'),
+         # the file systems the disk rows make (destinations.LoopFs)
+         ('mkfs.ext4', 'e2fsprogs'), ('mkfs.xfs', 'xfsprogs'), ('mkfs.btrfs', 'btrfs-progs')]
 
 
 def commands_present(cmd):

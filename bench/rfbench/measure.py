@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from .common import BENCH, KIB, clear_dir, which
+from .common import BENCH, clear_dir, which
 
 RUN_TIMEOUT_S = 180  # no run here takes more than ~20 s; a stuck one fails
 
@@ -265,24 +265,3 @@ def wrk(spawner, logs_dir, server, n, path, seconds):
         res['nginx_us_per_req'] = 1e6 * res['nginx_cpu_s'] / res['requests']
     return res
 
-
-def fs_floor(spawner, base, count=10000, size=8 * KIB):
-    """One process writing count x size files with os.open/os.write/os.close:
-    the cheapest way to put these files on this file system."""
-    d = os.path.join(base, 'fsfloor')
-    clear_dir(d)
-    code = ('import os,sys\n'
-            'd,c,s=sys.argv[1],int(sys.argv[2]),int(sys.argv[3])\n'
-            'b=os.urandom(s)\n'
-            'fl=os.O_WRONLY|os.O_CREAT|os.O_TRUNC\n'
-            'for i in range(c):\n'
-            '    fd=os.open("%s/f%06d.bin"%(d,i),fl,0o644)\n'
-            '    os.write(fd,b)\n'
-            '    os.close(fd)\n')
-    rc, usage, wall, killed = spawner.run(
-        [sys.executable, '-c', code, d, str(count), str(size)], 120, os.devnull, os.devnull)
-    ok = rc == 0 and len(os.listdir(d)) == count
-    clear_dir(d)
-    return {'rc': rc, 'ok': ok, 'wall_s': wall, 'files_per_s': count / wall,
-            'cpu_us_per_file': 1e6 * (usage.ru_utime + usage.ru_stime) / count,
-            'files': count, 'size': size}

@@ -19,6 +19,7 @@ import sys
 
 from . import corpora
 from .common import BENCH, which
+from .measure import last_json
 
 
 class Spec:
@@ -103,6 +104,25 @@ def _ringfetch(s):
             '--stats', '-q'] + s.extra
 
 
+def _rf_discard(s):
+    return [os.path.join(s.build, 'ringfetch'), '-m', s.n, '-i', s.urls, '--discard', '--stats',
+            '-q'] + s.extra
+
+
+def verify_discarded(spec, out, err):
+    """ringfetch --discard: every URL fetched (its --stats), every body byte
+    counted, and nothing written."""
+    st = last_json(out)
+    if not st:
+        return 'no --stats line'
+    if st.get('ok') != spec.corpus.files or st.get('bytes') != spec.corpus.bytes:
+        return '--stats says %s ok, %s bytes; the corpus has %d files, %d bytes' % (
+            st.get('ok'), st.get('bytes'), spec.corpus.files, spec.corpus.bytes)
+    if os.path.isdir(spec.out_dir) and os.listdir(spec.out_dir):
+        return 'files written with --discard'
+    return ''
+
+
 def _flags2(s):
     return [os.path.join(s.build, 'flags2'), '-a', '-m', s.n, '--url', s.server.url('/flags'),
             '--dest', s.out_dir, '--stats'] + s.extra
@@ -157,6 +177,8 @@ def add_peer(peer, after):
 # In the order they run within a round and appear in the tables.
 PEERS = [
     Peer('ringfetch', _ringfetch, built('ringfetch'), stats='out'),
+    # The network cost per request with nothing written: the floor's (b).
+    Peer('rf-discard', _rf_discard, built('ringfetch'), stats='out', verify=verify_discarded),
     Peer('flags2', _flags2, built('flags2'), corpora=('flags',), stats='err'),
     Peer('curl', _curl, installed('curl'), package='curl'),
     Peer('wget2', _wget2, installed('wget2'), package='wget2'),

@@ -6,7 +6,10 @@ rounds discarded.
 plan() lays the rows out for one destination: every server config, every
 corpus, every N (big's N capped at its 8 files), each row with the peers
 that can fetch that corpus from that server (peer.fetches(corpus) and
-server.peer_args(peer) is not None). Adding a server config, a destination,
+server.peer_args(peer) is not None), narrowed by what the destination
+wants (its wants_row(server, corpus) and wants_peer(peer, corpus, N), when
+it has them: the file-system images take the bulk corpora over plain HTTP
+and the tools the disk targets name). Adding a server config, a destination,
 a corpus or a peer adds rows here without an edit."""
 
 import os
@@ -36,16 +39,20 @@ def plan(destination, servers, corpora, conc_for, peers):
     """Rows for one destination. corpora: [Corpus] in order; conc_for(corpus
     name) -> [N]; peers: the available peers, in round order."""
     rows = []
+    row_ok = getattr(destination, 'wants_row', lambda server, corpus: True)
+    peer_ok = getattr(destination, 'wants_peer', lambda peer, corpus, n: True)
     for server in servers:
         for corpus in corpora:
-            mine = [p for p in peers if p.fetches(corpus.name)
-                    and server.peer_args(p.name) is not None]
-            if not mine:
+            if not row_ok(server.name, corpus.name):
                 continue
             for n in conc_for(corpus.name):
                 if getattr(server, 'wants', None) and not server.wants(corpus.name, n):
                     continue
-                rows.append(Row(corpus, n, destination, server, mine))
+                mine = [p for p in peers if p.fetches(corpus.name)
+                        and peer_ok(p.name, corpus.name, n)
+                        and server.peer_args(p.name) is not None]
+                if mine:
+                    rows.append(Row(corpus, n, destination, server, mine))
     return rows
 
 

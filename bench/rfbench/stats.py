@@ -88,6 +88,10 @@ def _figures(tool, ok, by_round):
     if st and all('enters' in s for s in st):
         row['enters_per_file'] = median([s['enters'] / files for s in st])
         row['sqes_per_enter'] = median([s['sqes'] / max(1, s['enters']) for s in st])
+    if st and all('files_tmpfile' in s for s in st):
+        # How the sink made its files (the floor it is measured against).
+        row['files_tmpfile'] = median([s['files_tmpfile'] for s in st])
+        row['files_named'] = median([s.get('files_named', 0) for s in st])
     fps_ratio, cpu_ratio, wall_ratio = [], [], []
     for rnd, tools_in_round in by_round.items():
         me, base = tools_in_round.get(tool), tools_in_round.get(BASELINE)
@@ -102,18 +106,6 @@ def _figures(tool, ok, by_round):
     row['cpu_vs_curl_range'] = spread(cpu_ratio)
     row['wall_vs_curl'] = median(wall_ratio)
     return row
-
-
-def floor_summary(floors):
-    """Median and range of the file-system floor's successful runs, or None."""
-    ok = [f for f in floors if f['ok']]
-    if not ok:
-        return None
-    return {'files': ok[0]['files'], 'size': ok[0]['size'], 'runs': len(ok),
-            'files_per_s': median([f['files_per_s'] for f in ok]),
-            'files_per_s_range': spread([f['files_per_s'] for f in ok]),
-            'cpu_us_per_file': median([f['cpu_us_per_file'] for f in ok]),
-            'cpu_us_per_file_range': spread([f['cpu_us_per_file'] for f in ok])}
 
 
 def failures(runs, strace):

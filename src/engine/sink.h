@@ -3,12 +3,17 @@
  *
  * Two ways of creating it, chosen per destination at run time:
  *
- *   tmpfile  open(DIR, O_TMPFILE) -> writes -> linkat(/proc/self/fd/N, NAME)
- *            -> close. The body lives in an unnamed inode until it is
+ *   tmpfile  open(DIR, O_TMPFILE) -> writes -> linkat(N, "", NAME,
+ *            AT_EMPTY_PATH) -> close. The body lives in an unnamed inode until it is
  *            complete, so a failure (or a kill, even SIGKILL) leaves
  *            nothing, and the directory is touched once. linkat never
  *            replaces: when NAME exists (a file, a link, anything) the
  *            inode is linked under a temporary name and renamed over it.
+ *            Linking by descriptor (AT_EMPTY_PATH) is allowed to the
+ *            opener since Linux 6.10 (before, only with CAP_DAC_READ_SEARCH);
+ *            where it is refused (ENOENT) the link goes through
+ *            /proc/self/fd/N instead, for the rest of the run (forced by
+ *            RINGFETCH_SINK_DISABLE=link_by_fd).
  *   named    open(TMP, O_CREAT|O_EXCL|O_NOFOLLOW) -> writes -> close ->
  *            rename(TMP, NAME), unlink(TMP) on failure. For file systems
  *            without O_TMPFILE (and when forced: RINGFETCH_SINK_DISABLE=tmpfile).
@@ -78,6 +83,7 @@ struct sink_env {
     struct pipes *pipes;      /* where a sink's pipe reference goes back (set by the owner) */
     bool tmpfile_ok;          /* O_TMPFILE worth trying (not disabled, /proc/self/fd there) */
     bool prealloc_ok;         /* sink_reserve preallocates (not disabled: fallocate) */
+    bool link_by_fd;          /* linkat(fd, "", AT_EMPTY_PATH) not refused (yet) */
     uint64_t no_tmpfile[8];   /* hashes of directories where O_TMPFILE was refused */
     unsigned no_tmpfile_next;
     unsigned pid;
@@ -99,6 +105,8 @@ struct sink {
     bool final_linked;       /* we linked the inode at path ourselves */
     bool link_eexist;        /* path existed: link at tmp, then rename */
     bool link_to_tmp;        /* the link in flight targets tmp */
+    bool link_fd_sent;       /* the link in flight is by descriptor (AT_EMPTY_PATH) */
+    bool link_via_proc;      /* by descriptor was refused: link through /proc */
     bool renamed;            /* tmp was renamed to path */
     bool preparing;          /* (part) open, statx, getxattr in flight */
     bool begun;              /* (part) sink_part_begin said where the body goes */

@@ -157,10 +157,11 @@ _temp_dirs = []          # removed after each test
 _session_dirs = []       # removed at exit (cached corpora)
 
 
-def tempdir(prefix='rftest-', memory=False):
+def tempdir(prefix='rftest-', memory=False, base=None):
     """A fresh directory, removed when the current test ends. memory=True puts
-    it on tmpfs when there is one, so disk speed does not skew what is measured."""
-    d = tempfile.mkdtemp(prefix=prefix, dir=_memory_base() if memory else None)
+    it on tmpfs when there is one, so disk speed does not skew what is measured;
+    base puts it in that folder (a file system a test made)."""
+    d = tempfile.mkdtemp(prefix=prefix, dir=base or (_memory_base() if memory else None))
     _temp_dirs.append(d)
     return d
 

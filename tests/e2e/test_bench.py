@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
 
 sys.path.insert(0, os.path.join(rftest.REPO, 'bench'))
-from rfbench import cli, corpora, goals, hosts, measure, peers, report, rows, stats  # noqa: E402
+from rfbench import (cli, corpora, destinations, floor, goals, hosts, measure,  # noqa: E402
+                     peers, report, rows, stats)
 
 RESULTS = os.path.join(rftest.REPO, 'bench', 'results')
 
@@ -122,7 +123,7 @@ def committed_results_are_reproduced_from_their_own_runs():
     out of today's code unchanged: the report format stayed comparable."""
     import json
     checked = 0
-    for name in ('latest', 'quick', 'hosts'):
+    for name in ('latest', 'quick', 'hosts', 'fs'):
         path = os.path.join(RESULTS, name + '.json')
         if not os.path.exists(path):
             continue
@@ -374,6 +375,155 @@ def many_hosts_section_and_targets_reach_the_report_and_a_failed_ttfb_run_fails_
         assert '| many hosts (20 names, N=100, --max-per-host 8): ringfetch files/s >= 1.5x ' \
             'the best peer | 2.00x (1.50–3.00) vs aria2c (10000 vs 5000 files/s) | yes |' in md, md
     assert 'dead DNS dead-first round 1: exit status -9' in out.getvalue(), out.getvalue()
+
+
+def canned_floor_runs():
+    """ringfetch and rf-discard on ext4 at N=100 in three rounds; the third
+    ringfetch run made its files the named way."""
+    runs = []
+    for rnd, (cpu, disc, named) in enumerate([(0.60, 0.15, 0), (0.66, 0.12, 0),
+                                              (0.90, 0.15, 10000)]):
+        r = canned('ringfetch', rnd, 0.5, cpu)
+        r['target'] = 'ext4'
+        r['stats'] = {'enters': 1000, 'sqes': 50000, 'files_tmpfile': 10000 - named,
+                      'files_named': named}
+        d = canned('rf-discard', rnd, 0.2, disc)
+        d['target'] = 'ext4'
+        c = canned('curl', rnd, 1.0, 1.0)
+        c['target'] = 'ext4'
+        runs += [r, d, c]
+    return runs
+
+
+FLOORS = {'floor': {'ext4': {'many': {
+    'final': {'cpu_us_per_file': 30.0, 'cpu_us_per_file_range': [29.0, 31.0]},
+    'named': {'cpu_us_per_file': 60.0, 'cpu_us_per_file_range': [58.0, 62.0]},
+    'tmpfile': {'cpu_us_per_file': 45.0, 'cpu_us_per_file_range': [44.0, 46.0]},
+    'tmpfile-proc': {'unavailable': 'canned'}}}},
+    'wrk': [{'n': 100, 'cpu_s': 1.0, 'requests': 100000, 'rps': 30000.0}], 'fs': {}}
+
+
+@rftest.test
+def floor_multiples_are_taken_per_round_against_the_way_used():
+    ms = floor.multiples(canned_floor_runs(), FLOORS)
+    assert len(ms) == 1, ms
+    m = ms[0]
+    assert (m['key'], m['tool'], m['rounds']) == ('ext4/many/100', 'ringfetch', 3), m
+    # Per round: 60/(45+15), 66/(45+12), 90/(60+15) (the named way's floor).
+    assert m['way'] == 'mixed', m
+    assert abs(m['x_discard'] - 66 / 57) < 1e-9, m
+    assert m['x_discard_range'] == [1.0, 1.2], m
+    assert m['discard_us'] == 15.0 and m['floor_us'] == 45.0 and m['wrk_us'] == 10.0, m
+    assert abs(m['x_wrk'] - 66 / 55) < 1e-9, m  # 60/55, 66/55, 90/70
+    tgt = {name: (value, ok) for name, value, ok in
+           goals.targets(stats.summarise(canned_floor_runs(), ['ringfetch', 'rf-discard', 'curl']),
+                         ms)}
+    value, ok = tgt['many N=100 ext4: ringfetch CPU/file <= 1.2x (floor of its way + network)']
+    assert ok and value == '1.16x (1.00–1.20) (66.0 µs vs floor 45.0 + network 15.0)', value
+    assert tgt['many N=100 ext4: ringfetch files/s >= 1.5x curl'] == ('2.000x', True), tgt
+
+
+@rftest.test
+def every_corpus_and_n_gets_its_floor_multiple_in_the_targets_table():
+    def m(target, corpus, n, x, x_wrk=None):
+        return {'key': '%s/%s/%d' % (target, corpus, n), 'target': target, 'corpus': corpus,
+                'n': n, 'tool': 'ringfetch', 'cpu_us_per_file': 60.0, 'floor_us': 40.0,
+                'discard_us': 10.0, 'x_discard': x, 'x_discard_range': [x, x], 'x_wrk': x_wrk}
+    ms = [m('ext4', 'many', 10, 1.2, 1.3), m('ext4', 'big', 8, 1.1), m('tmpfs', 'many', 100, 1.1),
+          dict(m('ext4', 'many', 1, 1.5), tool='ringfetch-base')]
+    rows = [t for t in goals.targets({}, ms) if t[2] is None]
+    assert [name for name, _, _ in rows] == [
+        'many N=10 ext4: ringfetch CPU/file as a multiple of (floor of its way + network)',
+        'big N=8 ext4: ringfetch CPU/file as a multiple of (floor of its way + network)'], rows
+    assert rows[0][1] == '1.20x (60.0 µs vs floor 40.0 + network 10.0); with wrk as the ' \
+        'network: 1.30x', rows
+    # many N=100 has its target instead (floor_tmpfs), not a second row.
+    assert any(t[0].startswith('many N=100 tmpfs: ringfetch CPU/file <= 1.15x') and t[2] is True
+               for t in goals.targets({}, ms))
+    d = rftest.tempdir('rftest-bench-')
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        report.write_md(os.path.join(d, 'x.md'), meta(['ringfetch']), {}, {}, {'wrk': []}, [],
+                        rows, {})
+    md = open(os.path.join(d, 'x.md')).read()
+    assert '| big N=8 ext4: ringfetch CPU/file as a multiple of (floor of its way + network) | ' \
+        '1.10x (60.0 µs vs floor 40.0 + network 10.0) | — |' in md, md
+    assert '[info] big N=8 ext4' in report.headline({}, rows)
+
+
+@rftest.test
+def the_report_carries_every_way_and_the_multiples():
+    d = rftest.tempdir('rftest-bench-')
+    runs = canned_floor_runs()
+    tools = ['ringfetch', 'rf-discard', 'curl']
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        rc = cli.publish(d, 'test', meta(tools), runs, FLOORS, [],
+                         {'many': FakeCorpus('many', 10000, 81920000)}, {}, tools,
+                         time.monotonic(), draw=False)
+    assert rc == 0, out.getvalue()
+    md = open(os.path.join(d, 'test.md')).read()
+    section = md.split('## The floor')[1].split('\n## ')[0]
+    assert '| corpus | way | ext4 |' in section, section
+    assert '| many | named | 60.0 (58.0–62.0) |' in section, section
+    assert '| many | tmpfile-proc | n/a (canned) |' in section, section
+    assert '| ext4 | many | 100 | ringfetch | 66.0 | mixed | 45.0 | 15.0 | 10.0 | 1.16x (1.00–1.20) | ' \
+        '1.20x (1.09–1.29) |' in section, section
+    import json
+    saved = json.load(open(os.path.join(d, 'test.json')))
+    assert saved['floor_multiples'][0]['x_discard'] == 66 / 57, saved['floor_multiples']
+
+
+@rftest.test
+def fsfloor_makes_the_files_each_way_and_leaves_no_temporary():
+    tmp = rftest.tempdir('rftest-bench-')
+    prog = floor.FloorProgram(tmp)
+    assert prog.path, prog.note
+    for way in floor.WAYS:
+        d = os.path.join(tmp, way)
+        os.mkdir(d)
+        res = prog.run(way, d, 20, 3000)
+        if 'unavailable' in res:
+            rftest.skip('no O_TMPFILE in %s: %s' % (tmp, res['unavailable']))
+        assert res.get('files') == 20 and res.get('bytes') == 3000, res
+        assert sorted(os.listdir(d)) == [rftest.bulk_name(i) for i in range(20)], os.listdir(d)
+        assert all(os.path.getsize(os.path.join(d, n)) == 3000 for n in os.listdir(d))
+        assert res['link'] == {'final': '', 'named': ''}.get(way, res['link']), res
+        if way == 'tmpfile-proc':
+            assert res['link'] == 'proc', res
+
+
+@rftest.test
+def file_system_rows_take_the_bulk_corpora_and_the_disk_peers():
+    fs = destinations.LoopFs('ext4', rftest.tempdir('rftest-bench-'))
+    names = ['ringfetch', 'rf-discard', 'flags2', 'curl', 'wget2', 'aria2c', 'aiohttp']
+    present = [peers.Peer(n, lambda s: [], lambda b: 'x') for n in names]
+    cs = [FakeCorpus(n, 1, 1) for n in ('flags', 'many', 'big')]
+    plan = rows.plan(fs, [FakeServer('/')], cs, lambda c: [1, 8] if c == 'big' else [1, 10, 100],
+                     present)
+    got = {(r.corpus.name, r.n): [p.name for p in r.peers] for r in plan}
+    disk = ['ringfetch', 'rf-discard', 'curl', 'wget2']
+    assert got == {('many', 1): disk, ('many', 10): disk, ('many', 100): disk + ['aria2c'],
+                   ('big', 1): disk + ['aria2c'], ('big', 8): disk + ['aria2c']}, got
+
+
+@rftest.test
+def a_loop_mounted_file_system_is_made_and_removed():
+    if os.geteuid() != 0:
+        rftest.skip('not root: no loop device or mount')
+    work = rftest.tempdir('rftest-bench-')
+    fs = destinations.LoopFs('ext4', work, size_mib=16)
+    try:
+        with fs as d:
+            assert os.path.isdir(d.path), d.path
+            mounts = {line.split()[1]: line.split()[2] for line in open('/proc/mounts')}
+            assert mounts.get(fs.where) == 'ext4', mounts.get(fs.where)
+            assert 'ext4: 16 MiB image' in d.note, d.note
+    except destinations.Unavailable as e:
+        rftest.skip('ext4 on a loop device: %s' % e)
+    assert not os.path.ismount(fs.where)
+    assert not os.path.exists(fs.image)
+    assert fs.device is None
 
 
 @rftest.test

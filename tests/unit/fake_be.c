@@ -143,9 +143,8 @@ static int fk_commit_rename(struct be *b, int fd, const char *from, const char *
 static int fk_linkat(struct be *b, int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
                      int flags, uint64_t ud)
 {
-    (void)olddirfd;
     (void)newdirfd;
-    REC(FAKE_LINKAT, ud, -1);
+    REC(FAKE_LINKAT, ud, olddirfd); /* linking by descriptor: the inode's fd */
     snprintf(r->path, sizeof r->path, "%s", oldpath);
     snprintf(r->path2, sizeof r->path2, "%s", newpath);
     r->flags = flags;

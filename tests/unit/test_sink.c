@@ -88,7 +88,10 @@ static void tmpfile_body_is_linked_then_closed(void **state)
     assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0); /* not before the write is back */
     assert_int_equal(complete(x, w, 5), SINK_EV_BUSY);
     struct fake_rec *l = fake_take(x->f, FAKE_LINKAT);
-    assert_string_equal(l->path, "/proc/self/fd/5");
+    /* By descriptor: no path to the inode for the kernel to resolve. */
+    assert_int_equal(l->fd, 5);
+    assert_string_equal(l->path, "");
+    assert_int_equal(l->flags, AT_EMPTY_PATH);
     assert_string_equal(l->path2, "out/a.bin");
     assert_int_equal(complete(x, l, 0), SINK_EV_BUSY);
     struct fake_rec *c = fake_take(x->f, FAKE_CLOSE);
@@ -116,7 +119,8 @@ static void tmpfile_replaces_an_existing_name_by_rename(void **state)
     assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0);
     struct fake_rec *l2 = fake_take(x->f, FAKE_LINKAT);
     assert_non_null(l2);
-    assert_string_equal(l2->path, "/proc/self/fd/6");
+    assert_int_equal(l2->fd, 6);
+    assert_int_equal(l2->flags, AT_EMPTY_PATH);
     assert_non_null(strstr(l2->path2, "./.rf-"));
     char tmp[FAKE_PATH_MAX];
     strcpy(tmp, l2->path2);
@@ -127,6 +131,74 @@ static void tmpfile_replaces_an_existing_name_by_rename(void **state)
     assert_string_equal(rn->path2, "a.bin");
     assert_int_equal(complete(x, rn, 0), SINK_EV_DONE);
     assert_int_equal(x->s.err, 0);
+}
+
+/* A kernel that refuses to link by descriptor (before 6.10, without
+ * CAP_DAC_READ_SEARCH) says ENOENT: the same link goes through /proc, and
+ * once that worked, every later file of the run links through /proc. */
+static void link_by_descriptor_refused_goes_through_proc(void **state)
+{
+    struct fixture *x = *state;
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_finish(&x->s, true);
+    struct fake_rec *l = fake_take(x->f, FAKE_LINKAT);
+    assert_int_equal(l->flags, AT_EMPTY_PATH);
+    assert_int_equal(complete(x, l, -ENOENT), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0); /* the body is still wanted */
+    struct fake_rec *p = fake_take(x->f, FAKE_LINKAT);
+    assert_non_null(p);
+    assert_string_equal(p->path, "/proc/self/fd/5");
+    assert_int_equal(p->flags, AT_SYMLINK_FOLLOW);
+    assert_string_equal(p->path2, "d/a");
+    assert_int_equal(complete(x, p, 0), SINK_EV_BUSY);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, 0);
+    assert_false(x->env.link_by_fd);
+    /* The next file goes through /proc at once. */
+    struct sink s2;
+    sink_open(&s2, &x->env, "d/b", ud_pack(0, 1, 3));
+    sink_complete(&s2, OP_F_OPEN, 7);
+    sink_finish(&s2, true);
+    struct fake_rec *p2 = fake_take(x->f, FAKE_LINKAT);
+    assert_string_equal(p2->path, "/proc/self/fd/7");
+    sink_complete(&s2, OP_F_LINK, 0);
+    assert_int_equal(sink_complete(&s2, OP_F_CLOSE, 0), SINK_EV_DONE);
+    sink_free(&s2);
+}
+
+/* ENOENT through /proc too: the directory is gone. The file fails, and
+ * linking by descriptor stays in use for the others. */
+static void link_enoent_both_ways_fails_the_file(void **state)
+{
+    struct fixture *x = *state;
+    sink_open(&x->s, &x->env, "gone/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_finish(&x->s, true);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_LINKAT), -ENOENT), SINK_EV_BUSY);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_LINKAT), -ENOENT), SINK_EV_FAILED);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, -ENOENT);
+    assert_true(x->env.link_by_fd);
+}
+
+/* RINGFETCH_SINK_DISABLE=link_by_fd: through /proc from the start. */
+static void link_by_fd_can_be_switched_off(void **state)
+{
+    struct fixture *x = *state;
+    sink_env_free(&x->env);
+    setenv("RINGFETCH_SINK_DISABLE", "link_by_fd", 1);
+    assert_int_equal(sink_env_init(&x->env, &x->f->b), 0);
+    unsetenv("RINGFETCH_SINK_DISABLE");
+    assert_true(x->env.tmpfile_ok);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_finish(&x->s, true);
+    struct fake_rec *p = fake_take(x->f, FAKE_LINKAT);
+    assert_string_equal(p->path, "/proc/self/fd/5");
+    complete(x, p, 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
 }
 
 static void tmpfile_failed_write_leaves_nothing(void **state)
@@ -364,6 +436,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(tmpfile_body_is_linked_then_closed, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_replaces_an_existing_name_by_rename, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(link_by_descriptor_refused_goes_through_proc, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(link_enoent_both_ways_fails_the_file, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(link_by_fd_can_be_switched_off, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_failed_write_leaves_nothing, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_failed_close_after_link_removes_the_name, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_refused_falls_back_to_named, setup_tmpfile, teardown),

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""What the sink leaves on real file systems (issue 15): each test runs on
+every file system this machine lets the tests mount, with each way the sink
+creates files:
+
+  file systems  tmpfs: one of its own (8 MiB) when root, else a folder in
+                /dev/shm (then the ENOSPC case skips: no small file system
+                to fill); ext4: an 8 MiB image on a loop device (mount -o
+                loop), when root and mkfs.ext4 is there. Each is made once
+                for this file, on first use, and removed at exit.
+  ways          tmpfile: the default (an unnamed O_TMPFILE inode, linked in
+                when complete); named: the fallback, forced with
+                RINGFETCH_SINK_DISABLE=tmpfile (an exclusive .rf-PID-N.tmp,
+                renamed when complete).
+
+What is checked: bodies byte-identical (empty, small, multi-buffer,
+chunked); an existing final file replaced only by a complete body; a
+symlink at the final name replaced, never followed; a reset or a full file
+system mid-body leaves the final name as it was and no temporary; SIGKILL
+mid-body leaves no new file under a final name and, with an unnamed inode,
+nothing at all; with a named temporary, the killed run's .rf-PID-N.tmp is
+left (nothing can remove it after SIGKILL) and the next run does not trip on
+it."""
+
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rftest  # noqa: E402
+from rftest import FakeServer, read_request  # noqa: E402
+
+WAYS = {'tmpfile': {}, 'named': {'RINGFETCH_SINK_DISABLE': 'tmpfile'}}
+FS_MIB = 8
+TEMPORARY = re.compile(r'^\.rf-\d+-\d+\.tmp$')
+OLD = b'the old file, which must survive a failed download\n'
+
+
+class TestFs:
+    """A small file system for this test file: `kind` is tmpfs or ext4.
+    made() returns it mounted, or raises rftest.Skip (or MissingDependency)
+    saying why it cannot be had here; the reason is kept, so every test on
+    it skips with the same words."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.root = None      # where tests make their folders
+        self.small = False    # True: a file system of FS_MIB of its own (ENOSPC can be tested)
+        self.mnt = None
+        self.why_not = None
+        self.missing = False
+
+    def made(self):
+        if self.root:
+            return self
+        if self.why_not:
+            (rftest.skip_missing if self.missing else rftest.skip)(self.why_not)
+        try:
+            self._make()
+        except rftest.MissingDependency as e:
+            self.why_not, self.missing = str(e), True
+            raise
+        except rftest.Skip as e:
+            self.why_not = str(e)
+            raise
+        return self
+
+    def _make(self):
+        base = rftest.session_dir('rftest-fs-%s-' % self.kind)
+        if os.geteuid() != 0:
+            if self.kind == 'tmpfs' and os.access('/dev/shm', os.W_OK):
+                self.root = rftest.session_dir('rftest-shm-', memory=True)
+                return
+            rftest.skip('not root: cannot mount a %s of our own' % self.kind)
+        mnt = os.path.join(base, 'mnt')
+        os.mkdir(mnt)
+        if self.kind == 'tmpfs':
+            cmd = ['mount', '-t', 'tmpfs', '-o', 'size=%dm,mode=0755' % FS_MIB, 'rftest', mnt]
+        else:
+            mkfs = shutil.which('mkfs.ext4') or ('/usr/sbin/mkfs.ext4' if os.access(
+                '/usr/sbin/mkfs.ext4', os.X_OK) else None)
+            if not mkfs:
+                rftest.skip_missing('mkfs.ext4 (e2fsprogs) is not installed')
+            image = os.path.join(base, 'ext4.img')
+            with open(image, 'wb') as f:
+                f.truncate(FS_MIB << 20)
+            r = subprocess.run([mkfs, '-q', '-F', image], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            assert r.returncode == 0, 'mkfs.ext4: ' + r.stdout
+            cmd = ['mount', '-t', 'ext4', '-o', 'loop', image, mnt]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            rftest.skip('cannot mount a %s here: %s' % (self.kind, r.stdout.strip()[-200:]))
+        self.mnt = mnt
+        atexit.register(self.remove)
+        self.root = mnt
+        self.small = True
+
+    def remove(self):
+        # Before the session folders go (atexit runs this first: registered later).
+        if self.mnt:
+            subprocess.run(['umount', self.mnt])  # -o loop: the device detaches with it
+            self.mnt = None
+
+    def folder(self):
+        """A fresh, empty folder on this file system, removed after the test."""
+        return rftest.tempdir('out-', base=self.root)
+
+
+FILESYSTEMS = [TestFs('tmpfs'), TestFs('ext4')]
+
+
+def ringfetch(*args, env=None, timeout=60):
+    e = dict(os.environ)
+    e.update(env or {})
+    return rftest.run([rftest.bin('ringfetch')] + list(args), env=e, timeout=timeout)
+
+
+def listing(d):
+    return sorted(os.listdir(d))
+
+
+def no_temporaries(d):
+    left = [n for n in os.listdir(d) if TEMPORARY.match(n) or n.endswith('.part')]
+    assert not left, 'temporaries left in %s: %s' % (d, left)
+
+
+def for_each_fs_and_way(fn):
+    """Register fn(fs, env) once per file system and way of creating files."""
+    for fs in FILESYSTEMS:
+        for way, env in WAYS.items():
+            def one(fn=fn, fs=fs, env=env):
+                fn(fs.made(), env)
+            one.__name__ = '%s_%s_%s' % (fn.__name__, fs.kind, way)
+            rftest.test(one)
+    return fn
+
+
+def body_of(n):
+    """n bytes that differ from any other body of another length."""
+    seed = struct.pack('<I', n)
+    return (seed * (n // 4 + 1))[:n] if n else b''
+
+
+def serving(bodies, chunked=()):
+    """A server answering /NAME with bodies[NAME] (chunked for names in
+    `chunked`), keep-alive."""
+    def handle(conn):
+        for head in rftest.requests(conn):
+            name = head.split(b' ')[1].decode().rsplit('/', 1)[1]
+            body = bodies[name]
+            if name in chunked:
+                conn.sendall(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + b''.join(
+                    b'%x\r\n%s\r\n' % (len(body[i:i + 5000]), body[i:i + 5000])
+                    for i in range(0, len(body), 5000)) + b'0\r\n\r\n')
+            else:
+                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % len(body) + body)
+    return FakeServer(handle)
+
+
+def resetting(length, send):
+    """Answers 200 with Content-Length: length, sends `send` body bytes, then
+    resets the connection (RST: SO_LINGER 0)."""
+    def handle(conn):
+        read_request(conn)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % length + b'r' * send)
+        time.sleep(0.1)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        conn.close()
+    return FakeServer(handle)
+
+
+def streaming(total, piece=1 << 20):
+    """Answers 200 with a body of `total` bytes (Content-Length), sent in
+    pieces as fast as the client takes them."""
+    def handle(conn):
+        read_request(conn)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % total)
+        chunk = b'z' * piece
+        left = total
+        while left > 0:
+            conn.sendall(chunk[:min(piece, left)])
+            left -= piece
+    return FakeServer(handle)
+
+
+def dripping(chunks, pause):
+    """Answers with a body of `chunks` x 1000 bytes, sent `pause` s apart."""
+    def handle(conn):
+        read_request(conn)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % (chunks * 1000))
+        for _ in range(chunks):
+            conn.sendall(b'y' * 1000)
+            time.sleep(pause)
+    return FakeServer(handle)
+
+
+# ------------------------------------------------------------------- tests
+
+@for_each_fs_and_way
+def bodies_are_byte_identical(fs, env):
+    out = fs.folder()
+    bodies = {'empty': b'', 'one': b'1', 'small': body_of(8192), 'odd': body_of(100003),
+              'multi': body_of(3 << 20), 'chunked': body_of(300001)}
+    with serving(bodies, chunked=('chunked',)) as srv:
+        r = ringfetch('-m', '4', '-o', out, '--stats', *[srv.url('/' + n) for n in bodies],
+                      env=env)
+    assert r.rc == 0, r.why()
+    assert listing(out) == sorted(bodies), listing(out)
+    for name, body in bodies.items():
+        with open(os.path.join(out, name), 'rb') as f:
+            assert f.read() == body, '%s differs' % name
+    st = r.stats()
+    way = 'files_named' if env else 'files_tmpfile'
+    assert st.get(way) == len(bodies), st
+
+
+@for_each_fs_and_way
+def an_existing_file_is_replaced_only_by_a_complete_body(fs, env):
+    out = fs.folder()
+    final = os.path.join(out, 'f.bin')
+    with open(final, 'wb') as f:
+        f.write(OLD)
+    with FakeServer.truncating(50000, send=20000) as srv:
+        r = ringfetch('-o', out, srv.url('/f.bin'), env=env)
+    assert r.rc == 1 and 'truncated' in r.err, r.why()
+    assert open(final, 'rb').read() == OLD, 'the old file was touched by a failed download'
+    assert listing(out) == ['f.bin'], listing(out)
+    new = body_of(20000)
+    with serving({'f.bin': new}) as srv:
+        r = ringfetch('-o', out, srv.url('/f.bin'), env=env)
+    assert r.rc == 0, r.why()
+    assert open(final, 'rb').read() == new
+    assert listing(out) == ['f.bin'], listing(out)
+
+
+@for_each_fs_and_way
+def a_symlink_at_the_final_name_is_replaced_never_followed(fs, env):
+    out = fs.folder()
+    victim = os.path.join(fs.folder(), 'victim')
+    with open(victim, 'wb') as f:
+        f.write(OLD)
+    final = os.path.join(out, 'f.bin')
+    os.symlink(victim, final)
+    body = body_of(9000)
+    with serving({'f.bin': body}) as srv:
+        r = ringfetch('-o', out, srv.url('/f.bin'), env=env)
+    assert r.rc == 0, r.why()
+    assert not os.path.islink(final) and open(final, 'rb').read() == body
+    assert open(victim, 'rb').read() == OLD, 'the link was followed'
+    assert listing(out) == ['f.bin'], listing(out)
+
+
+@for_each_fs_and_way
+def a_reset_mid_body_leaves_the_final_name_as_it_was(fs, env):
+    out = fs.folder()
+    with open(os.path.join(out, 'old.bin'), 'wb') as f:
+        f.write(OLD)
+    with resetting(200000, 70000) as srv:
+        r = ringfetch('-m', '2', '-o', out, srv.url('/old.bin'), srv.url('/new.bin'), env=env)
+    assert r.rc == 1, r.why()
+    assert listing(out) == ['old.bin'], listing(out)
+    assert open(os.path.join(out, 'old.bin'), 'rb').read() == OLD
+
+
+@for_each_fs_and_way
+def a_full_file_system_mid_body_leaves_the_final_name_as_it_was(fs, env):
+    if not fs.small:
+        rftest.skip('no small %s of our own to fill (not root)' % fs.kind)
+    out = fs.folder()
+    with open(os.path.join(out, 'old.bin'), 'wb') as f:
+        f.write(OLD)
+    free0 = os.statvfs(out).f_bavail
+    with streaming(2 * FS_MIB << 20) as srv:
+        r = ringfetch('-m', '2', '-o', out, srv.url('/old.bin'), srv.url('/new.bin'), env=env)
+    assert r.rc == 1, r.why()
+    assert 'No space left on device' in r.err, r.why()
+    assert listing(out) == ['old.bin'], listing(out)
+    assert open(os.path.join(out, 'old.bin'), 'rb').read() == OLD
+    # Every block the failed bodies took is free again.
+    os.sync()
+    assert os.statvfs(out).f_bavail >= free0 - 2, (free0, os.statvfs(out).f_bavail)
+
+
+@for_each_fs_and_way
+def sigkill_mid_body_leaves_no_new_file_under_a_final_name(fs, env):
+    out = fs.folder()
+    with open(os.path.join(out, 'old.bin'), 'wb') as f:
+        f.write(OLD)
+    before = listing(out)
+    e = dict(os.environ)
+    e.update(env)
+    with dripping(200, 0.02) as srv:
+        p = subprocess.Popen([rftest.bin('ringfetch'), '-m', '2', '-o', out, srv.url('/old.bin'),
+                              srv.url('/new.bin')], env=e, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            # Kill only once a body is being written (a temporary shows, or,
+            # with an unnamed inode, the server has sent a good part of it).
+            while time.monotonic() < deadline and p.poll() is None:
+                if env and any(TEMPORARY.match(n) for n in os.listdir(out)):
+                    time.sleep(0.3)
+                    break
+                if not env and srv.accepted >= 2:
+                    time.sleep(0.5)
+                    break
+                time.sleep(0.02)
+            assert p.poll() is None, 'finished too early'
+        finally:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+    assert open(os.path.join(out, 'old.bin'), 'rb').read() == OLD
+    after = listing(out)
+    if not env:
+        assert after == before, 'an unnamed inode must leave nothing: %s' % after
+        return
+    # A named temporary cannot be removed after SIGKILL: it stays, named
+    # after the killed process, and the next run does not trip on it.
+    stale = [n for n in after if n not in before]
+    assert len(stale) >= 1 and all(re.match(r'^\.rf-%d-\d+\.tmp$' % p.pid, n) for n in stale), after
+    kept = {n: open(os.path.join(out, n), 'rb').read() for n in stale}
+    body = body_of(5000)
+    with serving({'old.bin': body, 'new.bin': body}) as srv:
+        r = ringfetch('-o', out, srv.url('/old.bin'), srv.url('/new.bin'), env=env)
+    assert r.rc == 0, r.why()
+    assert open(os.path.join(out, 'old.bin'), 'rb').read() == body
+    assert open(os.path.join(out, 'new.bin'), 'rb').read() == body
+    assert listing(out) == sorted(['old.bin', 'new.bin'] + stale), listing(out)
+    for n, data in kept.items():
+        assert open(os.path.join(out, n), 'rb').read() == data, 'a stale temporary was touched'
+
+
+if __name__ == '__main__':
+    rftest.main()
