@@ -513,15 +513,17 @@ static void conn_on_spliced(void *owner, int res)
         return;
     }
     enum resp_rc rc = resp_skip(&x->resp, (uint64_t)res);
-    x->ev->on_spliced(x->owner, (uint32_t)res);
-    pipes_put(c->set->pipes, p);
-    if (c->head != x)
-        return; /* the owner gave up on x (its file failed) */
     if (rc == RESP_ERROR) {
+        /* More than the body had left: none of it is the owner's. */
+        pipes_put(c->set->pipes, p);
         conn_end_all(c, x->resp.error, x->resp.reason, false);
         conn_close(c);
         return;
     }
+    x->ev->on_spliced(x->owner, (uint32_t)res);
+    pipes_put(c->set->pipes, p);
+    if (c->head != x)
+        return; /* the owner gave up on x (its file failed) */
     if (rc == RESP_MORE)
         return; /* the owner splices the next part */
     c->direct = NULL;

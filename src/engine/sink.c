@@ -316,8 +316,13 @@ int sink_part_begin(struct sink *s, int status, uint64_t range_start, const char
     memcpy(s->validator, validator, vlen);
     s->validator[vlen] = '\0';
     s->state = SINK_OPENING;
-    if (s->part_size > 0 && be_ftruncate(be, s->fd, 0, sink_ud(s, OP_F_TRUNCATE)) == 0)
+    if (s->part_size > 0) {
+        /* Without the truncation the new body would end in the old part's
+         * tail: a submission that fails fails the file. */
+        if (be_ftruncate(be, s->fd, 0, sink_ud(s, OP_F_TRUNCATE)) < 0)
+            return s->err = -EBUSY;
         s->ops++;
+    }
     if (be_fsetxattr(be, s->fd, SINK_VALIDATOR_XATTR, s->validator, vlen, sink_ud(s, OP_F_SETXATTR)) == 0)
         s->ops++;
     s->part_size = 0;

@@ -151,8 +151,9 @@ int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const
                    bool fresh, uint64_t ud);
 /* The headers of the answer to a prepared part's request: status 206 whose
  * Content-Range starts at range_start (== part_size) appends; status 200
- * starts over, recording validator (vlen 0: none). Returns 0, or RF_E_RESUME
- * when the answer does not fit the part (the caller starts over). */
+ * starts over, recording validator (vlen 0: none). Returns 0, RF_E_RESUME
+ * when the answer does not fit the part (the caller starts over), or the
+ * sink's error (-EBUSY: the truncation could not be submitted). */
 int sink_part_begin(struct sink *s, int status, uint64_t range_start, const char *validator, size_t vlen);
 /* Append a body span lying in buf. Returns 0 or s->err. */
 int sink_add(struct sink *s, struct lbuf *buf, const char *at, size_t len);

@@ -1,5 +1,6 @@
 /* Plain TCP transport (see transport.h): socket -> connect -> a receive
- * always armed while open, one send at a time, cancel then close.
+ * armed while open (held while the owner splices a body), one send at a
+ * time, cancel then close.
  *
  * Every callback into the owner is the last thing a handler does with the
  * transport: the owner may close it, or even reuse it, from the callback. */
@@ -141,14 +142,12 @@ static void tp_plain_close(struct tp *t)
         tp_cancel_op(t, t->recv_busy, OP_TP_RECV);
         tp_cancel_op(t, t->splicing, OP_TP_SPLICE);
     } else if (t->fd >= 0 && t->ops > 0) {
-        /* Something in flight that the flags do not name: cancel it all. */
+        /* Something in flight that the flags do not name: cancel all on
+         * the socket. A splice is filed under its output, the pipe, which a
+         * cancel by the socket does not reach: by its user_data, then. */
         if (be_cancel_fd(t->set->be, t->fd, tp_ud(t, OP_TP_CANCEL)) == 0)
             t->ops++;
-        /* io_uring files a splice under its output, the pipe: cancelling by
-         * the socket does not reach one blocked reading it (measured: the
-         * cancel found nothing and the splice waited for the server). */
-        if (t->splicing && be_cancel_fd(t->set->be, t->splice_fd, tp_ud(t, OP_TP_CANCEL)) == 0)
-            t->ops++;
+        tp_cancel_op(t, t->splicing, OP_TP_SPLICE);
     }
     tp_settle(t);
 }

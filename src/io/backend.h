@@ -250,7 +250,9 @@ static inline int be_cancel_fd(struct be *b, int fd, uint64_t ud)
 { return b->ops->cancel_fd(b, fd, ud); }
 /* Cancel the one operation on fd submitted with user_data target: it ends
  * with -ECANCELED (or its own result if it raced); the cancel completes with
- * ud (0, or -ENOENT when the operation was no longer there). Prefer it to
+ * ud (0; -ENOENT when the operation was no longer there; -EALREADY when it
+ * is running and ends by itself, as a splice in an io-wq worker does when
+ * its socket is closed or shut down). Prefer it to
  * be_cancel_fd when the caller knows what it has in flight: io_uring finds
  * the operation by its user_data in a hash, where a cancel by descriptor
  * walks every request in the ring (at -m 4900 that walk was a third of the

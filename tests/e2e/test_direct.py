@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The direct path (issue 13, item 2): a plain-HTTP body of known length
-with at least 1 MiB still to come after its first buffer goes socket ->
+with at least 256 KiB still to come after its first buffer goes socket ->
 pipe -> file by splice on the ring, never through user space, and its file
-is preallocated (fallocate, FALLOC_FL_KEEP_SIZE). These tests hold it to
+is preallocated from 1 MiB on (fallocate, FALLOC_FL_KEEP_SIZE). These tests hold it to
 everything the buffer path promises: byte-identical files, a failure in
 the middle (a close, a reset, a stall, a full disk) leaves no file and is
 one error naming the item, a kept-alive or pipelined connection goes on

@@ -131,7 +131,7 @@ static struct conn *start(struct fixture *x)
 static void drain_close(struct fixture *x, struct conn *c)
 {
     assert_int_equal(fake_pending(x->f, FAKE_CANCEL_FD), 0); /* by user_data, not by fd */
-    if (fake_pending(x->f, FAKE_CANCEL_OP))
+    while (fake_pending(x->f, FAKE_CANCEL_OP))
         complete(x, fake_take(x->f, FAKE_CANCEL_OP), 0);
     while (fake_pending(x->f, FAKE_RECV)) {
         struct fake_rec *r = fake_take(x->f, FAKE_RECV);
