@@ -82,7 +82,7 @@ static int next_job(void *ctx, struct rf_job *job)
         job->url = r->url;
         job->path = r->path;
         job->user = it;
-        return 1;
+        return RF_JOB_READY;
     }
     if (r->next_code >= r->a->codes.n)
         return r->meta_inflight ? RF_JOB_LATER : RF_JOB_NONE;
@@ -100,7 +100,7 @@ static int next_job(void *ctx, struct rf_job *job)
     job->path = NULL;
     job->body_max = RF_FLAGS3_METADATA_MAX_BYTES;
     job->user = it;
-    return 1;
+    return RF_JOB_READY;
 }
 
 /* The item's chain is over: count it once, say so with -v, free it. */
