@@ -365,7 +365,8 @@ def _ours_at(cmd):
     if name in BACKEND_PROGRAMS:
         return 0
     if name in ('sh', 'bash', 'dash') and len(cmd) > 3 and cmd[1] == '-c':
-        i = 3
+        # `sh -c '... exec "$0" "$@"' PROG ...` or `sh -c '... exec "$@"' sh PROG ...`
+        i = 4 if len(cmd) > 4 and os.path.basename(cmd[3]) in ('sh', 'bash', 'dash') else 3
     elif _spawner and cmd[0] == _spawner and len(cmd) > 2:
         i = 2
     else:
@@ -972,6 +973,8 @@ def rf_backend_reaches_direct_and_sh_c_starts_and_is_checked_in_stats():
         assert with_backend([rf, '-q', 'U']) == [rf, '--backend', 'epoll', '-q', 'U']
         sh = ['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"']
         assert with_backend(sh + [rf, 'U']) == sh + [rf, '--backend', 'epoll', 'U']
+        sh2 = ['sh', '-c', 'ulimit -n 64 && exec "$@"', 'sh']
+        assert with_backend(sh2 + [rf, 'U']) == sh2 + [rf, '--backend', 'epoll', 'U']
         assert with_backend([rf, '--backend', 'uring', 'U']) == [rf, '--backend', 'uring', 'U']
         assert with_backend(['curl', 'U']) == ['curl', 'U']
         r = run(sh + [rf, '--retry', '0', '--stats', '--discard', 'http://127.0.0.1:9/x'], timeout=30)
