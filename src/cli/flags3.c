@@ -205,7 +205,8 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     memset(&r, 0, sizeof r);
     r.a = a;
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n),
+                                    a->io.trace != NULL, false);
     if (conns == 0)
         return RUNOPTS_EXIT_USAGE;
     rc = runopts_dest("flags2", a->dest);
