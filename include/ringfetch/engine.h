@@ -301,16 +301,25 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
 /* The window a run can really have: each job may hold a socket and a file,
  * so the open-file limit caps it at the largest window whose descriptors
  * (rf_window_fds) fit. Raises the soft limit towards the hard one when that
- * helps. Never below 1, but when the limit is below rf_window_fds(1) even
- * that window may run out of descriptors: front ends check and refuse.
+ * helps. later_fds: descriptors the caller will still open for the run
+ * after this call (a log, a trace, an output folder); what it holds now is
+ * counted. Never below 1, but when the limit is below rf_window_fds(1, ...)
+ * even that window may run out of descriptors: front ends check and refuse.
  * rf_engine_run applies the same cap (and reports it in stats->window);
  * front ends call this first to tell the user, since a concurrency knob
  * must never change silently. */
-unsigned rf_window_fit(unsigned want);
+unsigned rf_window_fit(unsigned want, unsigned later_fds);
 
-/* Descriptors a run with this window may hold at once: RF_FDS_PER_WINDOW per
- * unit of window plus RF_FDS_RESERVED (src/engine/tunables.h). */
-unsigned long rf_window_fds(unsigned window);
+/* Descriptors a run with this window may hold at once: those the process
+ * holds now, later_fds, the backend's, the resolver's and one a library
+ * opens in passing (src/engine/tunables.h), and RF_FDS_PER_WINDOW per unit
+ * of window. */
+unsigned long rf_window_fds(unsigned window, unsigned later_fds);
+
+/* Descriptors the soft limit leaves beyond rf_window_fds(window, 0)
+ * (ULONG_MAX without a limit). Once the backend is up it is counted among
+ * those held and once more as the backend's: one of slack. */
+unsigned long rf_window_spare_fds(unsigned window);
 
 /* Words for a result, for the CLI edge: "HTTP error 503 - Service Unavailable",
  * "timed out", "Connection refused", "could not resolve host flupy.org", ...

@@ -7,9 +7,9 @@
 #define RF_FLAGS3_METADATA_MAX_BYTES 4096
 
 /* ringfetch: most -i lists in one run. Each is opened before the first
- * request and holds a descriptor for the whole run, out of the few the
- * open-file budget keeps besides the window (RF_FDS_RESERVED); more lists
- * can always be joined with cat. */
+ * request and holds a descriptor for the whole run, which the open-file
+ * budget counts (rf_window_fit) and the window then does without; more
+ * lists can always be joined with cat. */
 #define RF_RINGFETCH_MAX_LISTS 16
 
 /* ringfetch: --resolve entries (curl's spelling) one run may give: enough

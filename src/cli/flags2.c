@@ -29,7 +29,7 @@ static int next_job(void *ctx, struct rf_job *job)
 {
     struct run *r = ctx;
     if (r->next >= r->a->codes.n)
-        return 0;
+        return RF_JOB_NONE;
     const char *cc = r->a->codes.cc[r->next++];
     char lower[3] = {(char)(cc[0] - 'A' + 'a'), (char)(cc[1] - 'A' + 'a'), '\0'};
     /* Lengths were checked when the arguments were parsed. */
@@ -38,7 +38,7 @@ static int next_job(void *ctx, struct rf_job *job)
     job->url = r->url;
     job->path = r->path;
     job->user = (void *)cc;
-    return 1;
+    return RF_JOB_READY;
 }
 
 static void on_result(void *ctx, const struct rf_result *res)
@@ -62,7 +62,8 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
     struct rf_stats stats;
     int rc;
 
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n),
+                                    a->io.trace != NULL, false);
     if (conns == 0)
         return RUNOPTS_EXIT_USAGE;
     rc = runopts_dest("flags2", a->dest);

@@ -82,7 +82,7 @@ static int next_job(void *ctx, struct rf_job *job)
         job->url = r->url;
         job->path = r->path;
         job->user = it;
-        return 1;
+        return RF_JOB_READY;
     }
     if (r->next_code >= r->a->codes.n)
         return r->meta_inflight ? RF_JOB_LATER : RF_JOB_NONE;
@@ -100,7 +100,7 @@ static int next_job(void *ctx, struct rf_job *job)
     job->path = NULL;
     job->body_max = RF_FLAGS3_METADATA_MAX_BYTES;
     job->user = it;
-    return 1;
+    return RF_JOB_READY;
 }
 
 /* The item's chain is over: count it once, say so with -v, free it. */
@@ -205,7 +205,8 @@ int flags3_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     memset(&r, 0, sizeof r);
     r.a = a;
-    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n), false);
+    unsigned conns = runopts_window("flags2", flags2_connections(a->max_req, a->codes.n),
+                                    a->io.trace != NULL, false);
     if (conns == 0)
         return RUNOPTS_EXIT_USAGE;
     rc = runopts_dest("flags2", a->dest);

@@ -354,7 +354,12 @@ int ringfetch_run(struct ringfetch_args *a, volatile sig_atomic_t *stop)
         fprintf(stderr, "ringfetch: cannot read list %s: %s\n", a->lists[bad], strerror(-rc));
         return RUNOPTS_EXIT_USAGE;
     }
-    unsigned window = runopts_window("ringfetch", a->window, a->verbosity == RINGFETCH_QUIET);
+    /* Opened after the window is fitted: the output folder (and with -x the
+     * subfolder in use, two while destdirs_make walks down to it), the
+     * result log, the trace. */
+    unsigned later = (!a->discard) + 2u * (!a->discard && a->dl.force_dirs) + (a->dl.log_json != NULL) +
+                     (a->io.trace != NULL);
+    unsigned window = runopts_window("ringfetch", a->window, later, a->verbosity == RINGFETCH_QUIET);
     if (window == 0) {
         status = RUNOPTS_EXIT_USAGE;
         goto close_lists;

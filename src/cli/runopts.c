@@ -19,16 +19,17 @@ void runopts_timeout(struct rf_options *opt, double seconds)
         opt->idle_timeout_ms = opt->request_timeout_ms;
 }
 
-unsigned runopts_window(const char *prog, unsigned want, bool quiet)
+unsigned runopts_window(const char *prog, unsigned want, unsigned later_fds, bool quiet)
 {
-    unsigned fit = rf_window_fit(want);
+    unsigned fit = rf_window_fit(want, later_fds);
     struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
     getrlimit(RLIMIT_NOFILE, &rl);   /* as rf_window_fit left it */
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rf_window_fds(1)) {
+    unsigned long one = rf_window_fds(1, later_fds);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < one) {
         fprintf(stderr,
                 "%s: the open-file limit is %llu (ulimit -n): too low for even one request "
-                "at a time, which needs %lu descriptors; raise it\n",
-                prog, (unsigned long long)rl.rlim_cur, rf_window_fds(1));
+                "at a time, which needs %lu descriptors here; raise it\n",
+                prog, (unsigned long long)rl.rlim_cur, one);
         return 0;
     }
     if (fit >= want)

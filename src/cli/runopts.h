@@ -23,13 +23,14 @@ void runopts_init(struct rf_options *opt, unsigned window, volatile sig_atomic_t
  * limits are capped at it, since they cannot outlast it. */
 void runopts_timeout(struct rf_options *opt, double seconds);
 
-/* The window the open-file limit allows for `want`; says so on stderr,
- * as "PROG: note: ...", when it is smaller (a concurrency knob must never
- * change silently), unless quiet. Returns 0, after saying on stderr (even
- * when quiet) how many descriptors one request needs, when the limit cannot
- * hold a window of 1: the front end must then exit with RUNOPTS_EXIT_USAGE
- * before any request. */
-unsigned runopts_window(const char *prog, unsigned want, bool quiet);
+/* The window the open-file limit allows for `want`, counting the
+ * descriptors held now and later_fds the front end opens after this call
+ * (rf_window_fit); says so on stderr, as "PROG: note: ...", when it is
+ * smaller (a concurrency knob must never change silently), unless quiet.
+ * Returns 0, after saying on stderr (even when quiet) how many descriptors
+ * one request needs, when the limit cannot hold a window of 1: the front
+ * end must then exit with RUNOPTS_EXIT_USAGE before any request. */
+unsigned runopts_window(const char *prog, unsigned want, unsigned later_fds, bool quiet);
 
 /* Make sure the output folder can take the files, once, before any request:
  * it exists or can be created, is a directory, and a file can be created in

@@ -1174,18 +1174,14 @@ static void engine_on_wake(struct tmr *t, uint64_t now)
 }
 
 /* The direct path (pipes.h): where the backend can splice, with as many
- * pipes as the descriptors left over by the window allow (two each; a
- * pipe must never take the descriptor a socket or a file needed). */
-static void engine_direct_setup(struct engine *e)
+ * pipes as the descriptors left over by the window and the spare
+ * connection slots allow (two each; a pipe must never take the descriptor
+ * a socket or a file needed). */
+static void engine_direct_setup(struct engine *e, unsigned long spare)
 {
     unsigned max = 0;
-    struct rlimit rl;
-    if ((e->be->features & BE_F_SPLICE) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        unsigned long need = rf_window_fds(e->window);
-        unsigned long spare = rl.rlim_cur == RLIM_INFINITY ? ULONG_MAX
-                            : rl.rlim_cur > need ? (unsigned long)rl.rlim_cur - need : 0;
+    if (e->be->features & BE_F_SPLICE)
         max = spare / 2 < RF_DIRECT_MAX_PIPES ? (unsigned)(spare / 2) : RF_DIRECT_MAX_PIPES;
-    }
     pipes_init(&e->pipes, max, RF_DIRECT_PIPE_BYTES);
     e->cs.pipes = max ? &e->pipes : NULL;
     e->sinks.pipes = &e->pipes;
@@ -1194,7 +1190,12 @@ static void engine_direct_setup(struct engine *e)
 static int engine_setup(struct engine *e)
 {
     e->nslots = RF_JOBS_PER_WINDOW * e->window;
-    uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + RF_CONNS_SPARE;
+    /* Each connection slot may hold a socket: the spare ones only where the
+     * open-file limit leaves room (a load generator fits its own). */
+    unsigned long spare = e->opt->window_fitted ? ULONG_MAX : rf_window_spare_fds(e->window);
+    unsigned conns_spare = spare < RF_CONNS_SPARE ? (unsigned)spare : RF_CONNS_SPARE;
+    spare = spare == ULONG_MAX ? spare : spare - conns_spare;
+    uint32_t nconns = e->window * RF_CONNS_PER_WINDOW + conns_spare;
     /* A timer per connection, three per job, the tick, the wake, the pacing and the resolver's. */
     int ret = tmr_heap_init(&e->timers, nconns + 3 * e->nslots + 4);
     if (ret < 0)
@@ -1207,7 +1208,7 @@ static int engine_setup(struct engine *e)
         return ret;
     e->cs.tls = &e->tls;
     e->cs.user_agent = e->opt->user_agent;
-    engine_direct_setup(e);
+    engine_direct_setup(e, e->opt->window_fitted ? rf_window_spare_fds(e->window) : spare);
     int which;
     if (proxy_conf_init(&e->proxies, e->opt->http_proxy, e->opt->https_proxy, e->opt->no_proxy,
                         &which) != PROXY_OK) {
@@ -1446,7 +1447,7 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
                   rf_result_fn on_result, void *ctx, struct rf_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
-    unsigned window = opt->window_fitted ? opt->window : rf_window_fit(opt->window);
+    unsigned window = opt->window_fitted ? opt->window : rf_window_fit(opt->window, 0);
     if (window < 1)
         window = 1;
     if (window > RF_MAX_WINDOW)

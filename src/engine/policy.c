@@ -9,6 +9,8 @@
 #include "http/urlref.h"
 #include "util/mix64.h"
 
+/* 206 is not among them: it is a success only as the answer to a range
+ * this job asked for (policy_decide, rule 5). */
 bool policy_status_is_success(int status)
 {
     return status >= 200 && status <= 299 && status != 206;

@@ -24,9 +24,10 @@
  *    retry_delay, capped at retry_max_delay; a Retry-After (seconds or an
  *    HTTP-date) replaces the backoff, up to the same cap. Nothing else is
  *    retried: 404 and the other 4xx, protocol errors, local failures.
- * 5. Deliver: 2xx (but 206: we never ask for a range, and a partial body
- *    under the final name is the truncated file we promise never to leave)
- *    with a complete body is ok; 404 is "not found"; any other final status
+ * 5. Deliver: 2xx with a complete body is ok, but 206 only as the answer
+ *    to a range we asked for (a resumed request, -c, whose Content-Range
+ *    continues the part: 2b): unasked for, a partial body under the final
+ *    name is the truncated file we promise never to leave; 404 is "not found"; any other final status
  *    is an HTTP error whatever happened to its body; a transfer failure is
  *    an error.
  */

@@ -73,11 +73,24 @@
 
 /* Descriptors per unit of window for the open-file limit (rf_window_fit):
  * a socket for the request in flight, a file for it and one for the job
- * finishing its file (RF_JOBS_PER_WINDOW), and idle or closing sockets that
- * linger a little; plus what the process holds besides (stdio, the ring,
- * the list, libraries). */
+ * finishing its file (RF_JOBS_PER_WINDOW), and a socket of the connection
+ * before it still closing (RF_CONNS_PER_WINDOW slots per unit). */
 #define RF_FDS_PER_WINDOW            4
-#define RF_FDS_RESERVED              32
+/* Besides the window and what the process already holds when the window is
+ * fitted (counted then: stdio, the -i lists, the front end's files), a run
+ * opens: the backend's descriptor (the ring, or epoll's), the resolver's
+ * sockets while a name is being looked up (c-ares keeps one UDP socket to
+ * the server it asks, and opens a TCP one when an answer comes truncated),
+ * and one file a library opens and closes in passing (c-ares reading
+ * /etc/hosts, OpenSSL a certificate of the CA folder during a handshake).
+ * The spare connection slots (RF_CONNS_SPARE) and the direct path's pipes
+ * only take what the limit leaves after all that. */
+#define RF_FDS_BACKEND               1
+#define RF_FDS_RESOLVER              2
+#define RF_FDS_IN_PASSING            1
+/* Counting the open descriptors without /proc: fcntl on each number up to
+ * the soft limit, or up to this many (a limit that high is never tight). */
+#define RF_FDS_PROBE_MAX             65536
 
 /* Batching the wait: with N jobs in flight, one io_uring_enter waits for
  * N / RF_BATCH_JOBS_PER_CQE completions, but holds out for them no longer

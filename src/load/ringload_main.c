@@ -79,23 +79,26 @@ static int urls_read_list(struct urls *u, const char *path, char **keep)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "ringload: cannot open %s: %s\n", path, strerror(errno));
-        return -errno;
+        int err = errno;
+        fprintf(stderr, "ringload: -i %s: cannot open: %s\n", path, strerror(err));
+        return -err;
     }
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
     char chunk[65536];
     size_t n;
+    errno = 0;
     while (mem && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
         fwrite(chunk, 1, n, mem);
-    int bad = ferror(f);
+    int bad = ferror(f) ? (errno ? errno : EIO) : 0;
     if (f != stdin)
         fclose(f);
     if (!mem || fclose(mem) != 0 || bad) {
-        fprintf(stderr, "ringload: reading %s failed\n", path);
+        int err = bad ? bad : ENOMEM;
+        fprintf(stderr, "ringload: -i %s: reading failed: %s\n", path, strerror(err));
         free(buf);
-        return -EIO;
+        return -err;
     }
     *keep = buf;
     size_t line = 0;
@@ -112,7 +115,7 @@ static int urls_read_list(struct urls *u, const char *path, char **keep)
         if (*p == '\0' || *p == '#')
             continue;
         char where[64];
-        snprintf(where, sizeof where, "%s line %zu", path, line);
+        snprintf(where, sizeof where, "-i %s line %zu", path, line);
         int r = urls_add(u, p, where);
         if (r < 0)
             return r;
@@ -178,10 +181,15 @@ int main(int argc, char **argv)
         if (urls_add(&urls, a.urls[i], where) < 0)
             return 2;
     }
-    if (a.list && urls_read_list(&urls, a.list, &list_text) < 0)
+    /* A list that cannot be read or holds a bad URL is bad input, like a
+     * bad URL argument: a usage error (2). */
+    if (a.list && urls_read_list(&urls, a.list, &list_text) < 0) {
+        status = 2;
         goto out;
+    }
     if (urls.n == 0) {
-        fprintf(stderr, "ringload: %s holds no URL\n", a.list);
+        fprintf(stderr, "ringload: -i %s holds no URL\n", a.list);
+        status = 2;
         goto out;
     }
     if (fit_fd_limit(a.conns) < 0)

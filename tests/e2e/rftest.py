@@ -131,6 +131,9 @@ def main(argv=None):
     if not chosen:
         print('FAIL %s: no test selected' % os.path.basename(sys.argv[0]))
         failed = 1
+    if BACKEND:
+        print('BACKEND %s: %d started, %d checked by --stats' % (
+            BACKEND, _backend_counts['started'], _backend_counts['checked']), flush=True)
     sys.exit(1 if failed else 0)
 
 
@@ -270,12 +273,27 @@ class Result(tuple):
             cmd, self.rc, ' (TIMED OUT)' if self.timed_out else '',
             _tail(self.out), _tail(self.err))
 
+    def _check_backend(self, stats):
+        """Under RF_BACKEND, the backend a run of ours asked for is the one
+        its stats name (ringfetch and flags2: "backend"; ringload:
+        "syscalls"."backend")."""
+        i = _ours_at(self.cmd) if BACKEND else None
+        if i is None:
+            return
+        want = _backend_of(self.cmd[i + 1:])
+        calls = stats.get('syscalls')
+        got = stats.get('backend') or (calls.get('backend') if isinstance(calls, dict) else None)
+        assert got == want, 'asked for --backend %s, the stats say %r: %s' % (want, got, self.why())
+        _backend_counts['checked'] += 1
+
     def stats(self, stream='out'):
         """The last JSON object printed on a line of its own (--stats)."""
         for line in reversed(getattr(self, stream).splitlines()):
             line = line.strip()
             if line.startswith('{'):
-                return json.loads(line)
+                stats = json.loads(line)
+                self._check_backend(stats)
+                return stats
         raise AssertionError('no --stats JSON on std%s: %s' % (stream, self.why()))
 
 
@@ -324,19 +342,69 @@ def _check_executable(name, env, cwd):
 
 
 # RF_BACKEND=epoll (tests/e2e/test_epoll_downloads.py sets it): every
-# ringfetch, flags2 and ringload that run() starts gets `--backend epoll`, so
-# the same tests check the epoll backend against the same expectations.
+# ringfetch, flags2 and ringload this test process starts gets `--backend
+# epoll`, so the same tests check the epoll backend against the same
+# expectations. run() adds it; so does subprocess.Popen itself (patched below
+# while RF_BACKEND is set), for the tests that start a program directly or
+# through `sh -c '... exec "$0" "$@"' PROGRAM ...`. Result.stats() then checks
+# that the run's --stats name that backend, and main() ends with a
+# `BACKEND NAME: N started, M checked by --stats` line that
+# test_epoll_downloads reads.
 BACKEND = os.environ.get('RF_BACKEND') or ''
 BACKEND_PROGRAMS = ('ringfetch', 'flags2', 'ringload')
+_backend_counts = {'started': 0, 'checked': 0}
+
+
+def _ours_at(cmd):
+    """Index of our program in cmd: cmd[0], the program of
+    `sh -c SCRIPT PROGRAM ARGS`, or the program the spawner starts
+    (spawn_rss FD PROGRAM ARGS); None when cmd runs nothing of ours."""
+    if not cmd or not isinstance(cmd[0], str):
+        return None
+    name = os.path.basename(cmd[0])
+    if name in BACKEND_PROGRAMS:
+        return 0
+    if name in ('sh', 'bash', 'dash') and len(cmd) > 3 and cmd[1] == '-c':
+        # `sh -c '... exec "$0" "$@"' PROG ...` or `sh -c '... exec "$@"' sh PROG ...`
+        i = 4 if len(cmd) > 4 and os.path.basename(cmd[3]) in ('sh', 'bash', 'dash') else 3
+    elif _spawner and cmd[0] == _spawner and len(cmd) > 2:
+        i = 2
+    else:
+        return None
+    return i if isinstance(cmd[i], str) and os.path.basename(cmd[i]) in BACKEND_PROGRAMS else None
+
+
+def _backend_of(cmd):
+    """The value of --backend in cmd's arguments, or None."""
+    for j, c in enumerate(cmd):
+        if c == '--backend' and j + 1 < len(cmd):
+            return cmd[j + 1]
+        if isinstance(c, str) and c.startswith('--backend='):
+            return c[len('--backend='):]
+    return None
 
 
 def with_backend(cmd):
-    """cmd with `--backend $RF_BACKEND` after the program's name when it is
-    one of ours and does not choose a backend itself."""
-    if BACKEND and cmd and os.path.basename(cmd[0]) in BACKEND_PROGRAMS and not any(
-            c == '--backend' or c.startswith('--backend=') for c in cmd[1:]):
-        return [cmd[0], '--backend', BACKEND] + cmd[1:]
-    return cmd
+    """cmd with `--backend $RF_BACKEND` after the program's name when it
+    starts one of ours that does not choose a backend itself."""
+    i = _ours_at(cmd) if BACKEND else None
+    if i is None or _backend_of(cmd[i + 1:]) is not None:
+        return cmd
+    return list(cmd[:i + 1]) + ['--backend', BACKEND] + list(cmd[i + 1:])
+
+
+if BACKEND:
+    _Popen_init = subprocess.Popen.__init__
+
+    def _popen_init_with_backend(self, args, *rest, **kw):
+        if isinstance(args, (list, tuple)):
+            args = with_backend(list(args))
+            i = _ours_at(args)
+            if i is not None and (_spawner is None or args[0] != _spawner):
+                _backend_counts['started'] += 1
+        _Popen_init(self, args, *rest, **kw)
+
+    subprocess.Popen.__init__ = _popen_init_with_backend
 
 
 PROXY_VARS = ('http_proxy', 'https_proxy', 'no_proxy', 'all_proxy')
@@ -349,6 +417,8 @@ def run(cmd, timeout=60, input=None, env=None, cwd=None):
     status and peak RSS: a child forked from this process would start with
     the harness's peak (Linux keeps it across execve), about 20 MiB."""
     cmd = with_backend(list(cmd))
+    if BACKEND and _ours_at(cmd) is not None:
+        _backend_counts['started'] += 1
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
     res_f = tempfile.TemporaryFile()
@@ -891,6 +961,33 @@ def fake_servers_truncate_and_stay_silent():
     with FakeServer.silent() as s:
         r = run(['curl', '-s', '-m', '1', s.url('/x')], timeout=10)
         assert r.rc == 28 and s.accepted == 1, r.why()  # 28: curl's timeout
+
+
+@_self
+def rf_backend_reaches_direct_and_sh_c_starts_and_is_checked_in_stats():
+    global BACKEND
+    saved = BACKEND
+    BACKEND = 'epoll'
+    try:
+        rf = bin('ringfetch')
+        assert with_backend([rf, '-q', 'U']) == [rf, '--backend', 'epoll', '-q', 'U']
+        sh = ['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"']
+        assert with_backend(sh + [rf, 'U']) == sh + [rf, '--backend', 'epoll', 'U']
+        sh2 = ['sh', '-c', 'ulimit -n 64 && exec "$@"', 'sh']
+        assert with_backend(sh2 + [rf, 'U']) == sh2 + [rf, '--backend', 'epoll', 'U']
+        assert with_backend([rf, '--backend', 'uring', 'U']) == [rf, '--backend', 'uring', 'U']
+        assert with_backend(['curl', 'U']) == ['curl', 'U']
+        r = run(sh + [rf, '--retry', '0', '--stats', '--discard', 'http://127.0.0.1:9/x'], timeout=30)
+        assert r.stats()['backend'] == 'epoll', r.why()
+        r.cmd = [rf, '--backend', 'uring', '--stats']  # what the stats must then agree with
+        try:
+            r.stats()
+        except AssertionError as e:
+            assert 'asked for --backend uring' in str(e), e
+        else:
+            raise AssertionError('a run on the wrong backend passed the check')
+    finally:
+        BACKEND = saved
 
 
 @_self

@@ -135,6 +135,31 @@ def a_name_is_looked_up_once_for_all_its_items():
 
 
 @rftest.test
+def a_redirect_to_a_name_is_looked_up_then_followed():
+    # Issue 11: a redirect chain whose next hop needs DNS. The list's URL is
+    # an address; its 302 names a.test, which only the test's server knows.
+    with host_server('127.0.0.2') as a, Dnsmasq({'a.test': '127.0.0.2'}) as dns:
+        target = 'http://a.test:%d/moved' % a.port
+        hop = (b'HTTP/1.1 302 Found\r\nLocation: ' + target.encode() +
+               b'\r\nContent-Length: 0\r\n\r\n')
+        with FakeServer.canned(hop, close=False) as first:
+            out = rftest.tempdir()
+            log = os.path.join(out, '..', os.path.basename(out) + '.log')
+            r = ringfetch('--dns-servers', dns.server(), '-o', out, '--stats', '--log-json', log,
+                          'http://127.0.0.1:%d/start' % first.port)
+    assert r.rc == 0, r.why()
+    st = r.stats()
+    assert (st['ok'], st['redirects'], st['dns_lookups']) == (1, 1, 1), st
+    assert os.listdir(out) == ['start'], os.listdir(out)
+    assert open(os.path.join(out, 'start'), 'rb').read() == BODY
+    import json
+    with open(log) as f:
+        entry = json.loads(f.readline())
+    os.unlink(log)
+    assert entry['final_url'] == target, entry
+
+
+@rftest.test
 def nxdomain_is_an_error_naming_the_host():
     with Dnsmasq({'a.test': '127.0.0.2'}) as dns:
         r = ringfetch('--dns-servers', dns.server(), '-o', rftest.tempdir(), 'http://nope.test/x')
@@ -261,18 +286,25 @@ def ctrl_c_during_lookups_stops_at_once_and_counts_them_cancelled():
                               'http://dead1.test/a', 'http://dead2.test/b'],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(0.5)
+        # A blocking wait (Popen.wait with a timeout polls, adding up to 50
+        # ms), with a timer that kills a child that does not stop.
+        killer = threading.Timer(5, p.kill)
+        killer.start()
         t0 = time.monotonic()
         p.send_signal(signal.SIGINT)
-        rc = p.wait(5)
+        rc = p.wait()
         took = time.monotonic() - t0
+        killer.cancel()
         out_text = p.stdout.read().decode()
         p.stdout.close()
         p.stderr.close()
-    assert rc == 130
-    assert took < 0.5, took
+    assert rc == 130, rc
+    # Issue 11 asks for 100 ms; 0.25 s holds on a loaded 2-core machine.
+    assert took < 0.25, took
     import json
     st = json.loads(out_text)
     assert st['errors'] == 0 and st['ok'] == 0, st
+    assert st['cancelled'] == 2 and st['files'] == 2, st
 
 
 @rftest.test

@@ -131,6 +131,8 @@ def a_shorter_new_body_replaces_a_longer_part(disable):
 @rftest.test
 def starting_over_truncates_the_part_through_the_ring():
     features = a_shorter_new_body_replaces_a_longer_part('')
+    if rftest.BACKEND == 'epoll':
+        return  # no ring: ftruncate(2), as the next test checks on the ring's fallback
     assert 'ftruncate_op' in features, 'this kernel (6.9+) should offer it: %s' % features
 
 

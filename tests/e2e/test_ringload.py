@@ -286,6 +286,26 @@ def every_bad_value_is_a_usage_error_naming_its_option():
 
 
 @rftest.test
+def a_list_that_cannot_be_used_is_a_usage_error_naming_i_and_the_file():
+    d = rftest.tempdir()
+    missing = os.path.join(d, 'nonexistent')
+    r = ringload('-n', '1', '-i', missing)
+    assert r.rc == 2, r.why()
+    assert r.err.startswith('ringload: -i %s: cannot open: No such file or directory' % missing), r.why()
+    r = ringload('-n', '1', '-i', d)
+    assert r.rc == 2 and ('ringload: -i %s: reading failed: Is a directory' % d) in r.err, r.why()
+    empty = os.path.join(d, 'empty')
+    open(empty, 'w').close()
+    r = ringload('-n', '1', '-i', empty)
+    assert r.rc == 2 and 'ringload: -i %s holds no URL' % empty in r.err, r.why()
+    bad = os.path.join(d, 'bad')
+    with open(bad, 'w') as f:
+        f.write('# ok\nftp://example/\n')
+    r = ringload('-n', '1', '-i', bad)
+    assert r.rc == 2 and "ringload: -i %s line 2: bad URL 'ftp://example/'" % bad in r.err, r.why()
+
+
+@rftest.test
 def connections_above_the_fd_limit_say_what_could_be_opened():
     r = rftest.run(['sh', '-c', 'ulimit -n 256 && exec "$0" "$@"', rftest.bin('ringload'),
                     '-c', '1000', '-n', '10', 'http://127.0.0.1:9/'])

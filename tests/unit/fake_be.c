@@ -333,6 +333,10 @@ static void fk_autopilot(struct fake_be *f)
             f->owed[r->fd]--;
         }
         r->taken = true;
+        if (f->fail_res[r->op]) {
+            fake_post(f, fake_cqe(r, f->fail_res[r->op]));
+            continue;
+        }
         switch (r->op) {
         case FAKE_SOCKET:
         case FAKE_OPENAT:

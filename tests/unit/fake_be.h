@@ -25,6 +25,7 @@ enum fake_op {
     FAKE_READ, FAKE_OPENAT, FAKE_WRITEV, FAKE_CLOSE, FAKE_LINKAT, FAKE_RENAME, FAKE_UNLINK,
     FAKE_POLL, FAKE_CANCEL_FD, FAKE_FSTATX, FAKE_FGETXATTR, FAKE_FSETXATTR, FAKE_FTRUNCATE,
     FAKE_FALLOCATE, FAKE_SPLICE, FAKE_CANCEL_OP,
+    FAKE_OP_KINDS /* how many there are: keep it last */
 };
 
 #define FAKE_MAX_OPS 4096
@@ -81,6 +82,9 @@ struct fake_be {
     unsigned input_pos;
     unsigned owed[FAKE_MAX_FDS]; /* auto mode: requests sent and not answered, per fd */
     struct fake_log *log;  /* or NULL: see struct fake_log */
+    int fail_res[FAKE_OP_KINDS];   /* auto mode: nonzero (a negative errno) completes every
+                                      operation of that kind with it: a failing socket,
+                                      send, openat, ... */
 };
 
 /* A fake backend with nbufs lent buffers of buf_bytes each. */

@@ -257,6 +257,55 @@ static void refused_tries_the_next_address(void **state)
     assert_int_equal(x->j[0].err, 0);
 }
 
+/* Issue 8 item 7: a socket that cannot be made (EMFILE) ends the job once
+ * with that error; there is no descriptor to close, and the slot is free. */
+static void a_failing_socket_ends_the_job_with_its_error(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = conn_alloc(&x->cs);
+    conn_connect(c, &x->o, &x->j[0].x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), -EMFILE);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, -EMFILE);
+    assert_int_equal(fake_pending(x->f, FAKE_CONNECT), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(c->state, CONN_FREE);
+    assert_int_equal(x->cs.active, 0);
+}
+
+/* A send that fails on a new connection (the peer went away) ends the job
+ * once with that error, never as resendable (nothing was answered on this
+ * connection, so a new one would be a retry, the policy's to decide); the
+ * recv in flight is cancelled and the descriptor closed. */
+static void a_failing_send_ends_the_job_with_its_error(void **state)
+{
+    struct fixture *x = *state;
+    struct conn *c = conn_alloc(&x->cs);
+    conn_connect(c, &x->o, &x->j[0].x, 0);
+    complete(x, fake_take(x->f, FAKE_SOCKET), 10);
+    complete(x, fake_take(x->f, FAKE_CONNECT), 0);
+    complete(x, fake_take(x->f, FAKE_SEND), -EPIPE);
+    assert_int_equal(x->j[0].ended, 1);
+    assert_int_equal(x->j[0].err, -EPIPE);
+    assert_false(x->j[0].resend_ok);
+    for (int spins = 0; c->state != CONN_FREE && spins < 8; spins++) {
+        struct fake_rec *r = fake_take(x->f, FAKE_CANCEL_OP);
+        if (!r)
+            r = fake_take(x->f, FAKE_CANCEL_FD);
+        if (r) {
+            complete(x, r, 0);
+            continue;
+        }
+        if ((r = fake_take(x->f, FAKE_RECV)) != NULL) {
+            complete(x, r, -ECANCELED);
+            continue;
+        }
+        complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    }
+    assert_int_equal(c->state, CONN_FREE);
+    assert_int_equal(x->j[0].ended, 1);
+}
+
 static void connect_deadline_fails_the_job(void **state)
 {
     struct fixture *x = *state;
@@ -590,6 +639,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(idle_close_and_resend, setup, teardown),
         cmocka_unit_test_setup_teardown(idle_connection_that_speaks_is_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_tries_the_next_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failing_socket_ends_the_job_with_its_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failing_send_ends_the_job_with_its_error, setup, teardown),
         cmocka_unit_test_setup_teardown(connect_deadline_fails_the_job, setup, teardown),
         cmocka_unit_test_setup_teardown(owner_drops_its_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(stale_completion_is_dropped, setup, teardown),

@@ -100,6 +100,74 @@ static void a_failing_wait_still_gives_every_job_one_result(void **state)
     /* (ASan's leak check runs over this too: nothing of the jobs may leak.) */
 }
 
+/* Issue 8 item 7, errors at every step: an operation of one kind fails
+ * every time. Each job ends once, with an error naming the cause, and the
+ * run ends (nothing waits forever, nothing leaks: ASan checks). */
+static char last_msg[256];
+static char fail_paths[NJOBS][64];
+
+static void on_result_message(void *ctx, const struct rf_result *res)
+{
+    on_result(ctx, res);
+    rf_result_message(res, last_msg, sizeof last_msg);
+}
+
+static int next_file_job(void *ctx, struct rf_job *job)
+{
+    struct run *r = ctx;
+    unsigned i = r->next;
+    int rc = next_job(ctx, job);
+    if (rc == RF_JOB_READY) {
+        snprintf(fail_paths[i], sizeof fail_paths[i], "/fake/out/f%u", i);
+        job->path = fail_paths[i];
+    }
+    return rc;
+}
+
+static void run_with_a_failing(enum fake_op op, int err, bool files, const char *words)
+{
+    struct fake_be *f = fake_be_new(64, 4096);
+    f->autopilot = true;
+    f->reply = REPLY;
+    f->fail_res[op] = err;
+    struct run r = { .njobs = 12 };
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.retries = 0;
+    struct rf_stats st;
+    last_msg[0] = '\0';
+    assert_int_equal(engine_run_with(&f->b, 4, &opt, files ? next_file_job : next_job, on_result_message,
+                                     &r, &st), 0);
+    assert_int_equal(r.next, 12);
+    for (unsigned i = 0; i < r.next; i++)
+        assert_int_equal(r.results[i], 1);
+    assert_int_equal(r.ok, 0);
+    assert_int_equal(r.errors, 12);
+    assert_int_equal(r.last_err, err);
+    if (!strstr(last_msg, words))
+        fail_msg("the message '%s' does not say '%s'", last_msg, words);
+}
+
+static void a_failing_socket_ends_each_job_once_naming_it(void **state)
+{
+    (void)state;
+    run_with_a_failing(FAKE_SOCKET, -EMFILE, false, "Too many open files");
+}
+
+static void a_failing_send_ends_each_job_once_naming_it(void **state)
+{
+    (void)state;
+    run_with_a_failing(FAKE_SEND, -EPIPE, false, "Broken pipe");
+}
+
+static void a_file_that_cannot_be_opened_ends_each_job_once_naming_it(void **state)
+{
+    (void)state;
+    run_with_a_failing(FAKE_OPENAT, -EACCES, true, "Permission denied");
+    run_with_a_failing(FAKE_OPENAT, -ENOSPC, true, "No space left on device");
+}
+
 /* A list read through the backend: next_job says LATER until the input
  * brings a line; the run does not end while the input is open. */
 static char input_lines[2][64];
@@ -427,6 +495,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_job_ends_ok_on_a_healthy_backend),
         cmocka_unit_test(a_failing_wait_still_gives_every_job_one_result),
+        cmocka_unit_test(a_failing_socket_ends_each_job_once_naming_it),
+        cmocka_unit_test(a_failing_send_ends_each_job_once_naming_it),
+        cmocka_unit_test(a_file_that_cannot_be_opened_ends_each_job_once_naming_it),
         cmocka_unit_test(an_input_is_read_through_the_backend),
         cmocka_unit_test(later_with_a_wake_time_waits_for_it),
         cmocka_unit_test(rate_per_host_spaces_the_starts),

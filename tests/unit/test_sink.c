@@ -215,6 +215,36 @@ static void tmpfile_failed_write_leaves_nothing(void **state)
     assert_int_equal(fake_pending(x->f, FAKE_UNLINK), 0); /* an unnamed inode: nothing to remove */
 }
 
+/* Issue 8 item 7: the file cannot be opened (EACCES; ENOSPC for a named
+ * temporary). The sink fails once with that error, the body bytes it was
+ * given go back, and there is nothing to close, link or remove. */
+static void open_refused_fails_with_its_error_and_leaves_nothing(struct fixture *x, int err)
+{
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    add(x, "abc"); /* body arriving before the open completes */
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_OPENAT), err), SINK_EV_FAILED);
+    assert_int_equal(x->s.err, err);
+    assert_int_equal(fake_pending(x->f, FAKE_OPENAT), 0); /* not a fallback: an error */
+    assert_int_equal(x->f->bufs_held, 0);
+    sink_finish(&x->s, true); /* the owner still asks to keep: refused by the error */
+    assert_int_equal(fake_pending(x->f, FAKE_WRITEV), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_RENAME), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_UNLINK), 0);
+    assert_int_equal(x->s.err, err);
+}
+
+static void tmpfile_open_refused_fails_naming_the_cause(void **state)
+{
+    open_refused_fails_with_its_error_and_leaves_nothing(*state, -EACCES);
+}
+
+static void named_open_out_of_space_fails_naming_the_cause(void **state)
+{
+    open_refused_fails_with_its_error_and_leaves_nothing(*state, -ENOSPC);
+}
+
 /* The inode was linked but its close failed (lost write-back): the final
  * name must go again. */
 static void tmpfile_failed_close_after_link_removes_the_name(void **state)
@@ -440,6 +470,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(link_enoent_both_ways_fails_the_file, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(link_by_fd_can_be_switched_off, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_failed_write_leaves_nothing, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(tmpfile_open_refused_fails_naming_the_cause, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(named_open_out_of_space_fails_naming_the_cause, setup_named, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_failed_close_after_link_removes_the_name, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(tmpfile_refused_falls_back_to_named, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(named_file_is_closed_then_renamed, setup_named, teardown),
