@@ -135,13 +135,16 @@ SAN_ENV := ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=1:strict_s
 deps:
 	@scripts/deps.sh
 
+# Two test files at a time (tests/run: those about time or rate run alone).
+TEST_JOBS ?= 2
+
 test: deps
 	@$(MAKE) --no-print-directory all
-	RF_BUILD=$(BUILD) tests/run
+	RF_TEST_JOBS=$(TEST_JOBS) RF_BUILD=$(BUILD) tests/run
 
 asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=$(ASAN_BUILD) all
-	$(SAN_ENV) RF_BUILD=$(ASAN_BUILD) tests/run
+	$(SAN_ENV) RF_TEST_JOBS=$(TEST_JOBS) RF_BUILD=$(ASAN_BUILD) tests/run
 
 demo: deps
 	@$(MAKE) --no-print-directory all

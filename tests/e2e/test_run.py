@@ -101,9 +101,10 @@ def fake_tree():
     return _tree
 
 
-def runner(*names, require=False):
+def runner(*names, require=False, jobs=1):
     root = fake_tree()
-    env = {'RF_BUILD': 'build', 'RF_REQUIRE': '1' if require else None, 'RF_TEST_TIMEOUT': '60'}
+    env = {'RF_BUILD': 'build', 'RF_REQUIRE': '1' if require else None, 'RF_TEST_TIMEOUT': '60',
+           'RF_TEST_JOBS': str(jobs)}
     return rftest.run([sys.executable, os.path.join(root, 'tests', 'run')] + list(names),
                       env=env, timeout=120)
 
@@ -134,6 +135,22 @@ def runner_counts_skips_in_the_last_line():
     assert file_line(r, 'test_fake_all_skip') == \
         '-- tests/e2e/test_fake_all_skip.py: 0 passed, 0 failed, 2 skipped'
     assert 'SKIP skips_for_a_missing_package: missing dependency: nginx not installed' in r.out, r.out
+
+
+@rftest.test
+def runner_with_two_jobs_counts_the_same_and_keeps_each_file_together():
+    one, two = runner(), runner(jobs=2)
+    assert two.rc == one.rc == 0, two.why()
+    assert last_counts(two) == last_counts(one) == (2, 0, 5), two.out
+    for name in ('test_fakeunit', 'test_fake_all_skip', 'test_fake_pass_and_skips'):
+        assert file_line(two, name) == file_line(one, name)
+    # Each file's output is one block: its '==' line, its lines, its '--' line.
+    lines = two.out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith('== '):
+            name = line[3:]
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith(('== ', '-- ')))
+            assert lines[end].startswith('-- %s:' % name), lines[i:end + 1]
 
 
 @rftest.test
