@@ -824,6 +824,18 @@ class FakeServer:
         return cls(handle)
 
     @classmethod
+    def dripping(cls, chunks, pause):
+        """Answers 200 with a body of `chunks` x 1000 bytes ('y'), sent a
+        thousand bytes at a time, `pause` seconds apart."""
+        def handle(conn):
+            read_request(conn)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % (chunks * 1000))
+            for _ in range(chunks):
+                conn.sendall(b'y' * 1000)
+                time.sleep(pause)
+        return cls(handle)
+
+    @classmethod
     def silent(cls):
         """Accepts, reads, never answers; the connection stays open until stop()."""
         def handle(conn):

@@ -192,17 +192,6 @@ def streaming(total, piece=1 << 20):
     return FakeServer(handle)
 
 
-def dripping(chunks, pause):
-    """Answers with a body of `chunks` x 1000 bytes, sent `pause` s apart."""
-    def handle(conn):
-        read_request(conn)
-        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % (chunks * 1000))
-        for _ in range(chunks):
-            conn.sendall(b'y' * 1000)
-            time.sleep(pause)
-    return FakeServer(handle)
-
-
 # ------------------------------------------------------------------- tests
 
 @for_each_fs_and_way
@@ -298,7 +287,7 @@ def sigkill_mid_body_leaves_no_new_file_under_a_final_name(fs, env):
     before = listing(out)
     e = dict(os.environ)
     e.update(env)
-    with dripping(200, 0.02) as srv:
+    with FakeServer.dripping(200, 0.02) as srv:
         p = subprocess.Popen([rftest.bin('ringfetch'), '-m', '2', '-o', out, srv.url('/old.bin'),
                               srv.url('/new.bin')], env=e, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)

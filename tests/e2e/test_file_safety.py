@@ -16,7 +16,7 @@ import subprocess
 import time
 
 import rftest
-from rftest import FakeServer, read_request
+from rftest import FakeServer
 
 BODY = b'the body of f6, complete\n'
 REPLY = b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % len(BODY) + BODY
@@ -131,21 +131,10 @@ def files_are_made_the_cheap_way_where_the_file_system_allows():
     assert r2.stats().get('files_named') == 1, r2.out
 
 
-def dripping_server(chunks, pause):
-    """Answers with a long body sent in `chunks` pieces `pause` seconds apart."""
-    def handle(conn):
-        read_request(conn)
-        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % (chunks * 1000))
-        for _ in range(chunks):
-            conn.sendall(b'y' * 1000)
-            time.sleep(pause)
-    return FakeServer(handle)
-
-
 @rftest.test
 def sigkill_mid_body_leaves_nothing_with_an_unnamed_file():
     out = rftest.tempdir()
-    with dripping_server(100, 0.05) as srv:
+    with FakeServer.dripping(100, 0.05) as srv:
         p = subprocess.Popen([rftest.bin('ringfetch'), '-o', out, srv.url('/big')],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)
