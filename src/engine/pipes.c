@@ -2,6 +2,7 @@
 #include "engine/pipes.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -48,8 +49,8 @@ struct rf_pipe *pipes_get(struct pipes *p)
     /* Smaller than asked is no use: a splice moves at most a pipe's worth,
      * and at the default 64 KiB the buffer way costs less (README). */
     p->syscalls++;
-    int got = fcntl(pp->wr, F_SETPIPE_SZ, (int)p->bytes);
-    if (got < (int)p->bytes) {
+    int got = p->bytes > INT_MAX ? -1 : fcntl(pp->wr, F_SETPIPE_SZ, (int)p->bytes);
+    if (got < 0 || (uint32_t)got < p->bytes) {
         /* Refused (over the user's pipe-user-pages-soft): so will the next
          * one be. No more for this run. */
         pp->refs = 0;
