@@ -194,6 +194,22 @@ def tmpfs(size='1m', ro=False):
         os.rmdir(d)
 
 
+@contextlib.contextmanager
+def flagserver_at(path):
+    """The flagserver program at `path` (an installed or unpacked copy) on a
+    free port; yields the port, and stops it by pid when the block ends."""
+    fs = subprocess.Popen([path, '--port', '0'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          stdin=subprocess.DEVNULL)
+    try:
+        m = re.match(r'listening on \S+:(\d+)', fs.stdout.readline().decode())
+        assert m, '%s did not start' % path
+        yield int(m.group(1))
+    finally:
+        fs.terminate()
+        fs.wait(10)
+        fs.stdout.close()
+
+
 def _memory_base():
     """/dev/shm when it is a writable tmpfs, else None (the default temp dir)."""
     try:

@@ -123,21 +123,12 @@ def the_unpacked_programs_run():
     for p in PROGRAMS:
         r = rftest.run([os.path.join(bindir, p), '--version'], timeout=20)
         assert r.rc == 0 and r.out.startswith('%s %s' % (p, version())), r.why()
-    fs = subprocess.Popen([os.path.join(bindir, 'flagserver'), '--port', '0'],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          stdin=subprocess.DEVNULL)
-    try:
-        m = re.match(r'listening on \S+:(\d+)', fs.stdout.readline().decode())
-        assert m, 'the packaged flagserver did not start'
+    with rftest.flagserver_at(os.path.join(bindir, 'flagserver')) as port:
         dest = rftest.tempdir()
         r = rftest.run([os.path.join(bindir, 'flags2'), '--url',
-                        'http://127.0.0.1:%s/flags' % m.group(1), '--dest', dest, 'BR', 'CN'],
+                        'http://127.0.0.1:%d/flags' % port, '--dest', dest, 'BR', 'CN'],
                        timeout=60)
         assert r.rc == 0 and sorted(os.listdir(dest)) == ['br.gif', 'cn.gif'], r.why()
-    finally:
-        fs.terminate()
-        fs.wait(10)
-        fs.stdout.close()
 
 
 @rftest.test

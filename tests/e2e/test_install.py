@@ -16,7 +16,6 @@ examples are linked with the same -fsanitize flags.
 """
 
 import os
-import re
 import subprocess
 import sys
 import urllib.request
@@ -167,20 +166,11 @@ def examples_build_against_the_installed_copy_with_pkg_config():
 def the_installed_flagserver_and_ringfetch_work_together():
     destdir = installed()
     bindir = os.path.join(destdir, 'usr/local/bin')
-    fs = subprocess.Popen([os.path.join(bindir, 'flagserver'), '--port', '0'],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          stdin=subprocess.DEVNULL)
-    try:
-        m = re.match(r'listening on \S+:(\d+)', fs.stdout.readline().decode())
-        assert m, 'the installed flagserver did not start'
+    with rftest.flagserver_at(os.path.join(bindir, 'flagserver')) as port:
         dest = rftest.tempdir()
         r = rftest.run([os.path.join(bindir, 'ringfetch'), '-q', '-o', dest,
-                        'http://127.0.0.1:%s/flags/fr/fr.gif' % m.group(1)], timeout=60)
+                        'http://127.0.0.1:%d/flags/fr/fr.gif' % port], timeout=60)
         assert r.rc == 0 and os.listdir(dest) == ['fr.gif'], r.why()
-    finally:
-        fs.terminate()
-        fs.wait(10)
-        fs.stdout.close()
 
 
 @rftest.test
