@@ -539,6 +539,13 @@ static void uring_buf_release(struct lbuf *lb)
     b->bufs_free++;
 }
 
+/* A wait's timeout for the kernel (unused when timeout_ns < 0: no limit). */
+static struct __kernel_timespec uring_ts(int64_t timeout_ns)
+{
+    int64_t ns = timeout_ns < 0 ? 0 : timeout_ns;
+    return (struct __kernel_timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+}
+
 /* Submit everything and wait with the kernel keeping the batch window
  * (BE_F_MIN_WAIT): liburing 2.3 cannot pass min_wait_usec, so this makes
  * the one io_uring_enter itself. Publishing the SQ tail is the ring ABI's
@@ -553,11 +560,7 @@ static int uring_enter_min_wait(struct be_uring *u, unsigned wait_nr, int64_t ba
         __atomic_store_n(r->sq.ktail, tail, __ATOMIC_RELEASE);
     }
     unsigned to_submit = tail - __atomic_load_n(r->sq.khead, __ATOMIC_ACQUIRE);
-    struct __kernel_timespec ts;
-    if (timeout_ns >= 0) {
-        ts.tv_sec = timeout_ns / 1000000000;
-        ts.tv_nsec = timeout_ns % 1000000000;
-    }
+    struct __kernel_timespec ts = uring_ts(timeout_ns);
     uint64_t usec = (uint64_t)batch_ns / 1000;
     struct io_uring_getevents_arg arg = {
         .sigmask = 0,
@@ -601,11 +604,7 @@ static int uring_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t 
     }
     /* With the CQ empty, liburing makes exactly one io_uring_enter here: it
      * submits everything and waits for wait_nr CQEs or the timeout. */
-    struct __kernel_timespec ts;
-    if (timeout_ns >= 0) {
-        ts.tv_sec = timeout_ns / 1000000000;
-        ts.tv_nsec = timeout_ns % 1000000000;
-    }
+    struct __kernel_timespec ts = uring_ts(timeout_ns);
     b->n.enters++;
     b->n.syscalls++;
     int ret = io_uring_submit_and_wait_timeout(&u->uring, &cqe, wait_nr ? wait_nr : 1,
