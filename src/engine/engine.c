@@ -137,6 +137,15 @@ static void engine_file_event(struct xfer *x, enum sink_event ev);
 static void xfer_direct_release(struct xfer *x);
 static void xfer_deliver_verdict(struct xfer *x);
 
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
 /* Into its origin's queue; with -c (resume), its part is prepared first
  * (opened, sized, its validator read): the request then asks for the rest. */
 static void xfer_enqueue(struct xfer *x)
@@ -151,7 +160,7 @@ static void xfer_enqueue(struct xfer *x)
                    : -ENOMEM;
     free(part);
     if (ret < 0) {
-        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
         xfer_set_state(x, X_FINISH);
         xfer_deliver_verdict(x);
         return;
@@ -213,7 +222,8 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
     free(x->path);
     free(x->body);
     free(x->visited);
-    x->url = x->cur_url = x->path = x->body = NULL;
+    free(x->follow_url);
+    x->url = x->cur_url = x->path = x->body = x->follow_url = NULL;
     x->visited = NULL;
     xfer_set_state(x, X_FREE);
     x->gen = ud_gen_next(x->gen);
@@ -284,11 +294,9 @@ static int xfer_follow(struct xfer *x, const char *next)
             return -ENOMEM;
         x->visited[0] = policy_url_hash(x->url);
     }
-    size_t n = strlen(next) + 1;
-    char *copy = malloc(n);
+    char *copy = dupstr(next);
     if (!copy)
         return -ENOMEM;
-    memcpy(copy, next, n);
     if (x->cur_url != x->url)
         free(x->cur_url);
     x->cur_url = copy;
@@ -362,9 +370,11 @@ static void xfer_conclude(struct xfer *x)
         return;
     case POLICY_FOLLOW: {
         xfer_reset_attempt(x);
-        int ret = xfer_follow(x, x->verdict.next_url);
+        int ret = xfer_follow(x, x->follow_url);
+        free(x->follow_url);
+        x->follow_url = NULL;
         if (ret < 0) {
-            x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
+            x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
             xfer_deliver_verdict(x);
             return;
         }
@@ -420,7 +430,13 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
     /* splitmix64: the jitter need not be strong, only spread out. */
     e->rand_state += MIX64_GOLDEN;
     f.random = mix64(e->rand_state);
-    policy_decide(&e->policy, &f, &x->verdict);
+    struct policy_verdict *v = &e->decided;
+    policy_decide(&e->policy, &f, v);
+    x->verdict = (struct xfer_verdict){
+        .action = v->action, .outcome = v->outcome, .err = v->err, .detail = v->detail, .delay_ns = v->delay_ns
+    };
+    if (v->action == POLICY_FOLLOW && !(x->follow_url = dupstr(v->next_url)))
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = -ENOMEM };
     if (x->verdict.action == POLICY_RESEND) {
         /* The server had closed the kept-alive connection: send again on a new one. */
         x->status = 0;
@@ -579,7 +595,7 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
     if (x->state == X_SLEEP) {
         /* The whole-request limit covers the waits between tries too. */
         tmr_cancel(&x->eng->timers, &x->retry_tmr);
-        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR,
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR,
                                               .err = RF_E_TIMEOUT };
         xfer_deliver_verdict(x);
         return;
@@ -620,15 +636,6 @@ static void xfer_retry_due(struct tmr *t, uint64_t now)
 }
 
 /* ---- starting jobs -------------------------------------------------------------- */
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 /* A job that cannot start: it still gets its one result. */
 static void xfer_refuse(struct xfer *x, int err, const char *detail)
@@ -736,8 +743,9 @@ static bool engine_must_park(const struct engine *e, const struct origin *o)
 }
 
 /* Take a job (a new one, or a parked one) into a free slot. */
-static void engine_start_slot(struct engine *e, const char *url, const char *path, size_t body_max,
-                              void *user, uint64_t start_ns)
+/* parsed and o: url parsed already, and its origin found (or NULL: do both here). */
+static void engine_start_slot(struct engine *e, const char *url, const struct url *parsed, struct origin *o,
+                              const char *path, size_t body_max, void *user, uint64_t start_ns)
 {
     struct xfer *x = e->free_x;
     e->free_x = x->next_free;
@@ -766,15 +774,22 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         return;
     }
     x->cur_url = x->url;
-    if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
-        xfer_refuse(x, RF_E_BAD_URL, NULL);
-        return;
+    if (parsed) {
+        x->u = *parsed;
+        url_rebase(&x->u, url, x->url);
+        x->origin = o;
+    } else {
+        if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
+            xfer_refuse(x, RF_E_BAD_URL, NULL);
+            return;
+        }
+        int ret = engine_origin(e, &x->u, &x->origin);
+        if (ret < 0) {
+            xfer_refuse(x, ret, NULL);
+            return;
+        }
     }
-    int ret = engine_origin(e, &x->u, &x->origin);
-    if (ret < 0) {
-        xfer_refuse(x, ret, NULL);
-        return;
-    }
+    int ret;
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
         return;
@@ -798,8 +813,11 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
             engine_park(e, o, p);
             return;
         }
+        engine_start_slot(e, url, &u, o, job->path, job->body_max, job->user, e->now);
+        return;
     }
-    engine_start_slot(e, url, job->path, job->body_max, job->user, e->now);
+    /* (engine_start_slot says why it cannot start) */
+    engine_start_slot(e, url, NULL, NULL, job->path, job->body_max, job->user, e->now);
 }
 
 /* Parked jobs whose origin can take them now move into free slots; those
@@ -831,7 +849,7 @@ static void engine_promote(struct engine *e)
             if (!e->free_x || e->requests >= e->window || (cap && o->nwaiting >= 2 * cap))
                 break;
             engine_unpark(e, o);
-            engine_start_slot(e, p->url, p->path, p->body_max, p->user, p->start_ns);
+            engine_start_slot(e, p->url, NULL, NULL, p->path, p->body_max, p->user, p->start_ns);
             free(p);
         }
     }
@@ -1011,7 +1029,7 @@ static void engine_file_event(struct xfer *x, enum sink_event ev)
         x->err = x->sink.err;
         if (x->err == RF_E_PART)
             x->detail = "it is a link or not a regular file";
-        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = x->err };
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = x->err };
         xfer_set_state(x, X_FINISH);
         if (x->sink.state != SINK_DONE)
             sink_finish(&x->sink, false);
@@ -1099,7 +1117,7 @@ static void engine_stop_all(struct engine *e)
         if (x->state == X_WAIT || x->state == X_ACTIVE)
             xfer_end(x, -ECANCELED);
         else if (x->state == X_SLEEP) {
-            x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_CANCELLED,
+            x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_CANCELLED,
                                                   .err = -ECANCELED };
             xfer_deliver_verdict(x);
         }
