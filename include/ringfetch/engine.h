@@ -271,6 +271,11 @@ struct rf_options {
     const char *no_proxy;         /* hosts that go direct whatever the above say: curl's no_proxy
                                      list (check it with rf_no_proxy_check); NULL = none */
     enum rf_backend backend;      /* RF_BACKEND_URING unless asked */
+    unsigned batch_wait_us;       /* with many jobs in flight, one wait holds out this long
+                                     at most for a batch of completions (fewer system calls,
+                                     each reaped up to this late); rf_options_default sets
+                                     the engine's RF_BATCH_WAIT_US. 0 = every wait returns
+                                     at the first completion */
     int trace_fd;                 /* > 0: record every submission and completion into this
                                      file (see src/io/be_trace.h; scripts/trace-view reads it),
                                      which the front end opened for writing (O_APPEND when

@@ -61,6 +61,7 @@ void rf_options_default(struct rf_options *opt)
     opt->tick_ms = RF_TICK_MS;
     opt->retry_delay_ms = RF_RETRY_DELAY_MS;
     opt->retry_max_delay_ms = RF_RETRY_MAX_DELAY_MS;
+    opt->batch_wait_us = RF_BATCH_WAIT_US;
 }
 
 /* Every state change goes through here, so the counts stay true. A job
@@ -1355,9 +1356,9 @@ static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr, int64_t *ba
      * flags2 -m 5 against a 0.5 s server showed 1,960 enters for 20 flags).
      * A kernel with min_wait (BE_F_MIN_WAIT) does this within the one
      * enter; this is the fallback's way. */
-    if (e->quiet)
+    if (e->quiet || e->opt->batch_wait_us == 0)
         n = 1;
-    *batch_ns = n > 1 ? (int64_t)RF_BATCH_WAIT_US * 1000 : 0;
+    *batch_ns = n > 1 ? (int64_t)e->opt->batch_wait_us * 1000 : 0;
     *wait_nr = n ? n : 1;
     return timeout;
 }
