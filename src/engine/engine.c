@@ -745,11 +745,28 @@ static bool engine_must_park(const struct engine *e, const struct origin *o)
 
 /* Take a job (a new one, or a parked one) into a free slot. */
 /* parsed and o: url parsed already, and its origin found (or NULL: do both here). */
+static bool engine_slot_free(const struct engine *e)
+{
+    return e->free_x || e->nfresh < e->nslots;
+}
+
+/* A slot given back, or else one never used (see nfresh). */
+static struct xfer *engine_take_slot(struct engine *e)
+{
+    struct xfer *x = e->free_x;
+    if (x) {
+        e->free_x = x->next_free;
+        return x;
+    }
+    x = &e->xfers[e->nfresh];
+    x->idx = e->nfresh++;
+    return x;
+}
+
 static void engine_start_slot(struct engine *e, const char *url, const struct url *parsed, struct origin *o,
                               const char *path, size_t body_max, void *user, uint64_t start_ns)
 {
-    struct xfer *x = e->free_x;
-    e->free_x = x->next_free;
+    struct xfer *x = engine_take_slot(e);
     uint32_t gen = x->gen, idx = x->idx;
     memset(x, 0, sizeof *x);
     x->gen = gen;
@@ -847,7 +864,7 @@ static void engine_promote(struct engine *e)
                 continue;
             }
             unsigned cap = e->opt->max_per_host;
-            if (!e->free_x || e->requests >= e->window || (cap && o->nwaiting >= 2 * cap))
+            if (!engine_slot_free(e) || e->requests >= e->window || (cap && o->nwaiting >= 2 * cap))
                 break;
             engine_unpark(e, o);
             engine_start_slot(e, p->url, NULL, NULL, p->path, p->body_max, p->user, p->start_ns);
@@ -1065,7 +1082,7 @@ static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
     case OP_F_STAT: case OP_F_XATTR: case OP_F_TRUNCATE: case OP_F_SETXATTR: case OP_F_SPLICE:
     case OP_F_ALLOC: {
         uint32_t idx = ud_idx(cqe->ud);
-        if (idx >= e->nslots)
+        if (idx >= e->nfresh)
             return;
         struct xfer *x = &e->xfers[idx];
         if (x->gen != ud_gen(cqe->ud) || x->state == X_FREE || !x->has_sink)
@@ -1113,7 +1130,7 @@ static void engine_stop_all(struct engine *e)
         while (o->parked)
             parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o);
     }
-    for (unsigned i = 0; i < e->nslots; i++) {
+    for (unsigned i = 0; i < e->nfresh; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_WAIT || x->state == X_ACTIVE)
             xfer_end(x, -ECANCELED);
@@ -1133,7 +1150,7 @@ static void engine_fail_all(struct engine *e, int err)
 {
     e->dead = true;
     e->st->failed = "the I/O backend";
-    for (unsigned i = 0; i < e->nslots; i++) {
+    for (unsigned i = 0; i < e->nfresh; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state != X_FREE && x->cons)
             x->cons->abandon(x);
@@ -1149,7 +1166,7 @@ static void engine_fail_all(struct engine *e, int err)
         if (c->state != CONN_FREE && c->tcp.fd >= 0)
             close(c->tcp.fd);
     }
-    for (unsigned i = 0; i < e->nslots; i++) {
+    for (unsigned i = 0; i < e->nfresh; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_FREE)
             continue;
@@ -1256,11 +1273,6 @@ static int engine_setup(struct engine *e)
     e->xfers = calloc(e->nslots, sizeof *e->xfers);
     if (!e->xfers)
         return -ENOMEM;
-    for (unsigned i = e->nslots; i-- > 0;) {
-        e->xfers[i].idx = i;
-        e->xfers[i].next_free = e->free_x;
-        e->free_x = &e->xfers[i];
-    }
     pool_list_init(&e->ready);
     pool_list_init(&e->parked_origins);
     pool_list_init(&e->paced);
@@ -1303,7 +1315,7 @@ static void engine_copy_counters(struct engine *e)
 /* Pull jobs while the window has room. */
 static void engine_pull(struct engine *e)
 {
-    while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window &&
+    while (!e->stopping && !e->exhausted && engine_slot_free(e) && e->requests < e->window &&
            e->nparked < RF_MAX_PARKED_JOBS) {
         struct rf_job job = { 0 };
         int r = e->next_job(e->ctx, &job);

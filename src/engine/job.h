@@ -162,7 +162,10 @@ struct engine {
     unsigned requests;        /* of those, requests in flight: never above window */
     uint64_t now;             /* loop time, refreshed after every wait */
     uint64_t idle_ns;         /* silence limit, 0 = none */
-    struct xfer *free_x;
+    struct xfer *free_x;      /* slots given back, most recent first */
+    unsigned nfresh;          /* slots ever handed out (xfers[0..nfresh)); those above are
+                                 untouched calloc'd pages, so the memory a run holds follows
+                                 the slots it used, not its window (-c 10000: 38 MB) */
     struct pool_link ready;   /* origins with waiting jobs that may start one, in turn */
     struct pool_link parked_origins; /* origins with parked jobs */
     struct pool_link paced;   /* origins waiting for their next start (--rate) */
