@@ -271,6 +271,11 @@ struct rf_options {
     const char *no_proxy;         /* hosts that go direct whatever the above say: curl's no_proxy
                                      list (check it with rf_no_proxy_check); NULL = none */
     enum rf_backend backend;      /* RF_BACKEND_URING unless asked */
+    unsigned batch_wait_us;       /* with many jobs in flight, one wait holds out this long
+                                     at most for a batch of completions (fewer system calls,
+                                     each reaped up to this late); rf_options_default sets
+                                     the engine's RF_BATCH_WAIT_US. 0 = every wait returns
+                                     at the first completion */
     int trace_fd;                 /* > 0: record every submission and completion into this
                                      file (see src/io/be_trace.h; scripts/trace-view reads it),
                                      which the front end opened for writing (O_APPEND when
@@ -315,6 +320,15 @@ unsigned rf_window_fit(unsigned want, unsigned later_fds);
  * opens in passing (src/engine/tunables.h), and RF_FDS_PER_WINDOW per unit
  * of window. */
 unsigned long rf_window_fds(unsigned window, unsigned later_fds);
+
+/* Grow this process's descriptor table now to hold n descriptors (at most
+ * the soft limit and RF_FDS_TABLE_MAX), before threads or io_uring's workers
+ * share it: the kernel grows a shared table only after an RCU grace period
+ * (milliseconds), and opens wait behind it (perf of -m 100 over 194 small
+ * files: io-wq openats asleep in expand_files, a run 27 ms instead of 14).
+ * rf_engine_run does it for its window; a front end that runs engines in
+ * threads calls it first, for all of them. 0 or a negative errno. */
+int rf_fd_table_reserve(unsigned long n);
 
 /* Descriptors the soft limit leaves beyond rf_window_fds(window, 0)
  * (ULONG_MAX without a limit). Once the backend is up it is counted among

@@ -61,6 +61,7 @@ void rf_options_default(struct rf_options *opt)
     opt->tick_ms = RF_TICK_MS;
     opt->retry_delay_ms = RF_RETRY_DELAY_MS;
     opt->retry_max_delay_ms = RF_RETRY_MAX_DELAY_MS;
+    opt->batch_wait_us = RF_BATCH_WAIT_US;
 }
 
 /* Every state change goes through here, so the counts stay true. A job
@@ -137,6 +138,15 @@ static void engine_file_event(struct xfer *x, enum sink_event ev);
 static void xfer_direct_release(struct xfer *x);
 static void xfer_deliver_verdict(struct xfer *x);
 
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
 /* Into its origin's queue; with -c (resume), its part is prepared first
  * (opened, sized, its validator read): the request then asks for the rest. */
 static void xfer_enqueue(struct xfer *x)
@@ -151,7 +161,7 @@ static void xfer_enqueue(struct xfer *x)
                    : -ENOMEM;
     free(part);
     if (ret < 0) {
-        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
         xfer_set_state(x, X_FINISH);
         xfer_deliver_verdict(x);
         return;
@@ -213,7 +223,8 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
     free(x->path);
     free(x->body);
     free(x->visited);
-    x->url = x->cur_url = x->path = x->body = NULL;
+    free(x->follow_url);
+    x->url = x->cur_url = x->path = x->body = x->follow_url = NULL;
     x->visited = NULL;
     xfer_set_state(x, X_FREE);
     x->gen = ud_gen_next(x->gen);
@@ -284,11 +295,9 @@ static int xfer_follow(struct xfer *x, const char *next)
             return -ENOMEM;
         x->visited[0] = policy_url_hash(x->url);
     }
-    size_t n = strlen(next) + 1;
-    char *copy = malloc(n);
+    char *copy = dupstr(next);
     if (!copy)
         return -ENOMEM;
-    memcpy(copy, next, n);
     if (x->cur_url != x->url)
         free(x->cur_url);
     x->cur_url = copy;
@@ -362,9 +371,11 @@ static void xfer_conclude(struct xfer *x)
         return;
     case POLICY_FOLLOW: {
         xfer_reset_attempt(x);
-        int ret = xfer_follow(x, x->verdict.next_url);
+        int ret = xfer_follow(x, x->follow_url);
+        free(x->follow_url);
+        x->follow_url = NULL;
         if (ret < 0) {
-            x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
+            x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
             xfer_deliver_verdict(x);
             return;
         }
@@ -420,7 +431,13 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
     /* splitmix64: the jitter need not be strong, only spread out. */
     e->rand_state += MIX64_GOLDEN;
     f.random = mix64(e->rand_state);
-    policy_decide(&e->policy, &f, &x->verdict);
+    struct policy_verdict *v = &e->decided;
+    policy_decide(&e->policy, &f, v);
+    x->verdict = (struct xfer_verdict){
+        .action = v->action, .outcome = v->outcome, .err = v->err, .detail = v->detail, .delay_ns = v->delay_ns
+    };
+    if (v->action == POLICY_FOLLOW && !(x->follow_url = dupstr(v->next_url)))
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = -ENOMEM };
     if (x->verdict.action == POLICY_RESEND) {
         /* The server had closed the kept-alive connection: send again on a new one. */
         x->status = 0;
@@ -579,7 +596,7 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
     if (x->state == X_SLEEP) {
         /* The whole-request limit covers the waits between tries too. */
         tmr_cancel(&x->eng->timers, &x->retry_tmr);
-        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR,
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR,
                                               .err = RF_E_TIMEOUT };
         xfer_deliver_verdict(x);
         return;
@@ -620,15 +637,6 @@ static void xfer_retry_due(struct tmr *t, uint64_t now)
 }
 
 /* ---- starting jobs -------------------------------------------------------------- */
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 /* A job that cannot start: it still gets its one result. */
 static void xfer_refuse(struct xfer *x, int err, const char *detail)
@@ -736,11 +744,29 @@ static bool engine_must_park(const struct engine *e, const struct origin *o)
 }
 
 /* Take a job (a new one, or a parked one) into a free slot. */
-static void engine_start_slot(struct engine *e, const char *url, const char *path, size_t body_max,
-                              void *user, uint64_t start_ns)
+/* parsed and o: url parsed already, and its origin found (or NULL: do both here). */
+static bool engine_slot_free(const struct engine *e)
+{
+    return e->free_x || e->nfresh < e->nslots;
+}
+
+/* A slot given back, or else one never used (see nfresh). */
+static struct xfer *engine_take_slot(struct engine *e)
 {
     struct xfer *x = e->free_x;
-    e->free_x = x->next_free;
+    if (x) {
+        e->free_x = x->next_free;
+        return x;
+    }
+    x = &e->xfers[e->nfresh];
+    x->idx = e->nfresh++;
+    return x;
+}
+
+static void engine_start_slot(struct engine *e, const char *url, const struct url *parsed, struct origin *o,
+                              const char *path, size_t body_max, void *user, uint64_t start_ns)
+{
+    struct xfer *x = engine_take_slot(e);
     uint32_t gen = x->gen, idx = x->idx;
     memset(x, 0, sizeof *x);
     x->gen = gen;
@@ -766,15 +792,22 @@ static void engine_start_slot(struct engine *e, const char *url, const char *pat
         return;
     }
     x->cur_url = x->url;
-    if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
-        xfer_refuse(x, RF_E_BAD_URL, NULL);
-        return;
+    if (parsed) {
+        x->u = *parsed;
+        url_rebase(&x->u, url, x->url);
+        x->origin = o;
+    } else {
+        if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
+            xfer_refuse(x, RF_E_BAD_URL, NULL);
+            return;
+        }
+        int ret = engine_origin(e, &x->u, &x->origin);
+        if (ret < 0) {
+            xfer_refuse(x, ret, NULL);
+            return;
+        }
     }
-    int ret = engine_origin(e, &x->u, &x->origin);
-    if (ret < 0) {
-        xfer_refuse(x, ret, NULL);
-        return;
-    }
+    int ret;
     if (x->origin->state == ORIGIN_SETTLED && x->origin->gai_err) {
         xfer_refuse(x, RF_E_RESOLVE, x->origin->resolve_error);
         return;
@@ -798,8 +831,11 @@ static void engine_start_job(struct engine *e, const struct rf_job *job)
             engine_park(e, o, p);
             return;
         }
+        engine_start_slot(e, url, &u, o, job->path, job->body_max, job->user, e->now);
+        return;
     }
-    engine_start_slot(e, url, job->path, job->body_max, job->user, e->now);
+    /* (engine_start_slot says why it cannot start) */
+    engine_start_slot(e, url, NULL, NULL, job->path, job->body_max, job->user, e->now);
 }
 
 /* Parked jobs whose origin can take them now move into free slots; those
@@ -828,10 +864,10 @@ static void engine_promote(struct engine *e)
                 continue;
             }
             unsigned cap = e->opt->max_per_host;
-            if (!e->free_x || e->requests >= e->window || (cap && o->nwaiting >= 2 * cap))
+            if (!engine_slot_free(e) || e->requests >= e->window || (cap && o->nwaiting >= 2 * cap))
                 break;
             engine_unpark(e, o);
-            engine_start_slot(e, p->url, p->path, p->body_max, p->user, p->start_ns);
+            engine_start_slot(e, p->url, NULL, NULL, p->path, p->body_max, p->user, p->start_ns);
             free(p);
         }
     }
@@ -1011,7 +1047,7 @@ static void engine_file_event(struct xfer *x, enum sink_event ev)
         x->err = x->sink.err;
         if (x->err == RF_E_PART)
             x->detail = "it is a link or not a regular file";
-        x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = x->err };
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = x->err };
         xfer_set_state(x, X_FINISH);
         if (x->sink.state != SINK_DONE)
             sink_finish(&x->sink, false);
@@ -1046,7 +1082,7 @@ static void engine_dispatch(struct engine *e, const struct be_cqe *cqe)
     case OP_F_STAT: case OP_F_XATTR: case OP_F_TRUNCATE: case OP_F_SETXATTR: case OP_F_SPLICE:
     case OP_F_ALLOC: {
         uint32_t idx = ud_idx(cqe->ud);
-        if (idx >= e->nslots)
+        if (idx >= e->nfresh)
             return;
         struct xfer *x = &e->xfers[idx];
         if (x->gen != ud_gen(cqe->ud) || x->state == X_FREE || !x->has_sink)
@@ -1094,12 +1130,12 @@ static void engine_stop_all(struct engine *e)
         while (o->parked)
             parked_deliver(e, engine_unpark(e, o), RF_CANCELLED, -ECANCELED, NULL, o);
     }
-    for (unsigned i = 0; i < e->nslots; i++) {
+    for (unsigned i = 0; i < e->nfresh; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_WAIT || x->state == X_ACTIVE)
             xfer_end(x, -ECANCELED);
         else if (x->state == X_SLEEP) {
-            x->verdict = (struct policy_verdict){ .action = POLICY_DELIVER, .outcome = RF_CANCELLED,
+            x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_CANCELLED,
                                                   .err = -ECANCELED };
             xfer_deliver_verdict(x);
         }
@@ -1114,7 +1150,7 @@ static void engine_fail_all(struct engine *e, int err)
 {
     e->dead = true;
     e->st->failed = "the I/O backend";
-    for (unsigned i = 0; i < e->nslots; i++) {
+    for (unsigned i = 0; i < e->nfresh; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state != X_FREE && x->cons)
             x->cons->abandon(x);
@@ -1130,7 +1166,7 @@ static void engine_fail_all(struct engine *e, int err)
         if (c->state != CONN_FREE && c->tcp.fd >= 0)
             close(c->tcp.fd);
     }
-    for (unsigned i = 0; i < e->nslots; i++) {
+    for (unsigned i = 0; i < e->nfresh; i++) {
         struct xfer *x = &e->xfers[i];
         if (x->state == X_FREE)
             continue;
@@ -1237,11 +1273,6 @@ static int engine_setup(struct engine *e)
     e->xfers = calloc(e->nslots, sizeof *e->xfers);
     if (!e->xfers)
         return -ENOMEM;
-    for (unsigned i = e->nslots; i-- > 0;) {
-        e->xfers[i].idx = i;
-        e->xfers[i].next_free = e->free_x;
-        e->free_x = &e->xfers[i];
-    }
     pool_list_init(&e->ready);
     pool_list_init(&e->parked_origins);
     pool_list_init(&e->paced);
@@ -1284,7 +1315,7 @@ static void engine_copy_counters(struct engine *e)
 /* Pull jobs while the window has room. */
 static void engine_pull(struct engine *e)
 {
-    while (!e->stopping && !e->exhausted && e->free_x && e->requests < e->window &&
+    while (!e->stopping && !e->exhausted && engine_slot_free(e) && e->requests < e->window &&
            e->nparked < RF_MAX_PARKED_JOBS) {
         struct rf_job job = { 0 };
         int r = e->next_job(e->ctx, &job);
@@ -1337,9 +1368,9 @@ static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr, int64_t *ba
      * flags2 -m 5 against a 0.5 s server showed 1,960 enters for 20 flags).
      * A kernel with min_wait (BE_F_MIN_WAIT) does this within the one
      * enter; this is the fallback's way. */
-    if (e->quiet)
+    if (e->quiet || e->opt->batch_wait_us == 0)
         n = 1;
-    *batch_ns = n > 1 ? (int64_t)RF_BATCH_WAIT_US * 1000 : 0;
+    *batch_ns = n > 1 ? (int64_t)e->opt->batch_wait_us * 1000 : 0;
     *wait_nr = n ? n : 1;
     return timeout;
 }
@@ -1465,6 +1496,8 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         .nbufs = nbufs,
         .buf_bytes = RF_RECV_BUF_BYTES,
     };
+    /* (Best effort: without the room the run only grows the table later.) */
+    (void)rf_fd_table_reserve(rf_window_fds(window, 0));
     struct be *be;
     enum be_kind kind = opt->backend == RF_BACKEND_EPOLL ? BE_KIND_EPOLL : BE_KIND_URING;
     int ret = be_create(kind, &be, &cfg);

@@ -69,6 +69,19 @@ const struct body_vt *body_choose(const struct xfer *x, int status);
 
 struct engine;
 
+/* What the policy said at the end of an exchange, kept until the body has
+ * settled: struct policy_verdict without its next_url (RF_URL_MAX_BYTES),
+ * which every slot of the window would otherwise carry and clear per job
+ * (4 KiB of a 6 KiB slot: 40 MiB at -c 10000). A redirect's URL is kept
+ * in the job's follow_url instead, for as long as it is needed. */
+struct xfer_verdict {
+    enum policy_action action;
+    enum rf_outcome outcome; /* with POLICY_DELIVER */
+    int err;
+    const char *detail;
+    uint64_t delay_ns;       /* with POLICY_RETRY */
+};
+
 struct xfer {
     enum xfer_state state;
     uint32_t gen, idx;
@@ -91,7 +104,8 @@ struct xfer {
     int err;
     const char *detail;       /* static words, or detail_buf */
     char detail_buf[160];
-    struct policy_verdict verdict; /* what the policy said at the end of the exchange */
+    struct xfer_verdict verdict; /* what the policy said at the end of the exchange */
+    char *follow_url;         /* with POLICY_FOLLOW: where to, until followed (owned) */
     uint64_t bytes;
     unsigned sends;           /* how many times this attempt's request went out */
     unsigned retries;         /* retries so far */
@@ -148,7 +162,10 @@ struct engine {
     unsigned requests;        /* of those, requests in flight: never above window */
     uint64_t now;             /* loop time, refreshed after every wait */
     uint64_t idle_ns;         /* silence limit, 0 = none */
-    struct xfer *free_x;
+    struct xfer *free_x;      /* slots given back, most recent first */
+    unsigned nfresh;          /* slots ever handed out (xfers[0..nfresh)); those above are
+                                 untouched calloc'd pages, so the memory a run holds follows
+                                 the slots it used, not its window (-c 10000: 38 MB) */
     struct pool_link ready;   /* origins with waiting jobs that may start one, in turn */
     struct pool_link parked_origins; /* origins with parked jobs */
     struct pool_link paced;   /* origins waiting for their next start (--rate) */
@@ -159,6 +176,7 @@ struct engine {
     struct resolve_config rcfg;
     struct tmr wake_tmr;      /* next_job's RF_JOB_LATER with a wake time */
     struct policy_config policy;
+    struct policy_verdict decided; /* policy_decide's answer, copied into the job at once */
     uint64_t rand_state;      /* for retry jitter (splitmix64) */
     struct engine_input *inputs;
     unsigned ninputs;

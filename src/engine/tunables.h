@@ -88,6 +88,12 @@
 #define RF_FDS_BACKEND               1
 #define RF_FDS_RESOLVER              2
 #define RF_FDS_IN_PASSING            1
+/* The process's descriptor table is grown up front to the run's budget
+ * (rf_fd_table_reserve), at most this many: growing it later, once io-wq
+ * workers share it, makes the kernel wait for an RCU grace period per
+ * step (expand_fdtable), and every open in flight waits behind it. */
+#define RF_FDS_TABLE_MAX             65536
+
 /* Counting the open descriptors without /proc: fcntl on each number up to
  * the soft limit, or up to this many (a limit that high is never tight). */
 #define RF_FDS_PROBE_MAX             65536

@@ -1,11 +1,14 @@
 /* rf_window_fit, rf_window_fds and rf_window_spare_fds: the window the
- * open-file limit allows (see engine.h). */
+ * open-file limit allows; rf_fd_table_reserve: room for it in the
+ * descriptor table (see engine.h). */
 #include "ringfetch/engine.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "engine/tunables.h"
 
@@ -74,4 +77,26 @@ unsigned rf_window_fit(unsigned want, unsigned later_fds)
     if (rl.rlim_cur < besides + RF_FDS_PER_WINDOW)
         return 1;
     return (unsigned)((rl.rlim_cur - besides) / RF_FDS_PER_WINDOW);
+}
+
+int rf_fd_table_reserve(unsigned long n)
+{
+    rlim_t limit = soft_limit();
+    if (limit != RLIM_INFINITY && n > limit)
+        n = (unsigned long)limit;
+    if (n > RF_FDS_TABLE_MAX)
+        n = RF_FDS_TABLE_MAX;
+    if (n < 2)
+        return 0;
+    /* A descriptor numbered n - 1 makes the kernel size the table for it;
+     * the table never shrinks, so closing it again keeps the room. */
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(n - 1));
+    int ret = high < 0 ? -errno : 0;
+    if (high >= 0)
+        close(high);
+    close(fd);
+    return ret;
 }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -343,6 +344,24 @@ static int url_dot_segment(const char *s, const char *end)
     return dots;
 }
 
+static const char *url_move(const char *p, const char *from, const char *to, size_t len)
+{
+    /* Only pointers into from move: target may be the static "/". */
+    uintptr_t a = (uintptr_t)p, f = (uintptr_t)from;
+    if (p && a >= f && a <= f + len)
+        return to + (a - f);
+    return p;
+}
+
+void url_rebase(struct url *u, const char *from, const char *to)
+{
+    size_t len = strlen(from);
+    u->user = url_move(u->user, from, to, len);
+    u->password = url_move(u->password, from, to, len);
+    u->target = url_move(u->target, from, to, len);
+    u->path = url_move(u->path, from, to, len);
+}
+
 int url_write_target(const struct url *u, char *buf, size_t size)
 {
     struct url_out o = {.buf = buf, .size = size};
@@ -375,36 +394,49 @@ int url_write_target(const struct url *u, char *buf, size_t size)
     return o.overflow ? -ENOSPC : (int)o.len;
 }
 
-static int url_fit(int n, size_t size)
+/* scheme, the host (in brackets when an IPv6 literal) and, when with_port,
+ * ":port", into buf: what snprintf would write, without parsing a format
+ * (both keys are made for every job). The length, or -ENOSPC. */
+static int url_join_host(const struct url *u, const char *scheme, bool with_port, char *buf, size_t size)
 {
-    if (n < 0 || (size_t)n >= size)
+    char digits[8];
+    size_t nd = 0;
+    if (with_port) {
+        unsigned port = u->port;
+        do
+            digits[nd++] = (char)('0' + port % 10);
+        while ((port /= 10) != 0);
+    }
+    size_t sl = strlen(scheme), hl = strlen(u->host), br = u->ipv6_literal ? 1 : 0;
+    size_t len = sl + br + hl + br + (with_port ? 1 + nd : 0);
+    if (len >= size)
         return -ENOSPC;
-    return n;
+    char *o = buf;
+    memcpy(o, scheme, sl);
+    o += sl;
+    if (br)
+        *o++ = '[';
+    memcpy(o, u->host, hl);
+    o += hl;
+    if (br)
+        *o++ = ']';
+    if (with_port) {
+        *o++ = ':';
+        while (nd)
+            *o++ = digits[--nd];
+    }
+    *o = '\0';
+    return (int)len;
 }
 
 int url_origin_key(const struct url *u, char *buf, size_t size)
 {
-    const char *scheme = u->tls ? "https://" : "";
-    int n;
-
-    if (u->ipv6_literal)
-        n = snprintf(buf, size, "%s[%s]:%u", scheme, u->host, (unsigned)u->port);
-    else
-        n = snprintf(buf, size, "%s%s:%u", scheme, u->host, (unsigned)u->port);
-    return url_fit(n, size);
+    return url_join_host(u, u->tls ? "https://" : "", true, buf, size);
 }
 
 int url_host_header(const struct url *u, char *buf, size_t size)
 {
-    const char *open = u->ipv6_literal ? "[" : "";
-    const char *close = u->ipv6_literal ? "]" : "";
-    int n;
-
-    if (u->port == (u->tls ? 443 : 80))
-        n = snprintf(buf, size, "%s%s%s", open, u->host, close);
-    else
-        n = snprintf(buf, size, "%s%s%s:%u", open, u->host, close, (unsigned)u->port);
-    return url_fit(n, size);
+    return url_join_host(u, "", u->port != (u->tls ? 443 : 80), buf, size);
 }
 
 

@@ -42,6 +42,9 @@ struct be_uring {
      * the opcode; handed out by reap before the CQ, in order. */
     struct be_cqe *local;
     unsigned nlocal, local_cap;
+    /* SQEs handed out whose last completion has not been reaped: a wait
+     * never asks for more completions than this (see uring_wait). */
+    unsigned inflight;
 };
 
 static struct be_uring *U(struct be *b)
@@ -282,6 +285,7 @@ static struct io_uring_sqe *uring_sqe(struct be_uring *u, uint64_t ud)
             return NULL;
     }
     u->b.n.sqes++;
+    u->inflight++;
     io_uring_sqe_set_data64(sqe, ud);
     return sqe;
 }
@@ -592,6 +596,12 @@ static int uring_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t 
         }
         return 0;
     }
+    /* More completions than operations in flight never come: asking for
+     * them would hold out for the whole batch window every time (a trace
+     * of -m 100 over 194 files: 100 sockets, then 100 connects, each wait
+     * asking for 200 and sitting out its 1 ms). */
+    if (wait_nr > u->inflight)
+        wait_nr = u->inflight > 0 ? u->inflight : 1;
     if (wait_nr > 1 && batch_ns > 0) {
         if (b->features & BE_F_MIN_WAIT) {
             b->n.enters++;
@@ -631,6 +641,8 @@ static unsigned uring_reap(struct be *b, struct be_cqe *out, unsigned max)
         if (n == max)
             break;
         seen++;
+        if (!(cqe->flags & IORING_CQE_F_MORE) && u->inflight > 0)
+            u->inflight--;
         if (cqe->user_data == URING_UD_INTERNAL)
             continue;
         struct be_cqe *o = &out[n++];

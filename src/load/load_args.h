@@ -2,7 +2,8 @@
  *
  *   ringload -c CONNS -d DURATION [-t THREADS] [--latency] [-H 'Name: value']
  *            [--timeout S] [-n N] [-R RATE [-U]] [--pipeline D] [-i FILE]
- *            [--warmup S] [--backend uring|epoll] [--trace FILE] [--json]
+ *            [--warmup S] [--batch-us N] [--backend uring|epoll] [--trace FILE]
+ *            [--json]
  *            URL [URL...]
  *
  * A bad value is a usage error naming the option, on stderr as
@@ -21,8 +22,8 @@
 #define LOAD_USAGE                                                                      \
     "usage: ringload -c CONNS -d DURATION [-t THREADS] [--latency] [-H 'Name: value']\n" \
     "                [--timeout S] [-n N] [-R RATE [-U]] [--pipeline D] [-i FILE]\n"      \
-    "                [--warmup S] [--backend uring|epoll] [--trace FILE] [--json]\n"      \
-    "                URL [URL...]\n"
+    "                [--warmup S] [--batch-us N] [--backend uring|epoll] [--trace FILE]\n" \
+    "                [--json] URL [URL...]\n"
 
 struct load_args {
     unsigned conns;           /* -c: connections in all */
@@ -32,6 +33,7 @@ struct load_args {
     double rate;              /* -R: requests per second in all, 0 = as fast as possible */
     bool uncorrected;         /* -U: the uncorrected latency too */
     unsigned pipeline;        /* --pipeline D, 1 = none */
+    unsigned batch_wait_us;   /* --batch-us (rf_options.batch_wait_us) */
     const char *list;         /* -i FILE */
     double warmup_s;          /* --warmup */
     double timeout_s;         /* --timeout */

@@ -271,9 +271,10 @@ void load_report_json(FILE *out, const struct load_summary *s)
             fputs(", ", out);
         json_string(out, s->urls[i]);
     }
-    fprintf(out, "], \"threads\": %u, \"connections\": %u, \"pipeline\": %u, \"rate\": %.3f"
-                 ", \"duration_s\": %.6f, \"warmup_s\": %.3f, \"requests_asked\": %" PRIu64,
-            s->threads, a->conns, a->pipeline, a->rate, s->elapsed_s, a->warmup_s, a->requests);
+    fprintf(out, "], \"threads\": %u, \"connections\": %u, \"pipeline\": %u, \"batch_us\": %u"
+                 ", \"rate\": %.3f, \"duration_s\": %.6f, \"warmup_s\": %.3f, \"requests_asked\": %" PRIu64,
+            s->threads, a->conns, a->pipeline, a->batch_wait_us, a->rate, s->elapsed_s, a->warmup_s,
+            a->requests);
     fprintf(out, ", \"requests\": %" PRIu64 ", \"results\": %" PRIu64 ", \"requests_per_s\": %.3f"
                  ", \"bytes\": %" PRIu64 ", \"body_bytes\": %" PRIu64 ", \"bytes_per_s\": %.3f",
             s->c.responses, s->results, per((double)s->c.responses, s->elapsed_s), s->c.rx_bytes,

@@ -185,6 +185,7 @@ static void *load_thread_main(void *arg)
     o->tick = on_tick;
     o->tick_ms = LOAD_TICK_MS;
     o->backend = a->backend;
+    o->batch_wait_us = a->batch_wait_us;
     o->trace_fd = p->trace_fd;
     o->trace_lane = t->id;
     o->headers = a->header_lines;

@@ -136,8 +136,11 @@ static int fit_fd_limit(unsigned conns)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) {
+        /* Room in the descriptor table now, before the threads share it. */
+        (void)rf_fd_table_reserve((unsigned long)need);
         return 0;
+    }
     unsigned long long could = rl.rlim_cur > LOAD_FDS_RESERVED ? rl.rlim_cur - LOAD_FDS_RESERVED : 0;
     fprintf(stderr,
             "ringload: -c %u needs %llu open files, but the limit is %llu (ulimit -n, hard limit "

@@ -253,6 +253,16 @@ def a_close_after_k_of_d_is_counted_by_ringload():
 
 
 @rftest.test
+def the_batch_window_is_reported_and_zero_still_counts_every_response():
+    with FlagServer('--delay-rate', '0') as fs:
+        r, s = ringload_json('-n', '2000', '-c', '50', '-t', '1', fs.url())
+        assert s['batch_us'] == 250 and s['results'] == 2000, s
+        r, s = ringload_json('-n', '2000', '-c', '50', '-t', '1', '--batch-us', '0', fs.url())
+        assert s['batch_us'] == 0 and s['results'] == 2000, s
+        assert s['status']['2xx'] == 2000 and s['errors']['total'] == 0, s
+
+
+@rftest.test
 def a_refusing_url_is_counted_as_connect_errors():
     port = rftest.free_port()
     r, s = ringload_json('-n', '50', '-c', '5', 'http://127.0.0.1:%d/' % port)
@@ -272,6 +282,8 @@ def every_bad_value_is_a_usage_error_naming_its_option():
         (['--backend', 'kqueue'], '--backend'), (['-H', 'NoColon'], '-H'),
         (['-H', 'Bad Name: x'], '-H'), (['-U'], '-U'), (['--trace', ''], '--trace'),
         (['-i', ''], '-i'), (['--bogus'], '--bogus'), (['-c'], '-c'),
+        (['--batch-us', '-1'], '--batch-us'), (['--batch-us', '1000001'], '--batch-us'),
+        (['--batch-us', '2.5'], '--batch-us'),
     ]
     for args, name in cases:
         r = ringload(*(args + [url]))

@@ -409,8 +409,11 @@ static void fk_autopilot(struct fake_be *f)
 static int fk_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t timeout_ns)
 {
     struct fake_be *f = F(b);
-    (void)wait_nr;
-    (void)batch_ns;
+    struct fake_waits *w = f->waits_seen;
+    if (w && wait_nr > w->max_nr)
+        w->max_nr = wait_nr;
+    if (w && batch_ns > w->max_batch_ns)
+        w->max_batch_ns = batch_ns;
     b->n.enters++;
     f->waits++;
     if (f->wait_fail_after && f->waits >= f->wait_fail_after)

@@ -58,6 +58,11 @@ struct fake_log {
     size_t sent_len;
 };
 
+struct fake_waits {
+    unsigned max_nr;       /* the most completions one be_wait asked for */
+    int64_t max_batch_ns;  /* the longest batch window one be_wait was given */
+};
+
 struct fake_be {
     struct be b;
     struct fake_rec ops[FAKE_MAX_OPS];
@@ -75,6 +80,8 @@ struct fake_be {
     int wait_fail_after;   /* be_wait fails with wait_fail_err after this many calls (0: never) */
     int wait_fail_err;
     int waits;
+    struct fake_waits *waits_seen; /* or NULL: what the waits asked for, kept where it
+                                      outlives the fake (engine_run_with destroys it) */
     unsigned bufs_held;    /* lent buffers not given back */
     const long *input_script; /* auto mode: what successive reads of input_fd return
                                  (bytes of 'x', 0 = end), then they stay in flight */

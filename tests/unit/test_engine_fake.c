@@ -74,6 +74,40 @@ static void every_job_ends_ok_on_a_healthy_backend(void **state)
     assert_true(st.reused > 0);
 }
 
+/* rf_options.batch_wait_us is the longest a wait holds out for a batch
+ * (ringload's --batch-us); 0 makes every wait return at the first completion. */
+static unsigned batch_run(unsigned batch_wait_us, int64_t *max_batch_ns)
+{
+    struct fake_be *f = fake_be_new(128, 4096);
+    f->autopilot = true;
+    f->reply = REPLY;
+    struct run r = { .njobs = NJOBS };
+    struct rf_options opt;
+    rf_options_default(&opt);
+    opt.tick_ms = 0;
+    opt.batch_wait_us = batch_wait_us;
+    struct rf_stats st;
+    struct fake_waits seen = { 0, 0 };
+    f->waits_seen = &seen;
+    assert_int_equal(engine_run_with(&f->b, 40, &opt, next_job, on_result, &r, &st), 0);
+    assert_int_equal(r.ok, NJOBS);
+    *max_batch_ns = seen.max_batch_ns;
+    return seen.max_nr;
+}
+
+static void the_batch_window_is_the_options_and_zero_waits_for_one(void **state)
+{
+    (void)state;
+    int64_t ns;
+    struct rf_options def;
+    rf_options_default(&def);
+    assert_true(def.batch_wait_us > 0); /* the downloaders batch */
+    assert_true(batch_run(250, &ns) > 1);
+    assert_int_equal(ns, 250000);
+    assert_int_equal(batch_run(0, &ns), 1);
+    assert_int_equal(ns, 0);
+}
+
 /* Issue 8: a fatal error from the wait dropped the jobs in flight without
  * a result and leaked their memory. Every job pulled gets one result. */
 static void a_failing_wait_still_gives_every_job_one_result(void **state)
@@ -495,6 +529,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_job_ends_ok_on_a_healthy_backend),
         cmocka_unit_test(a_failing_wait_still_gives_every_job_one_result),
+        cmocka_unit_test(the_batch_window_is_the_options_and_zero_waits_for_one),
         cmocka_unit_test(a_failing_socket_ends_each_job_once_naming_it),
         cmocka_unit_test(a_failing_send_ends_each_job_once_naming_it),
         cmocka_unit_test(a_file_that_cannot_be_opened_ends_each_job_once_naming_it),

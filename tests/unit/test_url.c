@@ -534,6 +534,58 @@ static void test_origin_key_too_small_is_enospc(void **state)
     assert_int_equal(url_origin_key(&u, ok, sizeof(ok)), 14);
 }
 
+static void test_origin_key_writes_every_port_digit(void **state)
+{
+    (void)state;
+    char buf[64];
+    struct url u = parse_ok("http://h:65535/");
+    assert_int_equal(url_origin_key(&u, buf, sizeof(buf)), 7);
+    assert_string_equal(buf, "h:65535");
+    u = parse_ok("https://h/");
+    assert_int_equal(url_host_header(&u, buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "h");
+    u = parse_ok("https://h:80/");
+    assert_int_equal(url_host_header(&u, buf, sizeof(buf)), 4);
+    assert_string_equal(buf, "h:80");
+}
+
+/* ---- rebase: a parse moved onto a copy of its string ---- */
+
+static void test_rebase_points_into_the_copy(void **state)
+{
+    (void)state;
+    char a[] = "http://us:pw@h/p/q?x=1";
+    char b[sizeof a];
+    memcpy(b, a, sizeof a);
+    struct url u;
+    assert_int_equal(url_parse(a, &u), URL_OK);
+    url_rebase(&u, a, b);
+    memset(a, 'Z', sizeof a - 1); /* the original is gone */
+    assert_ptr_equal(u.user, b + 7);
+    assert_int_equal(u.user_len, 2);
+    assert_memory_equal(u.password, "pw", 2);
+    assert_memory_equal(u.target, "/p/q?x=1", u.target_len);
+    assert_int_equal(u.target_len, 8);
+    assert_memory_equal(u.path, "/p/q", u.path_len);
+    assert_true(u.path >= b && u.path < b + sizeof b);
+}
+
+static void test_rebase_keeps_the_static_slash(void **state)
+{
+    (void)state;
+    char a[] = "http://h";
+    char b[sizeof a];
+    memcpy(b, a, sizeof a);
+    struct url u;
+    assert_int_equal(url_parse(a, &u), URL_OK);
+    const char *slash = u.target;
+    url_rebase(&u, a, b);
+    assert_null(u.user);
+    assert_null(u.password);
+    assert_ptr_equal(u.target, slash); /* "/" not in a: not moved */
+    assert_memory_equal(u.target, "/", 1);
+}
+
 static void test_host_header_omits_port_80(void **state)
 {
     (void)state;
@@ -793,6 +845,9 @@ int main(void)
         cmocka_unit_test(test_origin_key_includes_port),
         cmocka_unit_test(test_origin_key_tells_https_from_http),
         cmocka_unit_test(test_origin_key_too_small_is_enospc),
+        cmocka_unit_test(test_origin_key_writes_every_port_digit),
+        cmocka_unit_test(test_rebase_points_into_the_copy),
+        cmocka_unit_test(test_rebase_keeps_the_static_slash),
         cmocka_unit_test(test_host_header_omits_port_80),
         cmocka_unit_test(test_host_header_has_other_ports_and_brackets),
         cmocka_unit_test(test_host_header_omits_the_default_port_of_https),
