@@ -463,7 +463,7 @@ static bool sink_step_keep(struct sink *s)
         /* Close first, then rename: a failed close (lost write-back) must not
          * leave a final name behind. */
         if (s->opened)
-            return sink_submitted(s, be_commit_rename(be, s->fd, s->tmp, s->path, sink_ud(s, OP_F_CLOSE),
+            return sink_submitted(s, be_commit_rename(be, s->fd, AT_FDCWD, s->tmp, s->path, sink_ud(s, OP_F_CLOSE),
                                                       sink_ud(s, OP_F_RENAME)), 2);
         return false;
     }
@@ -487,7 +487,7 @@ static bool sink_step_keep(struct sink *s)
     if (s->opened)
         return sink_submitted(s, be_close(be, s->fd, sink_ud(s, OP_F_CLOSE)), 1);
     if (s->tmp_exists && !s->renamed)
-        return sink_submitted(s, be_rename(be, s->tmp, s->path, sink_ud(s, OP_F_RENAME)), 1);
+        return sink_submitted(s, be_rename(be, AT_FDCWD, s->tmp, s->path, sink_ud(s, OP_F_RENAME)), 1);
     return false;
 }
 
@@ -509,7 +509,7 @@ static bool sink_step_discard(struct sink *s)
     }
     if (s->tmp_exists) {
         s->tmp_exists = false;
-        if (be_unlink(be, s->tmp, sink_ud(s, OP_F_UNLINK)) == 0) {
+        if (be_unlink(be, AT_FDCWD, s->tmp, sink_ud(s, OP_F_UNLINK)) == 0) {
             s->ops++;
             return true;
         }
@@ -518,7 +518,7 @@ static bool sink_step_discard(struct sink *s)
     if (s->final_linked && s->err) {
         /* The inode was linked, then its close failed: the name must go. */
         s->final_linked = false;
-        if (be_unlink(be, s->path, sink_ud(s, OP_F_UNLINK)) == 0) {
+        if (be_unlink(be, AT_FDCWD, s->path, sink_ud(s, OP_F_UNLINK)) == 0) {
             s->ops++;
             return true;
         }
