@@ -111,8 +111,8 @@ static int fk_openat(struct be *b, int dirfd, const char *path, int flags, mode_
 
 static int fk_writev(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
 {
-    (void)off;
     REC(FAKE_WRITEV, ud, fd);
+    r->off = off;
     size_t len = 0;
     for (unsigned i = 0; i < n; i++)
         len += iov[i].iov_len;

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "engine/opkind.h"
+#include "engine/pipes.h"
 #include "engine/sink.h"
 #include "fake_be.h"
 #include "io/ud.h"
@@ -500,6 +501,175 @@ static void part_started_over_on_a_200(void **state)
     assert_int_equal(x->s.err, 0);
 }
 
+/* ---- the direct path: bytes spliced from a pipe ------------------------------------------ */
+
+/* A real pipe from a pool of one (the sink holds and puts references on
+ * it; no byte goes through it: the fake backend's splices move nothing). */
+struct spl {
+    struct pipes pool;
+    struct rf_pipe *p;
+};
+
+static void spl_start(struct fixture *x, struct spl *sp, uint32_t fill)
+{
+    pipes_init(&sp->pool, 1, 65536);
+    sp->p = pipes_get(&sp->pool);
+    assert_non_null(sp->p);
+    sp->p->fill = fill; /* as the connection's splices into it would have left it */
+    x->env.pipes = &sp->pool;
+}
+
+/* The test's own reference goes; the sink's went with sink_free. */
+static void spl_end(struct fixture *x, struct spl *sp)
+{
+    sink_free(&x->s);
+    assert_int_equal(sp->p->refs, 1);
+    pipes_put(&sp->pool, sp->p);
+    pipes_free(&sp->pool);
+}
+
+static struct fake_rec *take_splice(struct fixture *x, struct spl *sp, uint64_t off, size_t len)
+{
+    struct fake_rec *r = fake_take(x->f, FAKE_SPLICE);
+    assert_non_null(r);
+    assert_int_equal(r->fd, sp->p->rd);
+    assert_int_equal(r->fd2, x->s.fd);
+    assert_int_equal(r->off, off);
+    assert_int_equal(r->len, len);
+    return r;
+}
+
+/* Spans and pipe bytes take the body's offsets in the order they came:
+ * buffered "abc" at 0, 5 spliced bytes at 3, "xy" at 8; nothing moves
+ * before the open is back, and the file is linked once all of it landed. */
+static void spliced_bytes_go_at_their_offset_between_writes(void **state)
+{
+    struct fixture *x = *state;
+    struct spl sp;
+    spl_start(x, &sp, 5);
+    assert_int_equal(sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2)), 0);
+    add(x, "abc");
+    assert_int_equal(sink_splice(&x->s, sp.p, 5), 0);
+    assert_int_equal(sp.p->refs, 2);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0); /* not before the open */
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_OPENAT), 5), SINK_EV_BUSY);
+    struct fake_rec *w1 = fake_take(x->f, FAKE_WRITEV);
+    assert_int_equal(w1->off, 0);
+    assert_int_equal(w1->len, 3);
+    struct fake_rec *s1 = take_splice(x, &sp, 3, 5);
+    add(x, "xy");
+    struct fake_rec *w2 = fake_take(x->f, FAKE_WRITEV);
+    assert_int_equal(w2->off, 8);
+    assert_int_equal(w2->len, 2);
+    sink_finish(&x->s, true);
+    assert_int_equal(complete(x, s1, 5), SINK_EV_BUSY);
+    assert_int_equal(sp.p->fill, 0);
+    assert_int_equal(x->env.spliced_bytes, 5);
+    assert_int_equal(complete(x, w2, 2), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0); /* "abc" is still in flight */
+    assert_int_equal(complete(x, w1, 3), SINK_EV_BUSY);
+    complete(x, fake_take(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, 0);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    spl_end(x, &sp);
+}
+
+/* One splice out of the pipe at a time (two would race for its bytes);
+ * what arrives meanwhile goes with the next. A short splice is a success:
+ * the rest goes again from where it ended. */
+static void one_splice_at_a_time_and_a_short_one_sends_the_rest(void **state)
+{
+    struct fixture *x = *state;
+    struct spl sp;
+    spl_start(x, &sp, 150);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    assert_int_equal(sink_splice(&x->s, sp.p, 100), 0);
+    struct fake_rec *s1 = take_splice(x, &sp, 0, 100);
+    assert_int_equal(sink_splice(&x->s, sp.p, 50), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(sp.p->refs, 2); /* one reference, however many spans */
+    assert_int_equal(complete(x, s1, 60), SINK_EV_BUSY);
+    assert_int_equal(sp.p->fill, 90);
+    struct fake_rec *s2 = take_splice(x, &sp, 60, 90);
+    sink_finish(&x->s, true);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0); /* 90 bytes still to land */
+    assert_int_equal(complete(x, s2, 90), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(sp.p->fill, 0);
+    assert_int_equal(x->env.spliced_bytes, 150);
+    complete(x, fake_take(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, 0);
+    spl_end(x, &sp);
+}
+
+/* A failed splice fails the file once with its error: nothing more is
+ * spliced or written, nothing is linked. 0 bytes (the pipe empty when our
+ * count says it is not) is an error too, not a loop. */
+static void a_failed_splice_fails_the_file(struct fixture *x, int res, int err)
+{
+    struct spl sp;
+    spl_start(x, &sp, 100);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_splice(&x->s, sp.p, 40);
+    struct fake_rec *s1 = take_splice(x, &sp, 0, 40);
+    assert_int_equal(sink_splice(&x->s, sp.p, 60), 0);
+    assert_int_equal(complete(x, s1, res), SINK_EV_FAILED);
+    assert_int_equal(x->s.err, err);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(sink_splice(&x->s, sp.p, 10), err);
+    struct fake_rec dummy = { .ud = 0 };
+    struct be_cqe c = fake_cqe_recv(x->f, &dummy, "late", 4);
+    assert_int_equal(sink_add(&x->s, c.buf, c.buf->data, 4), err);
+    lbuf_put(c.buf);
+    sink_finish(&x->s, true);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_WRITEV), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_RENAME), 0);
+    enum sink_event ev = complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    if (x->s.way == SINK_WAY_NAMED) /* its temporary goes */
+        ev = complete(x, fake_take(x->f, FAKE_UNLINK), 0);
+    assert_int_equal(ev, SINK_EV_DONE);
+    assert_int_equal(x->s.err, err);
+    assert_int_equal(sp.p->fill, 100); /* left in the pipe, which then closes */
+    spl_end(x, &sp);
+}
+
+static void a_failed_splice_fails_the_file_with_its_error(void **state)
+{
+    a_failed_splice_fails_the_file(*state, -ENOSPC, -ENOSPC);
+}
+
+static void a_splice_of_nothing_fails_the_file(void **state)
+{
+    a_failed_splice_fails_the_file(*state, 0, -EIO);
+}
+
+/* Discarded while a splice is in flight: it is let land, nothing more
+ * goes, and the file is closed and never linked. */
+static void discard_stops_splicing_after_the_one_in_flight(void **state)
+{
+    struct fixture *x = *state;
+    struct spl sp;
+    spl_start(x, &sp, 100);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_splice(&x->s, sp.p, 100);
+    struct fake_rec *s1 = take_splice(x, &sp, 0, 100);
+    sink_finish(&x->s, false);
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0); /* not under the splice */
+    assert_int_equal(complete(x, s1, 30), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(sp.p->fill, 70);
+    spl_end(x, &sp);
+}
+
 /* ---- folders below the top --------------------------------------------------------- */
 
 /* The run's top folder "top" (as a front end's -o), with sub/ and real/
@@ -687,6 +857,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(abandon_releases_buffers, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(part_is_prepared_appended_to_and_kept, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(part_started_over_on_a_200, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(spliced_bytes_go_at_their_offset_between_writes, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(one_splice_at_a_time_and_a_short_one_sends_the_rest, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_splice_fails_the_file_with_its_error, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(a_splice_of_nothing_fails_the_file, setup_named, teardown),
+        cmocka_unit_test_setup_teardown(discard_stops_splicing_after_the_one_in_flight, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top, teardown),
         cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top_walk, teardown),
         cmocka_unit_test_setup_teardown(a_shared_folder_stays_open_while_a_sink_holds_it, setup_top, teardown),
