@@ -79,6 +79,9 @@ enum rf_err {
     RF_E_PROXY = -4022,       /* the proxy would not open a tunnel (its answer to CONNECT was
                                  not 2xx, or not HTTP, or it closed): detail says which, and
                                  rf_result.proxy names the proxy */
+    RF_E_DEST_LINK = -4023,   /* a folder of the path below rf_options.dest_dir is a symbolic
+                                 link (not followed: it may have been swapped in after the
+                                 front end made the folder), or leads out of dest_dir */
 };
 
 struct rf_result {
@@ -287,6 +290,12 @@ struct rf_options {
                                      (or written to a file), so a load generator that discards
                                      bodies needs far fewer, and each one the ring cycles
                                      through costs resident memory once touched. */
+    const char *dest_dir;         /* the output folder every job's path lies under (path =
+                                     dest_dir "/" REL; a path that is not is an error), taken as
+                                     the user gave it (it may be a link); REL's folders are
+                                     opened beneath it, never through a symbolic link
+                                     (RF_E_DEST_LINK). NULL: each file's own folder is taken as
+                                     given. Must stay valid for the run. */
     bool window_fitted;           /* the front end fitted the window to the open-file limit
                                      itself (a load generator: a socket per request, no
                                      files), so the engine does not cap it by rf_window_fit */
@@ -316,8 +325,8 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
 unsigned rf_window_fit(unsigned want, unsigned later_fds);
 
 /* Descriptors a run with this window may hold at once: those the process
- * holds now, later_fds, the backend's, the resolver's and one a library
- * opens in passing (src/engine/tunables.h), and RF_FDS_PER_WINDOW per unit
+ * holds now, later_fds, the backend's, the output folders' the sinks keep,
+ * the resolver's and one a library opens in passing (src/engine/tunables.h), and RF_FDS_PER_WINDOW per unit
  * of window. */
 unsigned long rf_window_fds(unsigned window, unsigned later_fds);
 

@@ -2,7 +2,10 @@
  * name at a time from a descriptor of -o and never through a symbolic link
  * (each is opened with O_NOFOLLOW | O_DIRECTORY): a link planted in the
  * tree (out/host -> /etc) makes that item an error, it never sends a file
- * elsewhere. -o itself is the user's choice and may be a link.
+ * elsewhere. -o itself is the user's choice and may be a link. (This is
+ * the front end's check, made before the request; the engine's sink opens
+ * the folder again beneath -o, never through a link, when the file is
+ * made: a link swapped in between makes the item an error too, sink.h.)
  *
  * The folder last made is kept open, since a list's items of one folder
  * tend to come together; --skip-existing looks for the item's file from it

@@ -76,6 +76,7 @@ int flags2_run(const struct flags2_args *a, volatile sig_atomic_t *stop)
 
     bool bar = !a->verbose && progress_is_terminal(stderr);
     runopts_init(&opt, conns, stop, a->timeout_s, bar, runview_tick);
+    opt.dest_dir = a->dest;
     tlsopts_apply(&a->tls, &opt, "flags2", stderr);
     if (ioopts_apply(&a->io, &opt, "flags2", stderr) < 0)
         return 2;

@@ -390,6 +390,7 @@ int ringfetch_run(struct ringfetch_args *a, volatile sig_atomic_t *stop)
     }
     opt.rate_per_host = a->rate;
     opt.resume = a->resume;
+    opt.dest_dir = a->discard ? NULL : a->outdir; /* (outpath_make's DIR) */
     opt.dns_servers = a->dns_servers;
     opt.http_proxy = popt.http_proxy;
     opt.https_proxy = popt.https_proxy;

@@ -1237,7 +1237,7 @@ static int engine_setup(struct engine *e)
     if (ret < 0)
         return ret;
     pool_init(&e->pool);
-    if ((ret = sink_env_init(&e->sinks, e->be)) < 0)
+    if ((ret = sink_env_init(&e->sinks, e->be, e->opt->dest_dir)) < 0)
         return ret;
     if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms, e->pipeline,
                              engine_on_capacity, e)) < 0)

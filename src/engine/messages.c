@@ -91,6 +91,10 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "cannot resume into %s.part: %s", res->path ? res->path : "?",
                  res->detail ? res->detail : "unusable");
         break;
+    case RF_E_DEST_LINK:
+        snprintf(buf, size, "cannot save %s: a folder on its way is a symbolic link (not followed)",
+                 res->path ? res->path : "the file");
+        break;
     case RF_E_RESUME:
         snprintf(buf, size, "the answer does not continue the part (a range not at its end)");
         break;

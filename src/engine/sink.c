@@ -9,15 +9,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "engine/opkind.h"
 #include "io/ud.h"
+#include "ringfetch/limits.h"
 #include "util/mix64.h"
 
 /* Spans of one buffer per writev; more (tiny chunks) start another record. */
@@ -26,6 +30,13 @@
  * us with the same pid is the only way to get there more than once). */
 #define SINK_NAME_TRIES 8
 #define SINK_MODE 0644
+/* Hash buckets for the folders in use at first; doubled whenever there are
+ * more folders than buckets (-x with a window of files each in its own). */
+#define SINK_DIR_BUCKETS_MIN 16
+/* A folder's descriptor is only ever a dirfd: O_PATH needs no read
+ * permission on the folder (the names in it are still looked up with its
+ * search permission). */
+#define SINK_DIR_FLAGS (O_PATH | O_DIRECTORY | O_CLOEXEC)
 
 struct sink_wop {
     uint32_t gen, idx;    /* slot in env->wops; ud carries both */
@@ -45,12 +56,16 @@ static uint64_t sink_ud(const struct sink *s, enum op_kind k)
 
 /* ---- the environment --------------------------------------------------------- */
 
-int sink_env_init(struct sink_env *env, struct be *be)
+int sink_env_init(struct sink_env *env, struct be *be, const char *top)
 {
     memset(env, 0, sizeof *env);
     env->be = be;
+    env->top = top;
+    env->top_len = top ? strlen(top) : 0;
+    env->top_fd = -1;
     env->pid = (unsigned)getpid();
     const char *off = getenv("RINGFETCH_SINK_DISABLE");
+    env->resolve_ok = !(off && strstr(off, "resolve"));
     /* An O_TMPFILE inode is linked by its descriptor where the kernel lets
      * us (6.10+), else through /proc/self/fd, which must be there as the
      * fallback. */
@@ -60,8 +75,11 @@ int sink_env_init(struct sink_env *env, struct be *be)
     return 0;
 }
 
+static void sink_dirs_free(struct sink_env *env);
+
 void sink_env_free(struct sink_env *env)
 {
+    sink_dirs_free(env);
     for (uint32_t i = 0; i < env->nwops; i++)
         free(env->wops[i]);
     free(env->wops);
@@ -70,17 +88,17 @@ void sink_env_free(struct sink_env *env)
     env->free_wops = NULL;
 }
 
-static uint64_t sink_dir_hash(const char *dir)
+static uint64_t sink_name_hash(const char *s, size_t n)
 {
     uint64_t h = MIX64_GOLDEN;
-    for (const char *p = dir; *p; p++)
-        h = mix64(h ^ (unsigned char)*p);
+    for (size_t i = 0; i < n; i++)
+        h = mix64(h ^ (unsigned char)s[i]);
     return h | 1;
 }
 
 static bool sink_dir_refuses_tmpfile(const struct sink_env *env, const char *dir)
 {
-    uint64_t h = sink_dir_hash(dir);
+    uint64_t h = sink_name_hash(dir, strlen(dir));
     for (size_t i = 0; i < sizeof env->no_tmpfile / sizeof env->no_tmpfile[0]; i++)
         if (env->no_tmpfile[i] == h)
             return true;
@@ -90,7 +108,220 @@ static bool sink_dir_refuses_tmpfile(const struct sink_env *env, const char *dir
 static void sink_dir_note_no_tmpfile(struct sink_env *env, const char *dir)
 {
     size_t n = sizeof env->no_tmpfile / sizeof env->no_tmpfile[0];
-    env->no_tmpfile[env->no_tmpfile_next++ % n] = sink_dir_hash(dir);
+    env->no_tmpfile[env->no_tmpfile_next++ % n] = sink_name_hash(dir, strlen(dir));
+}
+
+/* ---- folders ------------------------------------------------------------------- */
+
+struct sink_dir {
+    struct sink_dir *next; /* in its bucket */
+    uint64_t hash;
+    int fd;
+    unsigned refs;         /* sinks holding it; at 0 it is env->idle_dir */
+    size_t len;
+    char name[];           /* the folder as the paths spell it, NUL-terminated */
+};
+
+static struct sink_dir **sink_dir_slot(struct sink_env *env, uint64_t h, const char *name, size_t n)
+{
+    struct sink_dir **p = &env->dirs[h & (env->dir_buckets - 1)];
+    while (*p && !((*p)->hash == h && (*p)->len == n && memcmp((*p)->name, name, n) == 0))
+        p = &(*p)->next;
+    return p;
+}
+
+static int sink_dirs_grow(struct sink_env *env)
+{
+    uint32_t nb = env->dir_buckets ? 2 * env->dir_buckets : SINK_DIR_BUCKETS_MIN;
+    struct sink_dir **b = calloc(nb, sizeof *b);
+    if (!b)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < env->dir_buckets; i++) {
+        struct sink_dir *d = env->dirs[i];
+        while (d) {
+            struct sink_dir *next = d->next;
+            d->next = b[d->hash & (nb - 1)];
+            b[d->hash & (nb - 1)] = d;
+            d = next;
+        }
+    }
+    free(env->dirs);
+    env->dirs = b;
+    env->dir_buckets = nb;
+    return 0;
+}
+
+/* Closed and forgotten: no sink holds it, so nothing of theirs is in flight on it. */
+static void sink_dir_drop(struct sink_env *env, struct sink_dir *d)
+{
+    *sink_dir_slot(env, d->hash, d->name, d->len) = d->next;
+    env->ndirs--;
+    close(d->fd);
+    free(d);
+}
+
+static void sink_dirs_free(struct sink_env *env)
+{
+    for (uint32_t i = 0; i < env->dir_buckets; i++)
+        while (env->dirs[i])
+            sink_dir_drop(env, env->dirs[i]);
+    free(env->dirs);
+    env->dirs = NULL;
+    env->dir_buckets = 0;
+    env->idle_dir = NULL;
+    if (env->top_fd >= 0)
+        close(env->top_fd);
+    env->top_fd = -1;
+}
+
+/* A folder's open said ELOOP (a link on the way, not followed) or EXDEV
+ * (the path leads out of the top): say so in the file's words. */
+static int sink_dir_err(int e)
+{
+    return e == ELOOP || e == EXDEV ? RF_E_DEST_LINK : -e;
+}
+
+/* rel (n bytes, names separated by '/') beneath the folder at, one name at
+ * a time with O_NOFOLLOW: where openat2 is refused (before 5.6, or a
+ * seccomp filter that does not know it). O_PATH | O_NOFOLLOW alone would
+ * open a link itself; with O_DIRECTORY it fails ENOTDIR, told apart from a
+ * file by fstatat. */
+static int sink_dir_walk(int at, const char *rel, size_t n)
+{
+    char name[NAME_MAX + 1];
+    int fd = -1;
+    for (size_t pos = 0; pos < n;) {
+        const char *slash = memchr(rel + pos, '/', n - pos);
+        size_t end = slash ? (size_t)(slash - rel) : n;
+        size_t len = end - pos;
+        if (len >= sizeof name)
+            return -ENAMETOOLONG;
+        memcpy(name, rel + pos, len);
+        name[len] = '\0';
+        pos = end + 1;
+        if (len == 0 || strcmp(name, ".") == 0)
+            continue;
+        int e = 0, next = -1;
+        if (strcmp(name, "..") == 0)
+            e = EXDEV; /* as RESOLVE_BENEATH: never above the top */
+        else if ((next = openat(fd >= 0 ? fd : at, name, SINK_DIR_FLAGS | O_NOFOLLOW)) < 0) {
+            struct stat st;
+            e = errno;
+            if (e == ENOTDIR && fstatat(fd >= 0 ? fd : at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(st.st_mode))
+                e = ELOOP;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (e)
+            return sink_dir_err(e);
+        fd = next;
+    }
+    return fd >= 0 ? fd : openat(at, ".", SINK_DIR_FLAGS);
+}
+
+/* A new descriptor of the folder rel (n bytes) below the top. */
+static int sink_dir_resolve(struct sink_env *env, const char *rel, size_t n)
+{
+    if (env->resolve_ok) {
+        char path[RF_PATH_MAX_BYTES];
+        if (n >= sizeof path)
+            return -ENAMETOOLONG;
+        memcpy(path, rel, n);
+        path[n] = '\0';
+        struct open_how how = { .flags = SINK_DIR_FLAGS,
+                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+        long fd = syscall(SYS_openat2, env->top_fd, path, &how, sizeof how);
+        if (fd >= 0)
+            return (int)fd;
+        if (errno != ENOSYS && errno != EPERM && errno != E2BIG)
+            return sink_dir_err(errno);
+        env->resolve_ok = false; /* refused: the walk, for the rest of the run */
+    }
+    return sink_dir_walk(env->top_fd, rel, n);
+}
+
+/* A folder taken as given (the top, or every folder without one). */
+static int sink_dir_open_as_given(const char *dir, size_t n)
+{
+    char path[RF_PATH_MAX_BYTES];
+    if (n >= sizeof path)
+        return -ENAMETOOLONG;
+    memcpy(path, dir, n);
+    path[n] = '\0';
+    int fd = open(n ? path : ".", SINK_DIR_FLAGS);
+    return fd < 0 ? -errno : fd;
+}
+
+/* The descriptor of the folder dir (n bytes) for a new file: the top's
+ * (*ref NULL), or a shared one below it with a reference taken (*ref).
+ * Opens it (one system call, or one per name on the walk) only when no
+ * sink holds it and it is not the idle one. */
+static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct sink_dir **ref)
+{
+    *ref = NULL;
+    const char *rel = dir;
+    size_t rn = n;
+    if (env->top) {
+        if (n < env->top_len || memcmp(dir, env->top, env->top_len) != 0 ||
+            (n > env->top_len && dir[env->top_len] != '/'))
+            return -EINVAL; /* not under the top: the front end's bug */
+        if (env->top_fd < 0) {
+            int fd = sink_dir_open_as_given(env->top, env->top_len);
+            if (fd < 0)
+                return fd;
+            env->top_fd = fd;
+            env->dirs_opened++;
+        }
+        if (n == env->top_len)
+            return env->top_fd;
+        rel = dir + env->top_len + 1;
+        rn = n - env->top_len - 1;
+    }
+    if (env->ndirs >= env->dir_buckets && sink_dirs_grow(env) < 0)
+        return -ENOMEM;
+    uint64_t h = sink_name_hash(rel, rn);
+    struct sink_dir **slot = sink_dir_slot(env, h, rel, rn);
+    struct sink_dir *d = *slot;
+    if (!d) {
+        /* The idle one goes first: the descriptors counted for the window
+         * (RF_FDS_PER_WINDOW) are one folder per file, no more. */
+        if (env->idle_dir) {
+            sink_dir_drop(env, env->idle_dir);
+            env->idle_dir = NULL;
+            slot = sink_dir_slot(env, h, rel, rn);
+        }
+        int fd = env->top ? sink_dir_resolve(env, rel, rn) : sink_dir_open_as_given(rel, rn);
+        if (fd < 0)
+            return fd;
+        env->dirs_opened++;
+        d = malloc(sizeof *d + rn + 1);
+        if (!d) {
+            close(fd);
+            return -ENOMEM;
+        }
+        *d = (struct sink_dir){ .hash = h, .fd = fd, .len = rn };
+        memcpy(d->name, rel, rn);
+        d->name[rn] = '\0';
+        *slot = d;
+        env->ndirs++;
+    }
+    if (env->idle_dir == d)
+        env->idle_dir = NULL;
+    d->refs++;
+    *ref = d;
+    return d->fd;
+}
+
+/* A sink is done with its folder: the last one released stays open for
+ * the next file (the one before it, unused, is closed). */
+static void sink_dir_put(struct sink_env *env, struct sink_dir *d)
+{
+    if (!d || --d->refs > 0)
+        return;
+    if (env->idle_dir)
+        sink_dir_drop(env, env->idle_dir);
+    env->idle_dir = d;
 }
 
 /* ---- write records ------------------------------------------------------------- */
@@ -176,15 +407,15 @@ static void sink_submit_queued(struct sink *s)
 
 /* ---- opening ---------------------------------------------------------------------- */
 
-/* A fresh temporary name in the final name's directory. */
+/* A fresh temporary name in the final name's folder. */
 static int sink_new_tmp(struct sink *s)
 {
     struct sink_env *env = s->env;
-    size_t n = strlen(s->dir) + 48;
+    size_t n = 48;
     char *t = s->tmp ? s->tmp : malloc(n);
     if (!t)
         return -ENOMEM;
-    snprintf(t, n, "%s/.rf-%u-%u.tmp", s->dir, env->pid, ++env->seq);
+    snprintf(t, n, ".rf-%u-%u.tmp", env->pid, ++env->seq);
     s->tmp = t;
     s->name_tries++;
     return 0;
@@ -195,12 +426,12 @@ static int sink_submit_open(struct sink *s)
     struct sink_env *env = s->env;
     int ret;
     if (s->way == SINK_WAY_TMPFILE) {
-        ret = be_openat(env->be, AT_FDCWD, s->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, SINK_MODE,
+        ret = be_openat(env->be, s->dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, SINK_MODE,
                         sink_ud(s, OP_F_OPEN));
     } else {
         if ((ret = sink_new_tmp(s)) < 0)
             return ret;
-        ret = be_openat(env->be, AT_FDCWD, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+        ret = be_openat(env->be, s->dfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         SINK_MODE, sink_ud(s, OP_F_OPEN));
     }
     if (ret < 0)
@@ -210,33 +441,48 @@ static int sink_submit_open(struct sink *s)
     return 0;
 }
 
-int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
+/* What both kinds of sink start with: the names, and the folder's
+ * descriptor. Returns 0 or -errno (then sink_free). */
+static int sink_init(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
+    s->dfd = -1;
     s->env = env;
     s->ud = ud & ~((uint64_t)0xff << 56);
     s->queued_tail = &s->queued;
     size_t n = strlen(path);
     const char *slash = strrchr(path, '/');
-    size_t dn = slash ? (size_t)(slash - path) : 0;
+    /* The folder as the path spells it: "" for a bare name (the working
+     * directory), "/" for "/NAME". */
+    size_t dn = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
     s->path = malloc(n + 1);
     s->dir = malloc(dn + 2);
-    if (!s->path || !s->dir) {
-        sink_free(s);
+    if (!s->path || !s->dir)
         return -ENOMEM;
-    }
     memcpy(s->path, path, n + 1);
-    if (!slash) {
-        strcpy(s->dir, ".");
-    } else if (dn == 0) {
-        strcpy(s->dir, "/");
-    } else {
-        memcpy(s->dir, path, dn);
-        s->dir[dn] = '\0';
+    s->name = slash ? s->path + (slash - path) + 1 : s->path;
+    if (*s->name == '\0')
+        return -EISDIR;
+    memcpy(s->dir, path, dn);
+    s->dir[dn] = '\0';
+    int fd = sink_dir_get(env, s->dir, dn, &s->dref);
+    if (fd < 0)
+        return fd;
+    s->dfd = fd;
+    if (dn == 0)
+        strcpy(s->dir, "."); /* (for the O_TMPFILE notes) */
+    return 0;
+}
+
+int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
+{
+    int ret = sink_init(s, env, path, ud);
+    if (ret == 0) {
+        s->way = env->tmpfile_ok && !sink_dir_refuses_tmpfile(env, s->dir) ? SINK_WAY_TMPFILE
+                                                                           : SINK_WAY_NAMED;
+        ret = sink_submit_open(s);
     }
-    s->way = env->tmpfile_ok && !sink_dir_refuses_tmpfile(env, s->dir) ? SINK_WAY_TMPFILE : SINK_WAY_NAMED;
-    int ret = sink_submit_open(s);
     if (ret < 0)
         sink_free(s);
     return ret;
@@ -247,29 +493,29 @@ int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t u
 int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const char *part_path,
                    bool fresh, uint64_t ud)
 {
-    memset(s, 0, sizeof *s);
-    s->fd = -1;
-    s->env = env;
+    int ret = sink_init(s, env, path, ud);
     s->way = SINK_WAY_PART;
-    s->ud = ud & ~((uint64_t)0xff << 56);
-    s->queued_tail = &s->queued;
-    size_t n = strlen(path), pn = strlen(part_path);
-    s->path = malloc(n + 1);
-    s->tmp = malloc(pn + 1);
-    s->dir = malloc(2);
+    if (ret < 0) {
+        sink_free(s);
+        return ret;
+    }
+    /* The part is a name in the same folder. */
+    size_t dn = (size_t)(s->name - s->path), pn = strlen(part_path);
+    if (pn <= dn || memcmp(part_path, path, dn) != 0 || memchr(part_path + dn, '/', pn - dn)) {
+        sink_free(s);
+        return -EINVAL;
+    }
+    s->tmp = malloc(pn - dn + 1);
     s->stx = calloc(1, sizeof *s->stx);
-    if (!s->path || !s->tmp || !s->dir || !s->stx) {
+    if (!s->tmp || !s->stx) {
         sink_free(s);
         return -ENOMEM;
     }
-    memcpy(s->path, path, n + 1);
-    memcpy(s->tmp, part_path, pn + 1);
-    strcpy(s->dir, ".");
+    memcpy(s->tmp, part_path + dn, pn - dn + 1);
     /* O_NOFOLLOW: a link at NAME.part is never followed (it fails ELOOP);
      * no O_TRUNC: what it holds is what is resumed. */
-    int ret = be_openat(env->be, AT_FDCWD, s->tmp,
-                        O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fresh ? O_TRUNC : 0), SINK_MODE,
-                        sink_ud(s, OP_F_OPEN));
+    ret = be_openat(env->be, s->dfd, s->tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fresh ? O_TRUNC : 0),
+                    SINK_MODE, sink_ud(s, OP_F_OPEN));
     if (ret < 0) {
         sink_free(s);
         return ret;
@@ -463,8 +709,8 @@ static bool sink_step_keep(struct sink *s)
         /* Close first, then rename: a failed close (lost write-back) must not
          * leave a final name behind. */
         if (s->opened)
-            return sink_submitted(s, be_commit_rename(be, s->fd, s->tmp, s->path, sink_ud(s, OP_F_CLOSE),
-                                                      sink_ud(s, OP_F_RENAME)), 2);
+            return sink_submitted(s, be_commit_rename(be, s->fd, s->dfd, s->tmp, s->name,
+                                                      sink_ud(s, OP_F_CLOSE), sink_ud(s, OP_F_RENAME)), 2);
         return false;
     }
     if (s->opened && !s->final_linked && !s->tmp_exists) {
@@ -481,13 +727,13 @@ static bool sink_step_keep(struct sink *s)
         int dirfd, flags;
         const char *from;
         sink_link_from(s, &dirfd, &from, &flags);
-        return sink_submitted(s, be_linkat(be, dirfd, from, AT_FDCWD, s->link_to_tmp ? s->tmp : s->path,
+        return sink_submitted(s, be_linkat(be, dirfd, from, s->dfd, s->link_to_tmp ? s->tmp : s->name,
                                            flags, sink_ud(s, OP_F_LINK)), 1);
     }
     if (s->opened)
         return sink_submitted(s, be_close(be, s->fd, sink_ud(s, OP_F_CLOSE)), 1);
     if (s->tmp_exists && !s->renamed)
-        return sink_submitted(s, be_rename(be, s->tmp, s->path, sink_ud(s, OP_F_RENAME)), 1);
+        return sink_submitted(s, be_rename(be, s->dfd, s->tmp, s->name, sink_ud(s, OP_F_RENAME)), 1);
     return false;
 }
 
@@ -509,20 +755,20 @@ static bool sink_step_discard(struct sink *s)
     }
     if (s->tmp_exists) {
         s->tmp_exists = false;
-        if (be_unlink(be, s->tmp, sink_ud(s, OP_F_UNLINK)) == 0) {
+        if (be_unlink(be, s->dfd, s->tmp, sink_ud(s, OP_F_UNLINK)) == 0) {
             s->ops++;
             return true;
         }
-        unlink(s->tmp);
+        unlinkat(s->dfd, s->tmp, 0);
     }
     if (s->final_linked && s->err) {
         /* The inode was linked, then its close failed: the name must go. */
         s->final_linked = false;
-        if (be_unlink(be, s->path, sink_ud(s, OP_F_UNLINK)) == 0) {
+        if (be_unlink(be, s->dfd, s->name, sink_ud(s, OP_F_UNLINK)) == 0) {
             s->ops++;
             return true;
         }
-        unlink(s->path);
+        unlinkat(s->dfd, s->name, 0);
     }
     return false;
 }
@@ -810,9 +1056,9 @@ void sink_abandon(struct sink *s)
     if (s->opened)
         close(s->fd);
     if (s->tmp_exists && !(s->way == SINK_WAY_PART && (s->off > 0 || s->part_size > 0)))
-        unlink(s->tmp);
+        unlinkat(s->dfd, s->tmp, 0);
     if (s->final_linked && !s->renamed && s->opened)
-        unlink(s->path);
+        unlinkat(s->dfd, s->name, 0);
     s->opened = s->tmp_exists = false;
     s->spl_busy = false;
     s->spl_left = 0;
@@ -820,10 +1066,20 @@ void sink_abandon(struct sink *s)
     s->state = SINK_DONE;
     if (!s->err)
         s->err = -ECANCELED;
+    /* Nothing of it is in flight any more: its folder may go. */
+    sink_dir_put(s->env, s->dref);
+    s->dref = NULL;
+    s->dfd = -1;
 }
 
 void sink_free(struct sink *s)
 {
+    /* (Only when IDLE or DONE: nothing in flight uses the folder. A sink
+     * freed with operations out would be a bug; its folder then stays
+     * open rather than be closed under them.) */
+    if (s->dref && s->ops == 0)
+        sink_dir_put(s->env, s->dref);
+    s->dref = NULL;
     if (s->pipe) {
         pipes_put(s->env->pipes, s->pipe);
         s->pipe = NULL;

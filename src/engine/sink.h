@@ -1,9 +1,22 @@
 /* One output file, written so that its final name only ever holds a
  * complete body, and never through a link someone else put there.
  *
+ * Every name is made by the descriptor of the file's folder DIR (below:
+ * names are relative to it), never by a path from the working directory:
+ * a folder of the path swapped for a symbolic link once the front end made
+ * it cannot send the file elsewhere. The run's top folder (the front end's
+ * output folder, sink_env_init) is taken as the user gave it, link or not;
+ * every folder below it is opened beneath it without following a link
+ * (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, 5.6; where that is
+ * refused, one name at a time with O_NOFOLLOW), and a link on the way makes
+ * the file RF_E_DEST_LINK. Folder descriptors are opened synchronously,
+ * once per folder: shared by the sinks writing there (a reference each,
+ * from sink_open until sink_free, so one is never closed with an operation
+ * of theirs in flight), the last one released kept open for the next file.
+ *
  * Two ways of creating it, chosen per destination at run time:
  *
- *   tmpfile  open(DIR, O_TMPFILE) -> writes -> linkat(N, "", NAME,
+ *   tmpfile  openat(DIR, ".", O_TMPFILE) -> writes -> linkat(N, "", NAME,
  *            AT_EMPTY_PATH) -> close. The body lives in an unnamed inode until it is
  *            complete, so a failure (or a kill, even SIGKILL) leaves
  *            nothing, and the directory is touched once. linkat never
@@ -27,7 +40,7 @@
  *            when complete; kept (if it holds anything) when the run fails
  *            or is stopped, for the next run to resume.
  *
- * TMP is ".rf-PID-SEQ.tmp" in NAME's directory: created exclusively, so
+ * TMP is ".rf-PID-SEQ.tmp" in NAME's folder: created exclusively, so
  * it can never be someone else's file (another name is drawn on EEXIST),
  * and short, so any legal NAME works. rename() replaces a link at NAME
  * rather than following it.
@@ -76,10 +89,20 @@ enum sink_event {
 };
 
 struct sink_wop;
+struct sink_dir;
 
 /* What every sink of a run shares. */
 struct sink_env {
     struct be *be;
+    const char *top;          /* the folder every path lies under ("TOP/REL"), trusted as
+                                 given; NULL: each file's folder is (sink_env_init) */
+    size_t top_len;
+    int top_fd;               /* top, opened at its first file (O_PATH), or -1 */
+    bool resolve_ok;          /* openat2 with RESOLVE_* not refused (yet) */
+    struct sink_dir **dirs;   /* folders in use (and the idle one), by hash of their name */
+    uint32_t dir_buckets, ndirs;
+    struct sink_dir *idle_dir; /* the last folder released, kept open for the next file */
+    uint64_t dirs_opened;     /* folders opened (the top included): for the tests */
     struct pipes *pipes;      /* where a sink's pipe reference goes back (set by the owner) */
     bool tmpfile_ok;          /* O_TMPFILE worth trying (not disabled, /proc/self/fd there) */
     bool prealloc_ok;         /* sink_reserve preallocates (not disabled: fallocate) */
@@ -121,9 +144,12 @@ struct sink {
     uint64_t off;            /* bytes accepted so far: the next span's offset */
     uint64_t ud;             /* ud_pack(0, gen, idx) of the owner; kinds are added */
     struct sink_env *env;
-    char *path;              /* final name (owned) */
-    char *dir;               /* its directory (owned) */
-    char *tmp;               /* temporary name (owned), or NULL */
+    char *path;              /* final name as given (owned), for messages */
+    const char *name;        /* its last component (into path): the name in dfd */
+    char *dir;               /* its folder (owned) */
+    int dfd;                 /* the folder's descriptor: the top's, or dref's */
+    struct sink_dir *dref;   /* the reference on a folder below the top, or NULL */
+    char *tmp;               /* temporary name in dfd (owned), or NULL */
     char proc[32];           /* "/proc/self/fd/N" for linkat */
     struct rf_pipe *pipe;    /* direct path: the pipe whose bytes go in next (a reference) */
     uint64_t spl_off;        /* where the next splice out of it writes */
@@ -136,14 +162,21 @@ struct sink {
     struct sink_wop **queued_tail;
 };
 
-/* Per run. Returns 0 or -ENOMEM. */
-int sink_env_init(struct sink_env *env, struct be *be);
+/* Per run. top: the folder every path lies under (each path is TOP "/"
+ * REL, and a path that is not is refused with -EINVAL), or NULL: each
+ * file's own folder is taken as given. top must stay valid for the run.
+ * RINGFETCH_SINK_DISABLE=resolve forces the folder walk instead of
+ * openat2. Returns 0 (nothing is opened before the first file). */
+int sink_env_init(struct sink_env *env, struct be *be, const char *top);
+/* After every sink was freed: closes the folders' descriptors. */
 void sink_env_free(struct sink_env *env);
 
 /* Start a file at path. ud is ud_pack(0, gen, idx) of the owner. Returns 0
- * or -errno (then nothing was started). */
+ * or -errno (then nothing was started): RF_E_DEST_LINK when a folder below
+ * the top is a symbolic link (or leads out of it), -ENOTDIR when it is
+ * something else, the folder's open(2) errors. */
 int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud);
-/* Resume: prepare the part file part_path for path (see the top); the
+/* Resume: prepare the part file part_path (in path's folder) for path (see the top); the
  * sink says SINK_EV_READY when s->part_size and s->validator are known, or
  * SINK_EV_FAILED/DONE when the part cannot be used (a link, not a regular
  * file...). fresh: start over (truncate) whatever it holds. */

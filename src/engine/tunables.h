@@ -73,9 +73,11 @@
 
 /* Descriptors per unit of window for the open-file limit (rf_window_fit):
  * a socket for the request in flight, a file for it and one for the job
- * finishing its file (RF_JOBS_PER_WINDOW), and a socket of the connection
+ * finishing its file (RF_JOBS_PER_WINDOW), the folder of each of those two
+ * files (the sink holds its folder's descriptor, shared by the files there:
+ * with -x every file may be in its own), and a socket of the connection
  * before it still closing (RF_CONNS_PER_WINDOW slots per unit). */
-#define RF_FDS_PER_WINDOW            4
+#define RF_FDS_PER_WINDOW            6
 /* Besides the window and what the process already holds when the window is
  * fitted (counted then: stdio, the -i lists, the front end's files), a run
  * opens: the backend's descriptor (the ring, or epoll's), the resolver's
@@ -86,6 +88,10 @@
  * The spare connection slots (RF_CONNS_SPARE) and the direct path's pipes
  * only take what the limit leaves after all that. */
 #define RF_FDS_BACKEND               1
+/* The sinks' output folder, opened once for the run (sink.h). (The folder
+ * last released, kept open for the next file, is closed before another is
+ * opened: it fits in the window's.) */
+#define RF_FDS_SINK_DIRS             1
 #define RF_FDS_RESOLVER              2
 #define RF_FDS_IN_PASSING            1
 /* The process's descriptor table is grown up front to the run's budget

@@ -40,7 +40,7 @@ static rlim_t soft_limit(void)
 
 unsigned long rf_window_fds(unsigned window, unsigned later_fds)
 {
-    return fds_open_now(soft_limit()) + RF_FDS_BACKEND + RF_FDS_RESOLVER + RF_FDS_IN_PASSING +
+    return fds_open_now(soft_limit()) + RF_FDS_BACKEND + RF_FDS_SINK_DIRS + RF_FDS_RESOLVER + RF_FDS_IN_PASSING +
            later_fds + (unsigned long)window * RF_FDS_PER_WINDOW;
 }
 

@@ -105,12 +105,12 @@ struct be_ops {
     int (*openat)(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud);
     int (*writev)(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud);
     int (*close)(struct be *b, int fd, uint64_t ud);
-    int (*commit_rename)(struct be *b, int fd, const char *from, const char *to,
+    int (*commit_rename)(struct be *b, int fd, int dirfd, const char *from, const char *to,
                          uint64_t ud_close, uint64_t ud_rename);
     int (*linkat)(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
                   const char *newpath, int flags, uint64_t ud);
-    int (*rename)(struct be *b, const char *from, const char *to, uint64_t ud);
-    int (*unlink)(struct be *b, const char *path, uint64_t ud);
+    int (*rename)(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud);
+    int (*unlink)(struct be *b, int dirfd, const char *path, uint64_t ud);
     int (*poll)(struct be *b, int fd, unsigned events, uint64_t ud);
     int (*fstatx)(struct be *b, int fd, struct statx *stx, uint64_t ud);
     int (*fgetxattr)(struct be *b, int fd, const char *name, void *value, size_t len, uint64_t ud);
@@ -201,13 +201,14 @@ static inline int be_writev(struct be *b, int fd, const struct iovec *iov, unsig
 { return b->ops->writev(b, fd, iov, n, off, ud); }
 static inline int be_close(struct be *b, int fd, uint64_t ud)
 { return b->ops->close(b, fd, ud); }
-/* Close fd, then rename from -> to only if the close succeeded (a failed
- * close may mean lost write-back: no final name for that file). Two
- * completions: ud_close, then ud_rename (-ECANCELED when the close failed).
- * Both or neither are queued. */
-static inline int be_commit_rename(struct be *b, int fd, const char *from, const char *to,
+/* Close fd, then rename from -> to (both relative to dirfd, AT_FDCWD for
+ * the working directory) only if the close succeeded (a failed close may
+ * mean lost write-back: no final name for that file). Two completions:
+ * ud_close, then ud_rename (-ECANCELED when the close failed). Both or
+ * neither are queued. */
+static inline int be_commit_rename(struct be *b, int fd, int dirfd, const char *from, const char *to,
                                    uint64_t ud_close, uint64_t ud_rename)
-{ return b->ops->commit_rename(b, fd, from, to, ud_close, ud_rename); }
+{ return b->ops->commit_rename(b, fd, dirfd, from, to, ud_close, ud_rename); }
 /* linkat(2). (No "link, then close if it worked" pair: io_uring does not
  * end a link chain when a linkat fails — measured on 6.18, the close ran
  * after -EEXIST — so a caller that must keep the descriptor on failure
@@ -215,10 +216,13 @@ static inline int be_commit_rename(struct be *b, int fd, const char *from, const
 static inline int be_linkat(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
                             const char *newpath, int flags, uint64_t ud)
 { return b->ops->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud); }
-static inline int be_rename(struct be *b, const char *from, const char *to, uint64_t ud)
-{ return b->ops->rename(b, from, to, ud); }
-static inline int be_unlink(struct be *b, const char *path, uint64_t ud)
-{ return b->ops->unlink(b, path, ud); }
+/* renameat(dirfd, from, dirfd, to) and unlinkat(dirfd, path, 0): names in
+ * one folder, by its descriptor, so that no folder on the way is looked up
+ * again (the file sink never follows a link planted there meanwhile). */
+static inline int be_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
+{ return b->ops->rename(b, dirfd, from, to, ud); }
+static inline int be_unlink(struct be *b, int dirfd, const char *path, uint64_t ud)
+{ return b->ops->unlink(b, dirfd, path, ud); }
 /* One-shot readiness: res is the poll(2) revents mask (POLLIN, POLLOUT...). */
 static inline int be_poll(struct be *b, int fd, unsigned events, uint64_t ud)
 { return b->ops->poll(b, fd, events, ud); }

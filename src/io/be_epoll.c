@@ -762,7 +762,7 @@ static int ep_close(struct be *b, int fd, uint64_t ud)
     return ep_done_now(u, ud, ep_close_now(u, fd));
 }
 
-static int ep_commit_rename(struct be *b, int fd, const char *from, const char *to,
+static int ep_commit_rename(struct be *b, int fd, int dirfd, const char *from, const char *to,
                             uint64_t ud_close, uint64_t ud_rename)
 {
     struct be_epoll *u = E(b);
@@ -773,7 +773,7 @@ static int ep_commit_rename(struct be *b, int fd, const char *from, const char *
     if (res < 0)
         return ep_done_now(u, ud_rename, -ECANCELED);
     ep_count(u, EPC_RENAME);
-    return ep_done_now(u, ud_rename, rename(from, to) < 0 ? -errno : 0);
+    return ep_done_now(u, ud_rename, renameat(dirfd, from, dirfd, to) < 0 ? -errno : 0);
 }
 
 static int ep_linkat(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
@@ -786,22 +786,22 @@ static int ep_linkat(struct be *b, int olddirfd, const char *oldpath, int newdir
     return ep_done_now(u, ud, linkat(olddirfd, oldpath, newdirfd, newpath, flags) < 0 ? -errno : 0);
 }
 
-static int ep_rename(struct be *b, const char *from, const char *to, uint64_t ud)
+static int ep_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
 {
     struct be_epoll *u = E(b);
     if (ep_reserve(u, 1) < 0)
         return -EBUSY;
     ep_count(u, EPC_RENAME);
-    return ep_done_now(u, ud, rename(from, to) < 0 ? -errno : 0);
+    return ep_done_now(u, ud, renameat(dirfd, from, dirfd, to) < 0 ? -errno : 0);
 }
 
-static int ep_unlink(struct be *b, const char *path, uint64_t ud)
+static int ep_unlink(struct be *b, int dirfd, const char *path, uint64_t ud)
 {
     struct be_epoll *u = E(b);
     if (ep_reserve(u, 1) < 0)
         return -EBUSY;
     ep_count(u, EPC_UNLINK);
-    return ep_done_now(u, ud, unlink(path) < 0 ? -errno : 0);
+    return ep_done_now(u, ud, unlinkat(dirfd, path, 0) < 0 ? -errno : 0);
 }
 
 /* File metadata: synchronous, as every file operation here (files are

@@ -135,11 +135,11 @@ static int tr_close(struct be *b, int fd, uint64_t ud)
 {
     TRACED(b, TOP_CLOSE, ud, fd, 0, T(b)->inner->close(b, fd, ud));
 }
-static int tr_commit_rename(struct be *b, int fd, const char *from, const char *to,
+static int tr_commit_rename(struct be *b, int fd, int dirfd, const char *from, const char *to,
                             uint64_t ud_close, uint64_t ud_rename)
 {
     uint64_t t0 = tr_now();
-    int rc = T(b)->inner->commit_rename(b, fd, from, to, ud_close, ud_rename);
+    int rc = T(b)->inner->commit_rename(b, fd, dirfd, from, to, ud_close, ud_rename);
     if (rc == 0) {
         tr_sub(b, t0, TOP_COMMIT_CLOSE, ud_close, fd, 0);
         tr_sub(b, t0, TOP_COMMIT_RENAME, ud_rename, -1, 0);
@@ -151,13 +151,13 @@ static int tr_linkat(struct be *b, int olddirfd, const char *oldpath, int newdir
 {
     TRACED(b, TOP_LINKAT, ud, -1, 0, T(b)->inner->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
 }
-static int tr_rename(struct be *b, const char *from, const char *to, uint64_t ud)
+static int tr_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
 {
-    TRACED(b, TOP_RENAME, ud, -1, 0, T(b)->inner->rename(b, from, to, ud));
+    TRACED(b, TOP_RENAME, ud, -1, 0, T(b)->inner->rename(b, dirfd, from, to, ud));
 }
-static int tr_unlink(struct be *b, const char *path, uint64_t ud)
+static int tr_unlink(struct be *b, int dirfd, const char *path, uint64_t ud)
 {
-    TRACED(b, TOP_UNLINK, ud, -1, 0, T(b)->inner->unlink(b, path, ud));
+    TRACED(b, TOP_UNLINK, ud, -1, 0, T(b)->inner->unlink(b, dirfd, path, ud));
 }
 static int tr_poll(struct be *b, int fd, unsigned events, uint64_t ud)
 {

@@ -400,7 +400,7 @@ static int uring_close(struct be *b, int fd, uint64_t ud)
     return 0;
 }
 
-static int uring_commit_rename(struct be *b, int fd, const char *from, const char *to,
+static int uring_commit_rename(struct be *b, int fd, int dirfd, const char *from, const char *to,
                                uint64_t ud_close, uint64_t ud_rename)
 {
     struct be_uring *u = U(b);
@@ -416,7 +416,7 @@ static int uring_commit_rename(struct be *b, int fd, const char *from, const cha
     struct io_uring_sqe *r = uring_sqe(u, ud_rename);
     io_uring_prep_close(c, fd);
     c->flags |= IOSQE_IO_LINK;
-    io_uring_prep_renameat(r, AT_FDCWD, from, AT_FDCWD, to, 0);
+    io_uring_prep_renameat(r, dirfd, from, dirfd, to, 0);
     return 0;
 }
 
@@ -428,17 +428,17 @@ static int uring_linkat(struct be *b, int olddirfd, const char *oldpath, int new
     return 0;
 }
 
-static int uring_rename(struct be *b, const char *from, const char *to, uint64_t ud)
+static int uring_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
 {
     URING_PREP(sqe, b, ud);
-    io_uring_prep_renameat(sqe, AT_FDCWD, from, AT_FDCWD, to, 0);
+    io_uring_prep_renameat(sqe, dirfd, from, dirfd, to, 0);
     return 0;
 }
 
-static int uring_unlink(struct be *b, const char *path, uint64_t ud)
+static int uring_unlink(struct be *b, int dirfd, const char *path, uint64_t ud)
 {
     URING_PREP(sqe, b, ud);
-    io_uring_prep_unlinkat(sqe, AT_FDCWD, path, 0);
+    io_uring_prep_unlinkat(sqe, dirfd, path, 0);
     return 0;
 }
 

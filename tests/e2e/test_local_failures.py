@@ -192,7 +192,7 @@ def at_every_small_limit_the_fitted_window_never_runs_out_of_descriptors():
         lst = os.path.join(d, 'list')
         with open(lst, 'w') as f:
             f.write(''.join(srv.url('/d%d/f%d' % (i % 3, i)) + '\n' for i in range(12)))
-        for n in range(8, 25):
+        for n in range(8, 28):
             dest = os.path.join(d, 'out%d' % n)
             r = with_fd_limit(n, 'ringfetch', '-m', 8, '-x', '-o', dest, '-i', lst, '--stats', '--retry', '0',
                               '--log-json', os.path.join(d, 'log%d' % n), '--trace', os.path.join(d, 't%d' % n))
@@ -203,7 +203,7 @@ def at_every_small_limit_the_fitted_window_never_runs_out_of_descriptors():
             assert r.rc == 0, r.why()
             ran += 1
             assert r.stats()['ok'] == 12, r.why()
-    assert ran >= 6, 'only %d of the limits 8..24 ran' % ran
+    assert ran >= 6, 'only %d of the limits 8..27 ran' % ran
 
 
 @rftest.test
@@ -225,17 +225,17 @@ def ringfetch_quiet_prints_no_note_about_a_reduced_window():
 
 @rftest.test
 def window_from_the_limit_is_what_the_readme_says():
-    # README: window = min(-m, (limit - held - 4 - later) / 4): here 3 held
-    # (stdin, stdout, stderr) and 1 later (the output folder), so (n - 8) / 4;
-    # below 12 no request fits.
-    for limit, window in ((12, 1), (36, 7), (64, 14), (100, 23)):
+    # README: window = min(-m, (limit - held - 5 - later) / 6): here 3 held
+    # (stdin, stdout, stderr) and 1 later (the output folder), so (n - 9) / 6;
+    # below 15 no request fits.
+    for limit, window in ((15, 1), (36, 4), (64, 9), (100, 15)):
         with FakeServer.canned(ONE) as srv:
             r = with_fd_limit(limit, 'ringfetch', '-m', 200, '--stats', '-o', rftest.tempdir(),
                               srv.url('/a'))
         assert r.rc == 0 and r.stats()['window'] == window, (limit, window, r.why())
     with FakeServer.canned(ONE) as srv:
-        r = with_fd_limit(11, 'ringfetch', '-o', rftest.tempdir(), srv.url('/a'))
-    assert r.rc == 2 and 'which needs 12 descriptors here' in r.err, r.why()
+        r = with_fd_limit(14, 'ringfetch', '-o', rftest.tempdir(), srv.url('/a'))
+    assert r.rc == 2 and 'which needs 15 descriptors here' in r.err, r.why()
 
 
 # ------------------------------------------------ destinations that refuse

@@ -101,9 +101,9 @@ static int fk_read(struct be *b, int fd, void *buf, size_t len, int64_t off, uin
 
 static int fk_openat(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
 {
-    (void)dirfd;
     (void)mode;
     REC(FAKE_OPENAT, ud, -1);
+    r->fd2 = dirfd;
     snprintf(r->path, sizeof r->path, "%s", path);
     r->flags = flags;
     return 0;
@@ -111,8 +111,8 @@ static int fk_openat(struct be *b, int dirfd, const char *path, int flags, mode_
 
 static int fk_writev(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
 {
-    (void)off;
     REC(FAKE_WRITEV, ud, fd);
+    r->off = off;
     size_t len = 0;
     for (unsigned i = 0; i < n; i++)
         len += iov[i].iov_len;
@@ -127,13 +127,14 @@ static int fk_close(struct be *b, int fd, uint64_t ud)
     return 0;
 }
 
-static int fk_commit_rename(struct be *b, int fd, const char *from, const char *to, uint64_t ud_close,
-                            uint64_t ud_rename)
+static int fk_commit_rename(struct be *b, int fd, int dirfd, const char *from, const char *to,
+                            uint64_t ud_close, uint64_t ud_rename)
 {
     if (F(b)->nops + 2 > FAKE_MAX_OPS)
         return -EBUSY;
     fk_close(b, fd, ud_close);
     struct fake_rec *r = rec(b, FAKE_RENAME, ud_rename, -1);
+    r->fd2 = dirfd;
     snprintf(r->path, sizeof r->path, "%s", from);
     snprintf(r->path2, sizeof r->path2, "%s", to);
     r->flags = 1; /* linked after the close */
@@ -143,25 +144,27 @@ static int fk_commit_rename(struct be *b, int fd, const char *from, const char *
 static int fk_linkat(struct be *b, int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
                      int flags, uint64_t ud)
 {
-    (void)newdirfd;
     REC(FAKE_LINKAT, ud, olddirfd); /* linking by descriptor: the inode's fd */
+    r->fd2 = newdirfd;
     snprintf(r->path, sizeof r->path, "%s", oldpath);
     snprintf(r->path2, sizeof r->path2, "%s", newpath);
     r->flags = flags;
     return 0;
 }
 
-static int fk_rename(struct be *b, const char *from, const char *to, uint64_t ud)
+static int fk_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
 {
     REC(FAKE_RENAME, ud, -1);
+    r->fd2 = dirfd;
     snprintf(r->path, sizeof r->path, "%s", from);
     snprintf(r->path2, sizeof r->path2, "%s", to);
     return 0;
 }
 
-static int fk_unlink(struct be *b, const char *path, uint64_t ud)
+static int fk_unlink(struct be *b, int dirfd, const char *path, uint64_t ud)
 {
     REC(FAKE_UNLINK, ud, -1);
+    r->fd2 = dirfd;
     snprintf(r->path, sizeof r->path, "%s", path);
     return 0;
 }

@@ -39,8 +39,10 @@ struct fake_rec {
     uint64_t ud;
     int fd;
     int flags;
-    int fd2;               /* splice: the output descriptor */
-    uint64_t off;          /* splice: the output's offset; fallocate: where; cancel_op: the target's ud */
+    int fd2;               /* splice: the output descriptor; openat, linkat (the new name's),
+                              rename, unlink: the folder's descriptor the path is under */
+    uint64_t off;          /* writev, splice: the output's offset; fallocate: where; cancel_op: the
+                              target's ud */
     size_t len;            /* send/recv_into/read/writev/splice/fallocate: bytes asked */
     const void *buf;       /* send: the bytes; recv_into/read: where to put them */
     char path[FAKE_PATH_MAX], path2[FAKE_PATH_MAX];

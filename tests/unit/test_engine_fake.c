@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "engine/job.h"
@@ -139,6 +140,9 @@ static void a_failing_wait_still_gives_every_job_one_result(void **state)
  * run ends (nothing waits forever, nothing leaks: ASan checks). */
 static char last_msg[256];
 static char fail_paths[NJOBS][64];
+/* The files' folder: a real one, since the sink opens its folder itself
+ * (the fake backend only sees the operations on the files). */
+static char fail_dir[] = "/tmp/rf-engine-fake-XXXXXX";
 
 static void on_result_message(void *ctx, const struct rf_result *res)
 {
@@ -152,7 +156,7 @@ static int next_file_job(void *ctx, struct rf_job *job)
     unsigned i = r->next;
     int rc = next_job(ctx, job);
     if (rc == RF_JOB_READY) {
-        snprintf(fail_paths[i], sizeof fail_paths[i], "/fake/out/f%u", i);
+        snprintf(fail_paths[i], sizeof fail_paths[i], "%s/f%u", fail_dir, i);
         job->path = fail_paths[i];
     }
     return rc;
@@ -171,8 +175,11 @@ static void run_with_a_failing(enum fake_op op, int err, bool files, const char 
     opt.retries = 0;
     struct rf_stats st;
     last_msg[0] = '\0';
+    assert_non_null(mkdtemp(fail_dir));
     assert_int_equal(engine_run_with(&f->b, 4, &opt, files ? next_file_job : next_job, on_result_message,
                                      &r, &st), 0);
+    assert_int_equal(rmdir(fail_dir), 0); /* (nothing was made in it: the files are the fake's) */
+    strcpy(fail_dir + strlen(fail_dir) - 6, "XXXXXX");
     assert_int_equal(r.next, 12);
     for (unsigned i = 0; i < r.next; i++)
         assert_int_equal(r.results[i], 1);

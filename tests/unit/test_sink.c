@@ -1,19 +1,28 @@
 /* The file sink's state machine (src/engine/sink.c) on the fake backend:
  * both ways of creating a file, every step failing, completions in any
  * order. What is checked is what reaches the file system: which names are
- * linked, renamed or unlinked, and that a failure never leaves a final name. */
+ * linked, renamed or unlinked (in which folder's descriptor), and that a
+ * failure never leaves a final name.
+ *
+ * The sink opens its files' folders itself (synchronously, once per
+ * folder), so each test runs in a fresh temporary folder of its own, with
+ * the folders its paths name (out, d, gone) made there. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "engine/opkind.h"
+#include "engine/pipes.h"
 #include "engine/sink.h"
 #include "fake_be.h"
 #include "io/ud.h"
@@ -22,16 +31,34 @@ struct fixture {
     struct fake_be *f;
     struct sink_env env;
     struct sink s;
+    int cwd;                /* where the test program was started */
+    char dir[64];           /* the test's own folder (the working directory meanwhile) */
 };
 
 static int setup_way(void **state, bool tmpfile)
 {
     struct fixture *x = calloc(1, sizeof *x);
+    x->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(x->cwd >= 0);
+    strcpy(x->dir, "/tmp/rf-test-sink-XXXXXX");
+    assert_non_null(mkdtemp(x->dir));
+    assert_int_equal(chdir(x->dir), 0);
+    assert_int_equal(mkdir("out", 0755), 0);
+    assert_int_equal(mkdir("d", 0755), 0);
+    assert_int_equal(mkdir("gone", 0755), 0);
     x->f = fake_be_new(8, 64);
-    assert_int_equal(sink_env_init(&x->env, &x->f->b), 0);
+    assert_int_equal(sink_env_init(&x->env, &x->f->b, NULL), 0);
     x->env.tmpfile_ok = tmpfile;
     *state = x;
     return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
 }
 
 static int setup_tmpfile(void **state) { return setup_way(state, true); }
@@ -44,6 +71,9 @@ static int teardown(void **state)
     sink_env_free(&x->env);
     assert_int_equal(x->f->bufs_held, 0);
     be_destroy(&x->f->b);
+    assert_int_equal(fchdir(x->cwd), 0);
+    close(x->cwd);
+    assert_int_equal(nftw(x->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
     free(x);
     return 0;
 }
@@ -77,7 +107,10 @@ static void tmpfile_body_is_linked_then_closed(void **state)
     struct fixture *x = *state;
     assert_int_equal(sink_open(&x->s, &x->env, "out/a.bin", ud_pack(0, 1, 2)), 0);
     struct fake_rec *o = fake_take(x->f, FAKE_OPENAT);
-    assert_string_equal(o->path, "out");
+    /* The folder by its descriptor: no path from the working directory. */
+    assert_string_equal(o->path, ".");
+    assert_true(o->fd2 >= 0);
+    assert_int_equal(o->fd2, x->s.dfd);
     assert_true((o->flags & O_TMPFILE) == O_TMPFILE);
     add(x, "hello"); /* queued until the open is back */
     assert_int_equal(fake_pending(x->f, FAKE_WRITEV), 0);
@@ -92,7 +125,8 @@ static void tmpfile_body_is_linked_then_closed(void **state)
     assert_int_equal(l->fd, 5);
     assert_string_equal(l->path, "");
     assert_int_equal(l->flags, AT_EMPTY_PATH);
-    assert_string_equal(l->path2, "out/a.bin");
+    assert_string_equal(l->path2, "a.bin");
+    assert_int_equal(l->fd2, o->fd2);
     assert_int_equal(complete(x, l, 0), SINK_EV_BUSY);
     struct fake_rec *c = fake_take(x->f, FAKE_CLOSE);
     assert_int_equal(c->fd, 5);
@@ -121,7 +155,8 @@ static void tmpfile_replaces_an_existing_name_by_rename(void **state)
     assert_non_null(l2);
     assert_int_equal(l2->fd, 6);
     assert_int_equal(l2->flags, AT_EMPTY_PATH);
-    assert_non_null(strstr(l2->path2, "./.rf-"));
+    assert_int_equal(strncmp(l2->path2, ".rf-", 4), 0);
+    assert_int_equal(l2->fd2, x->s.dfd);
     char tmp[FAKE_PATH_MAX];
     strcpy(tmp, l2->path2);
     complete(x, l2, 0);
@@ -129,6 +164,7 @@ static void tmpfile_replaces_an_existing_name_by_rename(void **state)
     struct fake_rec *rn = fake_take(x->f, FAKE_RENAME);
     assert_string_equal(rn->path, tmp);
     assert_string_equal(rn->path2, "a.bin");
+    assert_int_equal(rn->fd2, x->s.dfd);
     assert_int_equal(complete(x, rn, 0), SINK_EV_DONE);
     assert_int_equal(x->s.err, 0);
 }
@@ -150,7 +186,7 @@ static void link_by_descriptor_refused_goes_through_proc(void **state)
     assert_non_null(p);
     assert_string_equal(p->path, "/proc/self/fd/5");
     assert_int_equal(p->flags, AT_SYMLINK_FOLLOW);
-    assert_string_equal(p->path2, "d/a");
+    assert_string_equal(p->path2, "a");
     assert_int_equal(complete(x, p, 0), SINK_EV_BUSY);
     assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
     assert_int_equal(x->s.err, 0);
@@ -189,7 +225,7 @@ static void link_by_fd_can_be_switched_off(void **state)
     struct fixture *x = *state;
     sink_env_free(&x->env);
     setenv("RINGFETCH_SINK_DISABLE", "link_by_fd", 1);
-    assert_int_equal(sink_env_init(&x->env, &x->f->b), 0);
+    assert_int_equal(sink_env_init(&x->env, &x->f->b, NULL), 0);
     unsetenv("RINGFETCH_SINK_DISABLE");
     assert_true(x->env.tmpfile_ok);
     sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
@@ -257,7 +293,8 @@ static void tmpfile_failed_close_after_link_removes_the_name(void **state)
     assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), -EIO), SINK_EV_FAILED);
     struct fake_rec *u = fake_take(x->f, FAKE_UNLINK);
     assert_non_null(u);
-    assert_string_equal(u->path, "d/a");
+    assert_string_equal(u->path, "a");
+    assert_int_equal(u->fd2, x->s.dfd);
     assert_int_equal(complete(x, u, 0), SINK_EV_DONE);
     assert_int_equal(x->s.err, -EIO);
 }
@@ -271,7 +308,8 @@ static void tmpfile_refused_falls_back_to_named(void **state)
     assert_int_equal(complete(x, fake_take(x->f, FAKE_OPENAT), -EOPNOTSUPP), SINK_EV_BUSY);
     struct fake_rec *o = fake_take(x->f, FAKE_OPENAT);
     assert_non_null(o);
-    assert_non_null(strstr(o->path, "d/.rf-"));
+    assert_int_equal(strncmp(o->path, ".rf-", 4), 0);
+    assert_int_equal(o->fd2, x->s.dfd);
     assert_true(o->flags & O_EXCL);
     assert_true(o->flags & O_NOFOLLOW);
     complete(x, o, 8);
@@ -284,7 +322,7 @@ static void tmpfile_refused_falls_back_to_named(void **state)
     struct sink s2;
     sink_open(&s2, &x->env, "d/b", ud_pack(0, 1, 3));
     struct fake_rec *o2 = fake_take(x->f, FAKE_OPENAT);
-    assert_non_null(strstr(o2->path, "d/.rf-"));
+    assert_int_equal(strncmp(o2->path, ".rf-", 4), 0);
     sink_finish(&s2, false);
     assert_int_equal(sink_complete(&s2, OP_F_OPEN, -ENOENT), SINK_EV_DONE);
     assert_int_equal(s2.err, -ENOENT);
@@ -305,7 +343,8 @@ static void named_file_is_closed_then_renamed(void **state)
     struct fake_rec *c = fake_take(x->f, FAKE_CLOSE);
     struct fake_rec *r = fake_take(x->f, FAKE_RENAME);
     assert_string_equal(r->path, tmp);
-    assert_string_equal(r->path2, "out/a");
+    assert_string_equal(r->path2, "a");
+    assert_int_equal(r->fd2, x->s.dfd);
     /* Completions of a linked pair may be reaped in either order. */
     assert_int_equal(complete(x, r, 0), SINK_EV_BUSY);
     assert_int_equal(complete(x, c, 0), SINK_EV_DONE);
@@ -384,7 +423,7 @@ static void discard_before_the_open_is_back(void **state)
 static void abandon_releases_buffers(void **state)
 {
     struct fixture *x = *state;
-    sink_open(&x->s, &x->env, "/nonexistent-dir-of-rf-tests/a", ud_pack(0, 1, 2));
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     assert_true(fd >= 0);
     complete(x, fake_take(x->f, FAKE_OPENAT), fd);
@@ -404,7 +443,8 @@ static void part_is_prepared_appended_to_and_kept(void **state)
     struct fixture *x = *state;
     assert_int_equal(sink_open_part(&x->s, &x->env, "d/f", "d/f.part", false, ud_pack(0, 1, 2)), 0);
     struct fake_rec *o = fake_take(x->f, FAKE_OPENAT);
-    assert_string_equal(o->path, "d/f.part");
+    assert_string_equal(o->path, "f.part");
+    assert_int_equal(o->fd2, x->s.dfd);
     assert_true(o->flags & O_NOFOLLOW);
     assert_false(o->flags & O_TRUNC);
     complete(x, o, 7);
@@ -461,6 +501,340 @@ static void part_started_over_on_a_200(void **state)
     assert_int_equal(x->s.err, 0);
 }
 
+/* ---- the direct path: bytes spliced from a pipe ------------------------------------------ */
+
+/* A real pipe from a pool of one (the sink holds and puts references on
+ * it; no byte goes through it: the fake backend's splices move nothing). */
+struct spl {
+    struct pipes pool;
+    struct rf_pipe *p;
+};
+
+static void spl_start(struct fixture *x, struct spl *sp, uint32_t fill)
+{
+    pipes_init(&sp->pool, 1, 65536);
+    sp->p = pipes_get(&sp->pool);
+    assert_non_null(sp->p);
+    sp->p->fill = fill; /* as the connection's splices into it would have left it */
+    x->env.pipes = &sp->pool;
+}
+
+/* The test's own reference goes; the sink's went with sink_free. */
+static void spl_end(struct fixture *x, struct spl *sp)
+{
+    sink_free(&x->s);
+    assert_int_equal(sp->p->refs, 1);
+    pipes_put(&sp->pool, sp->p);
+    pipes_free(&sp->pool);
+}
+
+static struct fake_rec *take_splice(struct fixture *x, struct spl *sp, uint64_t off, size_t len)
+{
+    struct fake_rec *r = fake_take(x->f, FAKE_SPLICE);
+    assert_non_null(r);
+    assert_int_equal(r->fd, sp->p->rd);
+    assert_int_equal(r->fd2, x->s.fd);
+    assert_int_equal(r->off, off);
+    assert_int_equal(r->len, len);
+    return r;
+}
+
+/* Spans and pipe bytes take the body's offsets in the order they came:
+ * buffered "abc" at 0, 5 spliced bytes at 3, "xy" at 8; nothing moves
+ * before the open is back, and the file is linked once all of it landed. */
+static void spliced_bytes_go_at_their_offset_between_writes(void **state)
+{
+    struct fixture *x = *state;
+    struct spl sp;
+    spl_start(x, &sp, 5);
+    assert_int_equal(sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2)), 0);
+    add(x, "abc");
+    assert_int_equal(sink_splice(&x->s, sp.p, 5), 0);
+    assert_int_equal(sp.p->refs, 2);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0); /* not before the open */
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_OPENAT), 5), SINK_EV_BUSY);
+    struct fake_rec *w1 = fake_take(x->f, FAKE_WRITEV);
+    assert_int_equal(w1->off, 0);
+    assert_int_equal(w1->len, 3);
+    struct fake_rec *s1 = take_splice(x, &sp, 3, 5);
+    add(x, "xy");
+    struct fake_rec *w2 = fake_take(x->f, FAKE_WRITEV);
+    assert_int_equal(w2->off, 8);
+    assert_int_equal(w2->len, 2);
+    sink_finish(&x->s, true);
+    assert_int_equal(complete(x, s1, 5), SINK_EV_BUSY);
+    assert_int_equal(sp.p->fill, 0);
+    assert_int_equal(x->env.spliced_bytes, 5);
+    assert_int_equal(complete(x, w2, 2), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0); /* "abc" is still in flight */
+    assert_int_equal(complete(x, w1, 3), SINK_EV_BUSY);
+    complete(x, fake_take(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, 0);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    spl_end(x, &sp);
+}
+
+/* One splice out of the pipe at a time (two would race for its bytes);
+ * what arrives meanwhile goes with the next. A short splice is a success:
+ * the rest goes again from where it ended. */
+static void one_splice_at_a_time_and_a_short_one_sends_the_rest(void **state)
+{
+    struct fixture *x = *state;
+    struct spl sp;
+    spl_start(x, &sp, 150);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    assert_int_equal(sink_splice(&x->s, sp.p, 100), 0);
+    struct fake_rec *s1 = take_splice(x, &sp, 0, 100);
+    assert_int_equal(sink_splice(&x->s, sp.p, 50), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(sp.p->refs, 2); /* one reference, however many spans */
+    assert_int_equal(complete(x, s1, 60), SINK_EV_BUSY);
+    assert_int_equal(sp.p->fill, 90);
+    struct fake_rec *s2 = take_splice(x, &sp, 60, 90);
+    sink_finish(&x->s, true);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0); /* 90 bytes still to land */
+    assert_int_equal(complete(x, s2, 90), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(sp.p->fill, 0);
+    assert_int_equal(x->env.spliced_bytes, 150);
+    complete(x, fake_take(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(x->s.err, 0);
+    spl_end(x, &sp);
+}
+
+/* A failed splice fails the file once with its error: nothing more is
+ * spliced or written, nothing is linked. 0 bytes (the pipe empty when our
+ * count says it is not) is an error too, not a loop. */
+static void a_failed_splice_fails_the_file(struct fixture *x, int res, int err)
+{
+    struct spl sp;
+    spl_start(x, &sp, 100);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_splice(&x->s, sp.p, 40);
+    struct fake_rec *s1 = take_splice(x, &sp, 0, 40);
+    assert_int_equal(sink_splice(&x->s, sp.p, 60), 0);
+    assert_int_equal(complete(x, s1, res), SINK_EV_FAILED);
+    assert_int_equal(x->s.err, err);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(sink_splice(&x->s, sp.p, 10), err);
+    struct fake_rec dummy = { .ud = 0 };
+    struct be_cqe c = fake_cqe_recv(x->f, &dummy, "late", 4);
+    assert_int_equal(sink_add(&x->s, c.buf, c.buf->data, 4), err);
+    lbuf_put(c.buf);
+    sink_finish(&x->s, true);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_WRITEV), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_RENAME), 0);
+    enum sink_event ev = complete(x, fake_take(x->f, FAKE_CLOSE), 0);
+    if (x->s.way == SINK_WAY_NAMED) /* its temporary goes */
+        ev = complete(x, fake_take(x->f, FAKE_UNLINK), 0);
+    assert_int_equal(ev, SINK_EV_DONE);
+    assert_int_equal(x->s.err, err);
+    assert_int_equal(sp.p->fill, 100); /* left in the pipe, which then closes */
+    spl_end(x, &sp);
+}
+
+static void a_failed_splice_fails_the_file_with_its_error(void **state)
+{
+    a_failed_splice_fails_the_file(*state, -ENOSPC, -ENOSPC);
+}
+
+static void a_splice_of_nothing_fails_the_file(void **state)
+{
+    a_failed_splice_fails_the_file(*state, 0, -EIO);
+}
+
+/* Discarded while a splice is in flight: it is let land, nothing more
+ * goes, and the file is closed and never linked. */
+static void discard_stops_splicing_after_the_one_in_flight(void **state)
+{
+    struct fixture *x = *state;
+    struct spl sp;
+    spl_start(x, &sp, 100);
+    sink_open(&x->s, &x->env, "d/a", ud_pack(0, 1, 2));
+    complete(x, fake_take(x->f, FAKE_OPENAT), 5);
+    sink_splice(&x->s, sp.p, 100);
+    struct fake_rec *s1 = take_splice(x, &sp, 0, 100);
+    sink_finish(&x->s, false);
+    assert_int_equal(fake_pending(x->f, FAKE_CLOSE), 0); /* not under the splice */
+    assert_int_equal(complete(x, s1, 30), SINK_EV_BUSY);
+    assert_int_equal(fake_pending(x->f, FAKE_SPLICE), 0);
+    assert_int_equal(fake_pending(x->f, FAKE_LINKAT), 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+    assert_int_equal(sp.p->fill, 70);
+    spl_end(x, &sp);
+}
+
+/* ---- folders below the top --------------------------------------------------------- */
+
+/* The run's top folder "top" (as a front end's -o), with sub/ and real/
+ * below it, ln -> real (a link planted in the tree), sub/ln2 -> ../real,
+ * file (not a folder); and toplink -> top (a top given as a link). */
+static int setup_top(void **state)
+{
+    setup_way(state, true);
+    struct fixture *x = *state;
+    assert_int_equal(mkdir("top", 0755), 0);
+    assert_int_equal(mkdir("top/sub", 0755), 0);
+    assert_int_equal(mkdir("top/real", 0755), 0);
+    assert_int_equal(symlink("real", "top/ln"), 0);
+    assert_int_equal(symlink("../real", "top/sub/ln2"), 0);
+    int fd = open("top/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(symlink("top", "toplink"), 0);
+    sink_env_free(&x->env);
+    assert_int_equal(sink_env_init(&x->env, &x->f->b, "top"), 0);
+    return 0;
+}
+
+static int setup_top_walk(void **state)
+{
+    setup_top(state);
+    struct fixture *x = *state;
+    x->env.resolve_ok = false; /* as where openat2 is refused */
+    return 0;
+}
+
+/* Open s at path, complete its open with fd, discard it and free it. */
+static void one_file(struct sink_env *env, const char *path, int fd, int *dirfd)
+{
+    struct sink s;
+    assert_int_equal(sink_open(&s, env, path, ud_pack(0, 1, 9)), 0);
+    *dirfd = s.dfd;
+    assert_int_equal(sink_complete(&s, OP_F_OPEN, fd), SINK_EV_BUSY);
+    sink_finish(&s, false);
+    assert_int_equal(sink_complete(&s, OP_F_CLOSE, 0), SINK_EV_DONE);
+    sink_free(&s);
+}
+
+/* 1000 files one after another into one folder below the top: the top and
+ * the folder are opened once each, whatever the way of resolving. */
+static void files_of_one_folder_open_it_once(void **state)
+{
+    struct fixture *x = *state;
+    int first = -1, dfd;
+    for (int i = 0; i < 1000; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "top/sub/f%d", i);
+        one_file(&x->env, path, 5, &dfd);
+        if (i == 0)
+            first = dfd;
+        assert_int_equal(dfd, first);
+        struct fake_rec *o = fake_take(x->f, FAKE_OPENAT);
+        assert_int_equal(o->fd2, first);
+        assert_string_equal(o->path, ".");
+        assert_non_null(fake_take(x->f, FAKE_CLOSE));
+    }
+    assert_int_equal(x->env.dirs_opened, 2);
+    assert_true(first != x->env.top_fd);
+    /* Files straight in the top use the top's own descriptor. */
+    one_file(&x->env, "top/g", 5, &dfd);
+    assert_int_equal(dfd, x->env.top_fd);
+    assert_int_equal(x->env.dirs_opened, 2);
+}
+
+/* Two sinks in one folder share its descriptor; it stays open while one
+ * of them still holds it, even when files of another folder come and go. */
+static void a_shared_folder_stays_open_while_a_sink_holds_it(void **state)
+{
+    struct fixture *x = *state;
+    struct sink s2;
+    assert_int_equal(sink_open(&x->s, &x->env, "top/sub/a", ud_pack(0, 1, 2)), 0);
+    assert_int_equal(sink_open(&s2, &x->env, "top/sub/b", ud_pack(0, 1, 3)), 0);
+    assert_int_equal(x->s.dfd, s2.dfd);
+    int shared = s2.dfd;
+    sink_finish(&s2, false);
+    assert_int_equal(sink_complete(&s2, OP_F_OPEN, -EACCES), SINK_EV_DONE);
+    sink_free(&s2);
+    int dfd;
+    one_file(&x->env, "top/real/c", 6, &dfd); /* another folder opened (and idle after) */
+    assert_true(dfd != shared);
+    one_file(&x->env, "top/f", 6, &dfd);
+    assert_true(fcntl(shared, F_GETFD) >= 0);
+    assert_int_equal(x->env.ndirs, 2);
+    /* The first sink's own operations still go to it. */
+    struct fake_rec *o = fake_take(x->f, FAKE_OPENAT);
+    assert_int_equal(o->fd2, shared);
+    complete(x, o, 7);
+    sink_finish(&x->s, true);
+    struct fake_rec *l = fake_take(x->f, FAKE_LINKAT);
+    assert_int_equal(l->fd2, shared);
+    complete(x, l, 0);
+    assert_int_equal(complete(x, fake_take(x->f, FAKE_CLOSE), 0), SINK_EV_DONE);
+}
+
+/* The folder last released stays open for the next file, and is closed
+ * (not kept besides the window's) when a file needs another folder. */
+static void the_idle_folder_gives_way_to_the_next(void **state)
+{
+    struct fixture *x = *state;
+    int a, b;
+    one_file(&x->env, "top/sub/f", 5, &a);
+    assert_int_equal(x->env.ndirs, 1);
+    assert_true(fcntl(a, F_GETFD) >= 0); /* idle, still open */
+    one_file(&x->env, "top/sub/g", 5, &b);
+    assert_int_equal(b, a);
+    assert_int_equal(x->env.dirs_opened, 2);
+    struct sink s;
+    assert_int_equal(sink_open(&s, &x->env, "top/real/h", ud_pack(0, 1, 9)), 0);
+    assert_int_equal(x->env.ndirs, 1); /* sub was closed before real was opened */
+    assert_int_equal(x->env.dirs_opened, 3);
+    sink_finish(&s, false);
+    assert_int_equal(sink_complete(&s, OP_F_OPEN, -EACCES), SINK_EV_DONE);
+    sink_free(&s);
+    one_file(&x->env, "top/sub/i", 5, &a);
+    assert_int_equal(x->env.dirs_opened, 4);
+}
+
+/* A link on the way below the top: the file fails RF_E_DEST_LINK before
+ * anything is submitted, whichever way it is (and the link's target
+ * works when named as it is). */
+static void a_link_below_the_top_fails_the_file(void **state)
+{
+    struct fixture *x = *state;
+    static const char *const linked[] = { "top/ln/f", "top/sub/ln2/f", "top/ln/deeper/f" };
+    for (size_t i = 0; i < sizeof linked / sizeof linked[0]; i++) {
+        struct sink s;
+        assert_int_equal(sink_open(&s, &x->env, linked[i], ud_pack(0, 1, 2)), RF_E_DEST_LINK);
+        assert_int_equal(sink_open_part(&s, &x->env, linked[i], "top/ln/f.part", false, ud_pack(0, 1, 2)),
+                         RF_E_DEST_LINK);
+    }
+    assert_int_equal(fake_pending(x->f, FAKE_OPENAT), 0);
+    struct sink s;
+    assert_int_equal(sink_open(&s, &x->env, "top/file/f", ud_pack(0, 1, 2)), -ENOTDIR);
+    assert_int_equal(sink_open(&s, &x->env, "top/none/f", ud_pack(0, 1, 2)), -ENOENT);
+    assert_int_equal(fake_pending(x->f, FAKE_OPENAT), 0);
+    assert_int_equal(x->env.ndirs, 0);
+    int dfd;
+    one_file(&x->env, "top/real/f", 5, &dfd);
+    one_file(&x->env, "top/sub/f", 5, &dfd);
+}
+
+/* The top is the user's: a link there is followed. A path that is not
+ * under it is the front end's bug, refused. */
+static void the_top_is_taken_as_given(void **state)
+{
+    struct fixture *x = *state;
+    sink_env_free(&x->env);
+    assert_int_equal(sink_env_init(&x->env, &x->f->b, "toplink"), 0);
+    int dfd;
+    one_file(&x->env, "toplink/sub/f", 5, &dfd);
+    one_file(&x->env, "toplink/f", 5, &dfd);
+    assert_int_equal(dfd, x->env.top_fd);
+    struct sink s;
+    assert_int_equal(sink_open(&s, &x->env, "top/sub/f", ud_pack(0, 1, 2)), -EINVAL);
+    assert_int_equal(sink_open(&s, &x->env, "toplinkx/f", ud_pack(0, 1, 2)), -EINVAL);
+    assert_int_equal(sink_open(&s, &x->env, "f", ud_pack(0, 1, 2)), -EINVAL);
+    assert_int_equal(sink_open_part(&s, &x->env, "toplink/sub/f", "toplink/f.part", false, ud_pack(0, 1, 2)),
+                     -EINVAL); /* the part must be in the file's folder */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +857,19 @@ int main(void)
         cmocka_unit_test_setup_teardown(abandon_releases_buffers, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(part_is_prepared_appended_to_and_kept, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(part_started_over_on_a_200, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(spliced_bytes_go_at_their_offset_between_writes, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(one_splice_at_a_time_and_a_short_one_sends_the_rest, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_splice_fails_the_file_with_its_error, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(a_splice_of_nothing_fails_the_file, setup_named, teardown),
+        cmocka_unit_test_setup_teardown(discard_stops_splicing_after_the_one_in_flight, setup_tmpfile, teardown),
+        cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top, teardown),
+        cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top_walk, teardown),
+        cmocka_unit_test_setup_teardown(a_shared_folder_stays_open_while_a_sink_holds_it, setup_top, teardown),
+        cmocka_unit_test_setup_teardown(the_idle_folder_gives_way_to_the_next, setup_top, teardown),
+        cmocka_unit_test_setup_teardown(a_link_below_the_top_fails_the_file, setup_top, teardown),
+        cmocka_unit_test_setup_teardown(a_link_below_the_top_fails_the_file, setup_top_walk, teardown),
+        cmocka_unit_test_setup_teardown(the_top_is_taken_as_given, setup_top, teardown),
+        cmocka_unit_test_setup_teardown(the_top_is_taken_as_given, setup_top_walk, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
