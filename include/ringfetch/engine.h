@@ -298,7 +298,9 @@ struct rf_options {
                                      given. Must stay valid for the run. */
     bool window_fitted;           /* the front end fitted the window to the open-file limit
                                      itself (a load generator: a socket per request, no
-                                     files), so the engine does not cap it by rf_window_fit */
+                                     files), so the engine does not cap it by rf_window_fit,
+                                     nor grow the descriptor table for it: the front end
+                                     calls rf_fd_table_reserve (before its threads) */
 };
 
 void rf_options_default(struct rf_options *opt);
@@ -335,8 +337,9 @@ unsigned long rf_window_fds(unsigned window, unsigned later_fds);
  * share it: the kernel grows a shared table only after an RCU grace period
  * (milliseconds), and opens wait behind it (perf of -m 100 over 194 small
  * files: io-wq openats asleep in expand_files, a run 27 ms instead of 14).
- * rf_engine_run does it for its window; a front end that runs engines in
- * threads calls it first, for all of them. 0 or a negative errno. */
+ * rf_engine_run does it for its window unless rf_options.window_fitted; a
+ * front end that fits its own window (and runs engines in threads) calls
+ * it first, for all of them. 0 or a negative errno. */
 int rf_fd_table_reserve(unsigned long n);
 
 /* Descriptors the soft limit leaves beyond rf_window_fds(window, 0)

@@ -37,7 +37,7 @@ unsigned runopts_window(const char *prog, unsigned want, unsigned later_fds, boo
     if (!quiet)
         fprintf(stderr,
                 "%s: note: %u concurrent requests reduced to %u: the open-file limit is %llu "
-                "(ulimit -n), and each request may hold a socket and a file\n",
+                "(ulimit -n), and each request may hold a socket, a file and its folder\n",
                 prog, want, fit, (unsigned long long)rl.rlim_cur);
     return fit;
 }

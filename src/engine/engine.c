@@ -743,8 +743,6 @@ static bool engine_must_park(const struct engine *e, const struct origin *o)
     return cap && o->nwaiting >= 2 * cap;
 }
 
-/* Take a job (a new one, or a parked one) into a free slot. */
-/* parsed and o: url parsed already, and its origin found (or NULL: do both here). */
 static bool engine_slot_free(const struct engine *e)
 {
     return e->free_x || e->nfresh < e->nslots;
@@ -763,6 +761,8 @@ static struct xfer *engine_take_slot(struct engine *e)
     return x;
 }
 
+/* Take a job (a new one, or a parked one) into a free slot. parsed and o:
+ * url parsed already, and its origin found (or NULL: do both here). */
 static void engine_start_slot(struct engine *e, const char *url, const struct url *parsed, struct origin *o,
                               const char *path, size_t body_max, void *user, uint64_t start_ns)
 {
@@ -1354,7 +1354,7 @@ static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr, int64_t *ba
     if (timeout > 1000000000)
         timeout = 1000000000;
     /* With many jobs in flight, wait for a batch of completions (for at
-     * most RF_BATCH_WAIT_US) instead of the first one: one enter then
+     * most opt->batch_wait_us) instead of the first one: one enter then
      * serves many jobs. With few, the first completion wakes us. */
     /* Completions come per connection, not per request: a pipelined
      * connection brings many answers back in one receive. */
@@ -1364,7 +1364,7 @@ static int64_t engine_wait_plan(struct engine *e, unsigned *wait_nr, int64_t *ba
         n = RF_BATCH_MAX_CQES;
     /* A batch window that brought nothing back means completions are not
      * streaming in (a slow server): wait for the first one, however long,
-     * instead of waking every RF_BATCH_WAIT_US for nothing (a trace of
+     * instead of waking every batch window for nothing (a trace of
      * flags2 -m 5 against a 0.5 s server showed 1,960 enters for 20 flags).
      * A kernel with min_wait (BE_F_MIN_WAIT) does this within the one
      * enter; this is the fallback's way. */
@@ -1496,8 +1496,11 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         .nbufs = nbufs,
         .buf_bytes = RF_RECV_BUF_BYTES,
     };
-    /* (Best effort: without the room the run only grows the table later.) */
-    (void)rf_fd_table_reserve(rf_window_fds(window, 0));
+    /* (Best effort: without the room the run only grows the table later.
+     * A front end that fitted the window itself reserved for it, before
+     * its threads shared the table.) */
+    if (!opt->window_fitted)
+        (void)rf_fd_table_reserve(rf_window_fds(window, 0));
     struct be *be;
     enum be_kind kind = opt->backend == RF_BACKEND_EPOLL ? BE_KIND_EPOLL : BE_KIND_URING;
     int ret = be_create(kind, &be, &cfg);

@@ -60,8 +60,11 @@ int sink_env_init(struct sink_env *env, struct be *be, const char *top)
 {
     memset(env, 0, sizeof *env);
     env->be = be;
-    env->top = top;
-    env->top_len = top ? strlen(top) : 0;
+    env->top = top && *top ? top : NULL;
+    env->top_len = env->top ? strlen(top) : 0;
+    /* "out/" is the folder "out": a path under it is "out/sub/f". */
+    while (env->top_len > 1 && top[env->top_len - 1] == '/')
+        env->top_len--;
     env->top_fd = -1;
     env->pid = (unsigned)getpid();
     const char *off = getenv("RINGFETCH_SINK_DISABLE");
@@ -194,8 +197,11 @@ static int sink_dir_walk(int at, const char *rel, size_t n)
         const char *slash = memchr(rel + pos, '/', n - pos);
         size_t end = slash ? (size_t)(slash - rel) : n;
         size_t len = end - pos;
-        if (len >= sizeof name)
+        if (len >= sizeof name) {
+            if (fd >= 0)
+                close(fd);
             return -ENAMETOOLONG;
+        }
         memcpy(name, rel + pos, len);
         name[len] = '\0';
         pos = end + 1;
@@ -217,7 +223,10 @@ static int sink_dir_walk(int at, const char *rel, size_t n)
             return sink_dir_err(e);
         fd = next;
     }
-    return fd >= 0 ? fd : openat(at, ".", SINK_DIR_FLAGS);
+    if (fd >= 0)
+        return fd;
+    fd = openat(at, ".", SINK_DIR_FLAGS);
+    return fd >= 0 ? fd : -errno;
 }
 
 /* A new descriptor of the folder rel (n bytes) below the top. */
@@ -263,8 +272,10 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
     const char *rel = dir;
     size_t rn = n;
     if (env->top) {
+        /* (The top "/" is its own separator: "/sub" is under it.) */
+        size_t sep = env->top[env->top_len - 1] == '/' ? 0 : 1;
         if (n < env->top_len || memcmp(dir, env->top, env->top_len) != 0 ||
-            (n > env->top_len && dir[env->top_len] != '/'))
+            (n > env->top_len && sep && dir[env->top_len] != '/'))
             return -EINVAL; /* not under the top: the front end's bug */
         if (env->top_fd < 0) {
             int fd = sink_dir_open_as_given(env->top, env->top_len);
@@ -275,8 +286,8 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
         }
         if (n == env->top_len)
             return env->top_fd;
-        rel = dir + env->top_len + 1;
-        rn = n - env->top_len - 1;
+        rel = dir + env->top_len + sep;
+        rn = n - env->top_len - sep;
     }
     if (env->ndirs >= env->dir_buckets && sink_dirs_grow(env) < 0)
         return -ENOMEM;
@@ -1066,10 +1077,10 @@ void sink_abandon(struct sink *s)
     s->state = SINK_DONE;
     if (!s->err)
         s->err = -ECANCELED;
-    /* Nothing of it is in flight any more: its folder may go. */
-    sink_dir_put(s->env, s->dref);
-    s->dref = NULL;
-    s->dfd = -1;
+    /* The folder's reference stays: the backend is not torn down yet
+     * (engine_fail_all abandons first), so an open, link or rename of this
+     * sink may still be in io-wq on its descriptor. sink_free, after the
+     * backend is gone, lets it go. */
 }
 
 void sink_free(struct sink *s)

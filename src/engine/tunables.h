@@ -113,7 +113,11 @@
  * can come (RF_BATCH_CQES_PER_JOB per job, at most RF_BATCH_MAX_CQES), so
  * the window decides: 0.054 enters per file instead of 0.095 at -m 100 (5
  * interleaved rounds, medians; files/s and CPU per file no worse). Below it
- * that costs files/s (-m 2: about a third fewer), so the smaller wait stays. */
+ * that costs files/s (-m 2: about a third fewer), so the smaller wait stays.
+ * The backend never asks for more completions than it has operations in
+ * flight. RF_BATCH_WAIT_US is the default of rf_options.batch_wait_us, the
+ * downloaders' window; ringload holds out less (LOAD_BATCH_WAIT_US), since
+ * it times every response. */
 #define RF_BATCH_JOBS_PER_CQE        2
 #define RF_BATCH_STREAM_JOBS         32
 #define RF_BATCH_CQES_PER_JOB        2

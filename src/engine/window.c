@@ -90,7 +90,9 @@ int rf_fd_table_reserve(unsigned long n)
         return 0;
     /* A descriptor numbered n - 1 makes the kernel size the table for it;
      * the table never shrinks, so closing it again keeps the room. */
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fcntl((int)(n - 1), F_GETFD) >= 0)
+        return 0; /* open already: the table holds it */
+    int fd = open("/", O_PATH | O_CLOEXEC); /* (there even in a bare chroot) */
     if (fd < 0)
         return -errno;
     int high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(n - 1));
