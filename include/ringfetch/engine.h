@@ -298,9 +298,9 @@ struct rf_options {
                                      given. Must stay valid for the run. */
     bool window_fitted;           /* the front end fitted the window to the open-file limit
                                      itself (a load generator: a socket per request, no
-                                     files), so the engine does not cap it by rf_window_fit,
-                                     nor grow the descriptor table for it: the front end
-                                     calls rf_fd_table_reserve (before its threads) */
+                                     files), so the engine does not cap it by rf_window_fit
+                                     (nor grow the descriptor table: the front end calls
+                                     rf_fd_table_reserve, before its threads) */
 };
 
 void rf_options_default(struct rf_options *opt);
@@ -317,7 +317,8 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
 /* The window a run can really have: each job may hold a socket and a file,
  * so the open-file limit caps it at the largest window whose descriptors
  * (rf_window_fds) fit. Raises the soft limit towards the hard one when that
- * helps. later_fds: descriptors the caller will still open for the run
+ * helps, and grows the descriptor table to hold them (rf_fd_table_reserve).
+ * later_fds: descriptors the caller will still open for the run
  * after this call (a log, a trace, an output folder); what it holds now is
  * counted. Never below 1, but when the limit is below rf_window_fds(1, ...)
  * even that window may run out of descriptors: front ends check and refuse.
@@ -337,9 +338,9 @@ unsigned long rf_window_fds(unsigned window, unsigned later_fds);
  * share it: the kernel grows a shared table only after an RCU grace period
  * (milliseconds), and opens wait behind it (perf of -m 100 over 194 small
  * files: io-wq openats asleep in expand_files, a run 27 ms instead of 14).
- * rf_engine_run does it for its window unless rf_options.window_fitted; a
- * front end that fits its own window (and runs engines in threads) calls
- * it first, for all of them. 0 or a negative errno. */
+ * rf_window_fit does it for the window it fits (so rf_engine_run does); a
+ * front end that fits its own window (rf_options.window_fitted, engines in
+ * threads) calls it first, for all of them. 0 or a negative errno. */
 int rf_fd_table_reserve(unsigned long n);
 
 /* Descriptors the soft limit leaves beyond rf_window_fds(window, 0)

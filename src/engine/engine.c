@@ -1496,11 +1496,6 @@ int rf_engine_run(const struct rf_options *opt, rf_next_job_fn next_job,
         .nbufs = nbufs,
         .buf_bytes = RF_RECV_BUF_BYTES,
     };
-    /* (Best effort: without the room the run only grows the table later.
-     * A front end that fitted the window itself reserved for it, before
-     * its threads shared the table.) */
-    if (!opt->window_fitted)
-        (void)rf_fd_table_reserve(rf_window_fds(window, 0));
     struct be *be;
     enum be_kind kind = opt->backend == RF_BACKEND_EPOLL ? BE_KIND_EPOLL : BE_KIND_URING;
     int ret = be_create(kind, &be, &cfg);

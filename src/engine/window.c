@@ -68,8 +68,13 @@ unsigned rf_window_fit(unsigned want, unsigned later_fds)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (rl.rlim_cur >= need || rl.rlim_cur == RLIM_INFINITY)
+    if (rl.rlim_cur >= need || rl.rlim_cur == RLIM_INFINITY) {
+        /* Room for them in the descriptor table, while no thread or io-wq
+         * worker shares it yet (rf_fd_table_reserve). */
+        (void)rf_fd_table_reserve((unsigned long)need);
         return want;
+    }
+    (void)rf_fd_table_reserve((unsigned long)rl.rlim_cur); /* the window below fills it */
     /* The largest window whose descriptors fit. Below one request's worth,
      * 1 all the same: a window of 0 would never start a job, and front ends
      * refuse to run there anyway (rf_window_fds(1, ...) tells them). */
