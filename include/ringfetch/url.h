@@ -78,10 +78,6 @@ enum url_status {
  * u->user/password/target/path point into s, which must outlive u. */
 int url_parse(const char *s, struct url *u);
 
-/* u was parsed from from; make it point into to, a copy of the same bytes
- * (cheaper than parsing the copy again). */
-void url_rebase(struct url *u, const char *from, const char *to);
-
 /* The request-target to send into buf (no NUL): the path with its dot
  * segments removed (RFC 3986 5.2.4; "%2e" counts as '.', as browsers do),
  * then the query; "/" first when the URL has no path. Bytes RFC 3986 allows

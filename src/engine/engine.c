@@ -657,22 +657,24 @@ struct parked {
     void *user;
     size_t body_max;
     uint64_t start_ns;
+    char *url;                /* owned: handed on to the job's slot */
     char *path;               /* inside the same allocation, or NULL */
-    char url[];
+    char path_buf[];
 };
 
-static struct parked *parked_make(const struct rf_job *job, uint64_t now)
+/* url: the job's copy of its URL, taken over when a record is made. */
+static struct parked *parked_make(const struct rf_job *job, char *url, uint64_t now)
 {
-    size_t ul = strlen(job->url) + 1, pl = job->path ? strlen(job->path) + 1 : 0;
-    struct parked *p = malloc(sizeof *p + ul + pl);
+    size_t pl = job->path ? strlen(job->path) + 1 : 0;
+    struct parked *p = malloc(sizeof *p + pl);
     if (!p)
         return NULL;
     p->next = NULL;
     p->user = job->user;
     p->body_max = job->path ? 0 : job->body_max;
     p->start_ns = now;
-    memcpy(p->url, job->url, ul);
-    p->path = job->path ? memcpy(p->url + ul, job->path, pl) : NULL;
+    p->url = url;
+    p->path = job->path ? memcpy(p->path_buf, job->path, pl) : NULL;
     return p;
 }
 
@@ -725,6 +727,7 @@ static void parked_deliver(struct engine *e, struct parked *p, enum rf_outcome o
     st->errors += outcome == RF_ERROR;
     st->cancelled += outcome == RF_CANCELLED;
     e->on_result(e->ctx, &res);
+    free(p->url);
     free(p);
 }
 
@@ -761,9 +764,10 @@ static struct xfer *engine_take_slot(struct engine *e)
     return x;
 }
 
-/* Take a job (a new one, or a parked one) into a free slot. parsed and o:
- * url parsed already, and its origin found (or NULL: do both here). */
-static void engine_start_slot(struct engine *e, const char *url, const struct url *parsed, struct origin *o,
+/* Take a job (a new one, or a parked one) into a free slot. url: the job's
+ * own copy, taken over (NULL: it could not be made); parsed and o: url
+ * parsed already and its origin found, or NULL: both are done here. */
+static void engine_start_slot(struct engine *e, char *url, const struct url *parsed, struct origin *o,
                               const char *path, size_t body_max, void *user, uint64_t start_ns)
 {
     struct xfer *x = engine_take_slot(e);
@@ -785,7 +789,7 @@ static void engine_start_slot(struct engine *e, const char *url, const struct ur
         tmr_arm(&e->timers, &x->deadline_tmr, due > e->now ? due : e->now);
     }
 
-    x->url = dupstr(url);
+    x->url = url;
     x->path = path ? dupstr(path) : NULL;
     if (!x->url || (path && !x->path)) {
         xfer_refuse(x, -ENOMEM, NULL);
@@ -793,8 +797,7 @@ static void engine_start_slot(struct engine *e, const char *url, const struct ur
     }
     x->cur_url = x->url;
     if (parsed) {
-        x->u = *parsed;
-        url_rebase(&x->u, url, x->url);
+        x->u = *parsed; /* (its pointers are into url, now x->url) */
         x->origin = o;
     } else {
         if (strlen(x->url) >= RF_URL_MAX_BYTES || url_parse(x->url, &x->u) < 0) {
@@ -822,12 +825,14 @@ static void engine_start_slot(struct engine *e, const char *url, const struct ur
 /* A job from the front end: into a slot, or parked on its origin. */
 static void engine_start_job(struct engine *e, const struct rf_job *job)
 {
-    const char *url = job->url ? job->url : "";
+    /* The job's own copy of its URL, parsed once: it goes on to the slot
+     * (or the parked record) with the parse pointing into it. */
+    char *url = dupstr(job->url ? job->url : "");
     struct url u;
     struct origin *o = NULL;
-    if (strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && engine_origin(e, &u, &o) == 0) {
+    if (url && strlen(url) < RF_URL_MAX_BYTES && url_parse(url, &u) == 0 && engine_origin(e, &u, &o) == 0) {
         struct parked *p;
-        if (engine_must_park(e, o) && (p = parked_make(job, e->now)) != NULL) {
+        if (engine_must_park(e, o) && (p = parked_make(job, url, e->now)) != NULL) {
             engine_park(e, o, p);
             return;
         }
@@ -868,7 +873,7 @@ static void engine_promote(struct engine *e)
                 break;
             engine_unpark(e, o);
             engine_start_slot(e, p->url, NULL, NULL, p->path, p->body_max, p->user, p->start_ns);
-            free(p);
+            free(p); /* (its url went to the slot) */
         }
     }
 }

@@ -13,7 +13,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -342,24 +341,6 @@ static int url_dot_segment(const char *s, const char *end)
             return 0;
     }
     return dots;
-}
-
-static const char *url_move(const char *p, const char *from, const char *to, size_t len)
-{
-    /* Only pointers into from move: target may be the static "/". */
-    uintptr_t a = (uintptr_t)p, f = (uintptr_t)from;
-    if (p && a >= f && a <= f + len)
-        return to + (a - f);
-    return p;
-}
-
-void url_rebase(struct url *u, const char *from, const char *to)
-{
-    size_t len = strlen(from);
-    u->user = url_move(u->user, from, to, len);
-    u->password = url_move(u->password, from, to, len);
-    u->target = url_move(u->target, from, to, len);
-    u->path = url_move(u->path, from, to, len);
 }
 
 int url_write_target(const struct url *u, char *buf, size_t size)

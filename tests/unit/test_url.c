@@ -549,43 +549,6 @@ static void test_origin_key_writes_every_port_digit(void **state)
     assert_string_equal(buf, "h:80");
 }
 
-/* ---- rebase: a parse moved onto a copy of its string ---- */
-
-static void test_rebase_points_into_the_copy(void **state)
-{
-    (void)state;
-    char a[] = "http://us:pw@h/p/q?x=1";
-    char b[sizeof a];
-    memcpy(b, a, sizeof a);
-    struct url u;
-    assert_int_equal(url_parse(a, &u), URL_OK);
-    url_rebase(&u, a, b);
-    memset(a, 'Z', sizeof a - 1); /* the original is gone */
-    assert_ptr_equal(u.user, b + 7);
-    assert_int_equal(u.user_len, 2);
-    assert_memory_equal(u.password, "pw", 2);
-    assert_memory_equal(u.target, "/p/q?x=1", u.target_len);
-    assert_int_equal(u.target_len, 8);
-    assert_memory_equal(u.path, "/p/q", u.path_len);
-    assert_true(u.path >= b && u.path < b + sizeof b);
-}
-
-static void test_rebase_keeps_the_static_slash(void **state)
-{
-    (void)state;
-    char a[] = "http://h";
-    char b[sizeof a];
-    memcpy(b, a, sizeof a);
-    struct url u;
-    assert_int_equal(url_parse(a, &u), URL_OK);
-    const char *slash = u.target;
-    url_rebase(&u, a, b);
-    assert_null(u.user);
-    assert_null(u.password);
-    assert_ptr_equal(u.target, slash); /* "/" not in a: not moved */
-    assert_memory_equal(u.target, "/", 1);
-}
-
 static void test_host_header_omits_port_80(void **state)
 {
     (void)state;
@@ -846,8 +809,6 @@ int main(void)
         cmocka_unit_test(test_origin_key_tells_https_from_http),
         cmocka_unit_test(test_origin_key_too_small_is_enospc),
         cmocka_unit_test(test_origin_key_writes_every_port_digit),
-        cmocka_unit_test(test_rebase_points_into_the_copy),
-        cmocka_unit_test(test_rebase_keeps_the_static_slash),
         cmocka_unit_test(test_host_header_omits_port_80),
         cmocka_unit_test(test_host_header_has_other_ports_and_brackets),
         cmocka_unit_test(test_host_header_omits_the_default_port_of_https),
