@@ -21,7 +21,6 @@
 
 #include "engine/opkind.h"
 #include "io/ud.h"
-#include "ringfetch/limits.h"
 #include "util/mix64.h"
 
 /* Spans of one buffer per writev; more (tiny chunks) start another record. */
@@ -229,18 +228,14 @@ static int sink_dir_walk(int at, const char *rel, size_t n)
     return fd >= 0 ? fd : -errno;
 }
 
-/* A new descriptor of the folder rel (n bytes) below the top. */
+/* A new descriptor of the folder rel (n bytes, NUL-terminated: the tail
+ * of a sink's dir) below the top. */
 static int sink_dir_resolve(struct sink_env *env, const char *rel, size_t n)
 {
     if (env->resolve_ok) {
-        char path[RF_PATH_MAX_BYTES];
-        if (n >= sizeof path)
-            return -ENAMETOOLONG;
-        memcpy(path, rel, n);
-        path[n] = '\0';
         struct open_how how = { .flags = SINK_DIR_FLAGS,
                                 .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
-        long fd = syscall(SYS_openat2, env->top_fd, path, &how, sizeof how);
+        long fd = syscall(SYS_openat2, env->top_fd, rel, &how, sizeof how);
         if (fd >= 0)
             return (int)fd;
         if (errno != ENOSYS && errno != EPERM && errno != E2BIG)
@@ -250,19 +245,15 @@ static int sink_dir_resolve(struct sink_env *env, const char *rel, size_t n)
     return sink_dir_walk(env->top_fd, rel, n);
 }
 
-/* A folder taken as given (the top, or every folder without one). */
-static int sink_dir_open_as_given(const char *dir, size_t n)
+/* A folder taken as given (the top, or every folder without one); "" is
+ * the working directory. */
+static int sink_dir_open_as_given(const char *dir)
 {
-    char path[RF_PATH_MAX_BYTES];
-    if (n >= sizeof path)
-        return -ENAMETOOLONG;
-    memcpy(path, dir, n);
-    path[n] = '\0';
-    int fd = open(n ? path : ".", SINK_DIR_FLAGS);
+    int fd = open(*dir ? dir : ".", SINK_DIR_FLAGS);
     return fd < 0 ? -errno : fd;
 }
 
-/* The descriptor of the folder dir (n bytes) for a new file: the top's
+/* The descriptor of the folder dir (n bytes, NUL-terminated) for a new file: the top's
  * (*ref NULL), or a shared one below it with a reference taken (*ref).
  * Opens it (one system call, or one per name on the walk) only when no
  * sink holds it and it is not the idle one. */
@@ -278,7 +269,7 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
             (n > env->top_len && sep && dir[env->top_len] != '/'))
             return -EINVAL; /* not under the top: the front end's bug */
         if (env->top_fd < 0) {
-            int fd = sink_dir_open_as_given(env->top, env->top_len);
+            int fd = sink_dir_open_as_given(env->top); /* ("out/" opens as "out") */
             if (fd < 0)
                 return fd;
             env->top_fd = fd;
@@ -302,7 +293,7 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
             env->idle_dir = NULL;
             slot = sink_dir_slot(env, h, rel, rn);
         }
-        int fd = env->top ? sink_dir_resolve(env, rel, rn) : sink_dir_open_as_given(rel, rn);
+        int fd = env->top ? sink_dir_resolve(env, rel, rn) : sink_dir_open_as_given(rel);
         if (fd < 0)
             return fd;
         env->dirs_opened++;
