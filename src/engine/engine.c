@@ -284,9 +284,10 @@ static int engine_origin(struct engine *e, const struct url *u, struct origin **
     return 0;
 }
 
-/* Point the job at a redirect's URL: parse it, find (or make) its origin,
- * remember it for loop detection. Returns 0 or an error for the job. */
-static int xfer_follow(struct xfer *x, const char *next)
+/* Point the job at a redirect's URL (x->follow_url, taken over): parse it,
+ * find (or make) its origin, remember it for loop detection. Returns 0 or
+ * an error for the job. */
+static int xfer_follow(struct xfer *x)
 {
     struct engine *e = x->eng;
     if (!x->visited) {
@@ -295,9 +296,8 @@ static int xfer_follow(struct xfer *x, const char *next)
             return -ENOMEM;
         x->visited[0] = policy_url_hash(x->url);
     }
-    char *copy = dupstr(next);
-    if (!copy)
-        return -ENOMEM;
+    char *copy = x->follow_url;
+    x->follow_url = NULL;
     if (x->cur_url != x->url)
         free(x->cur_url);
     x->cur_url = copy;
@@ -371,9 +371,7 @@ static void xfer_conclude(struct xfer *x)
         return;
     case POLICY_FOLLOW: {
         xfer_reset_attempt(x);
-        int ret = xfer_follow(x, x->follow_url);
-        free(x->follow_url);
-        x->follow_url = NULL;
+        int ret = xfer_follow(x);
         if (ret < 0) {
             x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = ret };
             xfer_deliver_verdict(x);
