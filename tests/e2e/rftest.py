@@ -97,6 +97,19 @@ def test(fn):
     return fn
 
 
+def for_each(variants):
+    """A decorator: register fn(value) once per variant, as the test
+    fn_NAME, for each NAME: value of variants (e.g. environments)."""
+    def register(fn):
+        for name, value in variants.items():
+            def one(fn=fn, value=value):
+                fn(value)
+            one.__name__ = '%s_%s' % (fn.__name__, name)
+            test(one)
+        return fn
+    return register
+
+
 def main(argv=None):
     """Run the registered tests (or only those named on the command line)."""
     names = (sys.argv[1:] if argv is None else argv)

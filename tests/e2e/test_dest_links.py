@@ -36,18 +36,11 @@ WAYS = {
 
 
 def ringfetch(*args, env=None, timeout=30):
-    e = dict(os.environ)
-    e.update(env or {})
-    return rftest.run([rftest.bin('ringfetch')] + [str(a) for a in args], env=e, timeout=timeout)
+    # (rftest.run sets env on top of this process's, less its proxy variables)
+    return rftest.run([rftest.bin('ringfetch')] + [str(a) for a in args], env=env, timeout=timeout)
 
 
-def for_each_way(fn):
-    for way, env in WAYS.items():
-        def one(fn=fn, env=env):
-            fn(env)
-        one.__name__ = '%s_%s' % (fn.__name__, way)
-        rftest.test(one)
-    return fn
+for_each_way = rftest.for_each(WAYS)
 
 
 class Swapper:

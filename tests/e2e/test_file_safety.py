@@ -25,9 +25,8 @@ WAYS = {'tmpfile': {}, 'named': {'RINGFETCH_SINK_DISABLE': 'tmpfile'}}
 
 
 def ringfetch(*args, env=None, timeout=30):
-    e = dict(os.environ)
-    e.update(env or {})
-    return rftest.run([rftest.bin('ringfetch')] + list(args), env=e, timeout=timeout)
+    # (rftest.run sets env on top of this process's, less its proxy variables)
+    return rftest.run([rftest.bin('ringfetch')] + list(args), env=env, timeout=timeout)
 
 
 def victim_in(base):
@@ -37,13 +36,7 @@ def victim_in(base):
     return path
 
 
-def for_each_way(fn):
-    for way, env in WAYS.items():
-        def one(fn=fn, env=env):
-            fn(env)
-        one.__name__ = '%s_%s' % (fn.__name__, way)
-        rftest.test(one)
-    return fn
+for_each_way = rftest.for_each(WAYS)
 
 
 @for_each_way
