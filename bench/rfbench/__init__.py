@@ -32,9 +32,9 @@ How to add a row (each is an addition, not an edit):
     peer needs against it, None for a peer that cannot use it), added to
     SERVERS and to the servers cli.main passes to rows.plan;
   - a destination: a context manager in destinations.py with name, path,
-    note and sync_before_run (optionally wants_row / wants_peer to narrow
-    its rows; raising destinations.Unavailable on enter skips it); a file
-    system made on a loop device: an entry in LoopFs.MKFS;
+    note, sync_before_run and settle_s (optionally wants_row / wants_peer
+    to narrow its rows; raising destinations.Unavailable on enter skips it);
+    a file system made on a loop device: an entry in LoopFs.MKFS;
   - a corpus: an entry in corpora.BULK;
   - a peer (ringfetch --discard for the floor, ringload): a Peer in
     peers.PEERS, with its own verifier when "the corpus was saved" is not

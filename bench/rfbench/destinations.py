@@ -12,10 +12,10 @@ each is a context manager whose .path is a folder for the runs' output.
             mkfs program; when either is missing or the kernel cannot mount
             it, entering raises Unavailable and the bench goes on without it.
 
-A destination has a name, a note for the report, sync_before_run, cleanup
-on exit, and may narrow its rows: wants_row(server name, corpus name) and
-wants_peer(peer name, corpus name, N) (every row and peer when it has
-none). To add one, write a class like these and add it to DESTINATIONS."""
+A destination has a name, a note for the report, sync_before_run and
+settle_s (see DISK_SETTLE_S), cleanup on exit, and may narrow its rows:
+wants_row(server name, corpus name) and wants_peer(peer name, corpus name,
+N) (every row and peer when it has none). To add one, write a class like these and add it to DESTINATIONS."""
 
 import os
 import shutil
@@ -23,6 +23,19 @@ import subprocess
 import tempfile
 
 from .common import MIB, log, which
+
+
+# Seconds a disk destination rests after the previous run's output is
+# deleted and synced, before the next run starts. Without it the run right
+# after another tool's was slow on the ext4 image, whichever program it was:
+# the same ringfetch binary twice in each round (bench/run --baseline, big at
+# N=8, 8 rounds) took 0.30-0.65 s first, right after aria2c, and 0.17-0.30 s
+# second; perf put the extra time in the memcpy of the file writes (617 of
+# 797 samples in a slow run, 36 of 193 in a fast one, for the same bytes).
+# Something the deletion leaves behind settles within a second: with 1 s,
+# first and second were 0.15-0.25 s in 7 of 8 rounds. Every tool gets the
+# same rest; tmpfs rows never showed the effect and get none.
+DISK_SETTLE_S = 1.0
 
 
 class Unavailable(Exception):
@@ -36,6 +49,7 @@ class Tmpfs:
 
     name = 'tmpfs'
     sync_before_run = False
+    settle_s = 0
 
     def __init__(self, where, size='2g'):
         self.where, self.size = where, size
@@ -73,6 +87,7 @@ class Disk:
 
     name = 'disk'
     sync_before_run = True
+    settle_s = DISK_SETTLE_S
 
     def __init__(self, where):
         self.path = where
@@ -99,6 +114,7 @@ class LoopFs:
     tools the disk targets compare it with."""
 
     sync_before_run = True
+    settle_s = DISK_SETTLE_S
     MKFS = {
         'ext4': ['mkfs.ext4', '-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0'],
         'xfs': ['mkfs.xfs', '-q', '-f'],

@@ -26,6 +26,7 @@ completions, locks)."""
 import json
 import os
 import subprocess
+import time
 
 from .common import BENCH, KIB, clear_dir, log, which
 from .stats import Key, median, spread
@@ -98,6 +99,7 @@ def measure(prog, dest, corpus, rounds):
             clear_dir(d)
             if dest.sync_before_run:
                 os.sync()  # the previous round's writeback must not land in this one
+            time.sleep(dest.settle_s)  # destinations.DISK_SETTLE_S
             got[way].append(prog.run(way, d, files, size))
     clear_dir(d)
     os.rmdir(d)

@@ -146,6 +146,7 @@ class Runner:
         clear_dir(spec.out_dir)
         if row.destination.sync_before_run:
             os.sync()  # earlier runs' writeback must not land in this one
+        time.sleep(row.destination.settle_s)  # destinations.DISK_SETTLE_S
         cmd = peer.command(spec)
         out_p = os.path.join(self.logs, 'last.out')
         err_p = os.path.join(self.logs, 'last.err')

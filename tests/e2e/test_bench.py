@@ -211,6 +211,7 @@ class FakeServer:
 class FakeDestination:
     name = 'tmpfs'
     sync_before_run = False
+    settle_s = 0
     note = 'a temp dir'
 
     def __init__(self, path):
