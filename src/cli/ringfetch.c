@@ -382,6 +382,7 @@ int ringfetch_run(struct ringfetch_args *a, volatile sig_atomic_t *stop)
     bool bar, dots;
     choose_display(a, &bar, &dots);
     runopts_init(&opt, window, stop, a->timeout_s, bar, runview_tick);
+    runopts_read_timeout(&opt, a->read_timeout_s);
     tlsopts_apply(&a->tls, &opt, "ringfetch", stderr);
     if (ioopts_apply(&a->io, &opt, "ringfetch", stderr) < 0) {
         nameset_free(&r.names);

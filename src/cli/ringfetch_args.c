@@ -39,6 +39,8 @@ static const char help_text[] =
     "  -v, --verbose         one line per URL: 'OK URL -> PATH (N bytes)' on\n"
     "                        stdout, 'ERR URL: MESSAGE' on stderr\n"
     "  --timeout S           give up on a URL after S seconds (default: %s)\n"
+    "  --read-timeout S      a server that sends nothing for S seconds fails the\n"
+    "                        try, which --retry repeats (default: %u)\n"
     "  --stats               print one JSON object of counters on stdout at the end\n"
     TLSOPTS_HELP
     "  --discard             fetch and count every URL but save nothing (no -o,\n"
@@ -93,7 +95,7 @@ static const char help_text[] =
     "128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n";
 
 enum { OPT_TIMEOUT = 256, OPT_STATS, OPT_VERSION, OPT_DISCARD, OPT_DNS_SERVERS, OPT_RESOLVE, OPT_RATE,
-       OPT_BACKEND, OPT_TRACE };
+       OPT_BACKEND, OPT_TRACE, OPT_READ_TIMEOUT };
 
 static const struct option long_options[] = {
     {"max", required_argument, NULL, 'm'},
@@ -102,6 +104,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
     {"stats", no_argument, NULL, OPT_STATS},
     {"discard", no_argument, NULL, OPT_DISCARD},
     {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
@@ -125,7 +128,7 @@ static const char *timeout_default(void)
     if (RF_REQUEST_TIMEOUT_MS == 0)
         snprintf(text, sizeof text,
                  "none;\n                        a slow big file is never cut off, but %u s of\n"
-                 "                        silence fails a URL",
+                 "                        silence fails a try: --read-timeout",
                  (unsigned)(RF_IDLE_TIMEOUT_MS / 1000));
     else
         snprintf(text, sizeof text, "%u", (unsigned)(RF_REQUEST_TIMEOUT_MS / 1000));
@@ -219,6 +222,7 @@ static const char *option_name(int opt)
     case 'o': return "-o";
     case 'i': return "-i";
     case OPT_TIMEOUT: return "--timeout";
+    case OPT_READ_TIMEOUT: return "--read-timeout";
     case OPT_DNS_SERVERS: return "--dns-servers";
     case OPT_RATE: return "--rate";
     case OPT_RESOLVE: return "--resolve";
@@ -292,6 +296,15 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             a->timeout_s = v;
             break;
         }
+        case OPT_READ_TIMEOUT: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !(v > 0) || !isfinite(v))
+                return usage_error(err, "--read-timeout S must be a number of seconds > 0, not '%s'",
+                                   optarg);
+            a->read_timeout_s = v;
+            break;
+        }
         case 'c': a->resume = true; break;
         case OPT_RATE: {
             char *end;
@@ -319,7 +332,8 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
             break;
         case 'h':
             fprintf(out, help_text, (unsigned)RF_MAX_WINDOW, (unsigned)RINGFETCH_DEFAULT_WINDOW,
-                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default(), dlopts_help);
+                    (unsigned)RF_RINGFETCH_MAX_LISTS, timeout_default(),
+                    (unsigned)(RF_IDLE_TIMEOUT_MS / 1000), dlopts_help);
             return RINGFETCH_ARGS_EXIT;
         case OPT_VERSION:
             version_print(out, "ringfetch");

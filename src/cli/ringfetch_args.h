@@ -31,6 +31,7 @@ struct ringfetch_args {
     size_t nlists;
     enum ringfetch_verbosity verbosity;
     double timeout_s;           /* --timeout; 0 = the engine's defaults */
+    double read_timeout_s;      /* --read-timeout; 0 = the engine's default */
     bool stats;
     bool discard;               /* --discard: fetch and count, save nothing */
     struct tlsopts tls;         /* --cacert, --capath, -k */

@@ -19,6 +19,16 @@ void runopts_timeout(struct rf_options *opt, double seconds)
         opt->idle_timeout_ms = opt->request_timeout_ms;
 }
 
+void runopts_read_timeout(struct rf_options *opt, double seconds)
+{
+    if (seconds <= 0)
+        return;
+    double ms = seconds * 1000.0;
+    opt->idle_timeout_ms = ms >= 4e9 ? 4000000000u : ms < 1 ? 1 : (unsigned)ms;
+    if (opt->request_timeout_ms && opt->idle_timeout_ms > opt->request_timeout_ms)
+        opt->idle_timeout_ms = opt->request_timeout_ms;
+}
+
 unsigned runopts_window(const char *prog, unsigned want, unsigned later_fds, bool quiet)
 {
     unsigned fit = rf_window_fit(want, later_fds);

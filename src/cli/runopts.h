@@ -23,6 +23,11 @@ void runopts_init(struct rf_options *opt, unsigned window, volatile sig_atomic_t
  * limits are capped at it, since they cannot outlast it. */
 void runopts_timeout(struct rf_options *opt, double seconds);
 
+/* --read-timeout SECONDS (after runopts_init): the silence limit, a try
+ * that fails and that --retry repeats; capped at the whole-request deadline
+ * when there is one. 0 keeps the default. */
+void runopts_read_timeout(struct rf_options *opt, double seconds);
+
 /* The window the open-file limit allows for `want`, counting the
  * descriptors held now and later_fds the front end opens after this call
  * (rf_window_fit); says so on stderr, as "PROG: note: ...", when it is

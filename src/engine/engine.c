@@ -237,6 +237,7 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
 static void xfer_reset_attempt(struct xfer *x)
 {
     x->ranged = false;
+    x->silent = false;
     x->status = 0;
     x->err = 0;
     x->detail = NULL;
@@ -408,6 +409,7 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         .redirects_done = x->redirects,
         .ranged = x->ranged,
         .restarted = x->restart_full,
+        .silence = x->silent,
         .url = x->cur_url ? x->cur_url : "",
         .visited = x->visited,
         .nvisited = x->visited ? x->redirects + 1 : 0,
@@ -619,6 +621,14 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
     if (due > now) {
         tmr_arm(&e->timers, &x->idle_tmr, due);
         return;
+    }
+    /* Silence, unlike the whole-request limit, is worth another try (as
+     * curl's --retry and wget's --tries take a read timeout): the policy
+     * is told which of the two it was. */
+    x->silent = true;
+    if (!x->detail) {
+        snprintf(x->detail_buf, sizeof x->detail_buf, "nothing received for %.3g s", (double)e->idle_ns / 1e9);
+        x->detail = x->detail_buf;
     }
     xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
 }

@@ -137,7 +137,10 @@ char *rf_result_message(const struct rf_result *res, char *buf, size_t size)
         snprintf(buf, size, "timed out connecting to %s", host);
         break;
     case RF_E_TIMEOUT:
-        snprintf(buf, size, "timed out");
+        if (res->detail)
+            snprintf(buf, size, "timed out: %s", res->detail);
+        else
+            snprintf(buf, size, "timed out");
         break;
     case RF_E_TLS_CERT:
         snprintf(buf, size, "certificate verify failed: %s", res->detail ? res->detail : "?");

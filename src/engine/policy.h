@@ -19,11 +19,12 @@
  *    this job, and within max_redirects hops; else an error naming why and
  *    the chain's length.
  * 4. Retry a transient failure (connect refused, reset or timed out, an
- *    empty reply, a truncated body; 408, 429, 500, 502, 503, 504) while
- *    retries remain: after an exponential backoff with jitter from
- *    retry_delay, capped at retry_max_delay; a Retry-After (seconds or an
- *    HTTP-date) replaces the backoff, up to the same cap. Nothing else is
- *    retried: 404 and the other 4xx, protocol errors, local failures.
+ *    empty reply, a truncated body, a server silent past idle_timeout_ms;
+ *    408, 429, 500, 502, 503, 504) while retries remain: after an
+ *    exponential backoff with jitter from retry_delay, capped at
+ *    retry_max_delay; a Retry-After (seconds or an HTTP-date) replaces the
+ *    backoff, up to the same cap. Nothing else is retried: 404 and the
+ *    other 4xx, protocol errors, local failures, the whole-request limit.
  * 5. Deliver: 2xx with a complete body is ok, but 206 only as the answer
  *    to a range we asked for (a resumed request, -c, whose Content-Range
  *    continues the part: 2b): unasked for, a partial body under the final
@@ -59,6 +60,8 @@ struct policy_facts {
     bool stopping;   /* the run is being stopped */
     bool ranged;     /* the request asked for the rest of a part (resume) */
     bool restarted;  /* this job already started its part over once */
+    bool silence;    /* err is a timeout of idle_timeout_ms (nothing came for that long),
+                        not of the whole-request limit */
     unsigned retries_done;   /* retries of this job so far */
     unsigned redirects_done; /* redirects followed so far */
     const char *url;         /* the URL just requested */

@@ -165,7 +165,8 @@ def check_ringfetch(scenario):
     limit = SERVERS[scenario][1]
     check_common(r, limit, left)
     errs = [l for l in r.err.splitlines() if l.startswith('ERR ')]
-    want = 'timed out connecting to 127.0.0.1' if scenario == 'connect_unanswered' else 'timed out'
+    want = 'timed out connecting to 127.0.0.1' if scenario == 'connect_unanswered' else \
+        'timed out: nothing received for %g s' % IDLE_S
     assert errs == ['ERR %s: %s' % (url, want)], r.why()
     s = r.stats()
     got = {k: s[k] for k in ('files', 'ok', 'not_found', 'errors')}
@@ -208,7 +209,7 @@ def readme_quotes_the_default_limits():
     # The README states the defaults; the tests above take them from limits.h.
     with open(os.path.join(rftest.REPO, 'README.md')) as f:
         readme = ' '.join(f.read().split())
-    for words in ('sends nothing for %g s fails its URL' % IDLE_S,
+    for words in ('sends nothing for %g s (`--read-timeout S`) fails the try' % IDLE_S,
                   'connect (%g s), silence (%g s without a byte)' % (CONNECT_S, IDLE_S)):
         assert words in readme, 'README does not say %r' % words
 

@@ -114,6 +114,94 @@ def a_reset_mid_body_is_retried_and_the_file_is_whole():
     assert rftest.leftovers(out) == ['r.bin']
 
 
+def silent_first(n_silent, hold):
+    """A route that reads the request and says nothing for `hold` seconds
+    (then hangs up) its first n_silent times, then answers BODY. With
+    mid_body, the silence comes after the headers and 5000 body bytes."""
+    def route(req, conn):
+        if req.nth <= n_silent:
+            time.sleep(hold)
+            return False
+        conn.sendall(reply(200, BODY))
+        return True
+    return route
+
+
+@rftest.test
+def a_silent_server_is_tried_again_after_read_timeout():
+    # Nothing for --read-timeout 0.5 s: the try fails and --retry repeats
+    # it (curl's --retry and wget's --tries do the same for a read timeout).
+    out, tmp = rftest.tempdir(), rftest.tempdir()
+    log = os.path.join(tmp, 'log.json')
+    srv = RouteServer({'/s.bin': silent_first(1, 3.0)})
+    with srv:
+        r = ringfetch('-o', out, '--read-timeout', 0.5, '--retry-delay', 0.05, '--log-json', log, '--stats',
+                      srv.url('/s.bin'))
+    assert r.rc == 0, r.why()
+    assert srv.count('/s.bin') == 2
+    t = srv.times('/s.bin')
+    assert 0.4 <= t[1] - t[0] < 2.5, 'second try %.2f s after the first' % (t[1] - t[0])
+    with open(os.path.join(out, 's.bin'), 'rb') as f:
+        assert f.read() == BODY, 'the saved file is not the whole body'
+    assert rftest.leftovers(out) == ['s.bin']
+    (entry,) = log_of(log)
+    assert (entry['outcome'], entry['attempts']) == ('ok', 2), entry
+    assert r.stats()['retries'] == 1, r.stats()
+
+
+@rftest.test
+def silence_mid_body_is_retried_and_the_file_is_whole():
+    out = rftest.tempdir()
+
+    def route(req, conn):
+        if req.nth == 1:
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % len(BODY) + BODY[:5000])
+            time.sleep(3.0)
+            return False
+        conn.sendall(reply(200, BODY))
+        return True
+    srv = RouteServer({'/m.bin': route})
+    with srv:
+        r = ringfetch('-o', out, '--read-timeout', 0.5, '--retry-delay', 0.05, srv.url('/m.bin'))
+    assert r.rc == 0, r.why()
+    assert srv.count('/m.bin') == 2
+    with open(os.path.join(out, 'm.bin'), 'rb') as f:
+        assert f.read() == BODY, 'the saved file is not the whole body'
+    assert rftest.leftovers(out) == ['m.bin']
+
+
+@rftest.test
+def a_server_silent_every_time_ends_as_one_timeout_naming_the_silence():
+    out = rftest.tempdir()
+    srv = RouteServer({'/q.bin': silent_first(99, 2.0)})
+    with srv:
+        r = ringfetch('-o', out, '--read-timeout', 0.3, '--retry', 2, '--retry-delay', 0.05, '--stats',
+                      srv.url('/q.bin'))
+    assert r.rc == 1, r.why()
+    assert srv.count('/q.bin') == 3
+    errs = [line for line in r.err.splitlines() if line.startswith('ERR ')]
+    assert errs == ['ERR %s: timed out: nothing received for 0.3 s (3 attempts)' % srv.url('/q.bin')], r.err
+    st = r.stats()
+    assert (st['files'], st['errors'], st['retries']) == (1, 1, 2), st
+    assert rftest.leftovers(out) == []
+
+
+@rftest.test
+def the_whole_request_limit_is_not_retried():
+    # --timeout covers every try: when it passes, the URL ends there, even
+    # with retries left (the silence limit is capped at it).
+    out = rftest.tempdir()
+    srv = RouteServer({'/w.bin': silent_first(99, 3.0)})
+    with srv:
+        r = ringfetch('-o', out, '--timeout', 0.5, '--read-timeout', 5, '--retry', 3, '--retry-delay', 0.05,
+                      '--stats', srv.url('/w.bin'))
+    assert r.rc == 1, r.why()
+    assert srv.count('/w.bin') == 1
+    assert r.elapsed < 2.5, 'took %.2f s' % r.elapsed
+    assert ('ERR %s: timed out' % srv.url('/w.bin')) in r.err, r.err
+    assert rftest.leftovers(out) == []
+
+
 @rftest.test
 def a_server_that_always_fails_gets_retries_plus_one_attempts_and_one_error():
     out, tmp = rftest.tempdir(), rftest.tempdir()

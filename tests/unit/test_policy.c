@@ -113,6 +113,35 @@ static void transient_failures_are_retried_the_rest_never(void **state)
     assert_int_equal(decide(&NONE, (struct policy_facts){ .status = 503, .sends = 1 })->action, POLICY_DELIVER);
 }
 
+static void silence_is_retried_the_whole_request_limit_never(void **state)
+{
+    (void)state;
+    /* nothing came for idle_timeout_ms: tried again, like a reset */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .silence = true, .sends = 1 })->action,
+                     POLICY_RETRY);
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 200, .err = RF_E_TIMEOUT, .silence = true,
+                                                        .sends = 1, .kept = true })->action,
+                     POLICY_RETRY);
+    /* silent during the TLS handshake too */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .silence = true, .sends = 1 })->action,
+                     POLICY_RETRY);
+    /* the whole-request limit covers every try: its timeout ends the job */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .sends = 1 })->action, POLICY_DELIVER);
+    assert_int_equal(v.outcome, RF_ERROR);
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .sends = 1 })->action, POLICY_DELIVER);
+    /* a silent 404 is still the answer; silence with no retries left is delivered */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 404, .err = RF_E_TIMEOUT, .silence = true,
+                                                        .sends = 1 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .silence = true, .sends = 1,
+                                                        .retries_done = 3 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(decide(&NONE, (struct policy_facts){ .err = RF_E_TIMEOUT, .silence = true, .sends = 1 })->action,
+                     POLICY_DELIVER);
+}
+
 static void backoff_doubles_with_jitter_up_to_the_cap(void **state)
 {
     (void)state;
@@ -217,6 +246,7 @@ int main(void)
         cmocka_unit_test(resend_once_only_when_safe),
         cmocka_unit_test(stop_cancels),
         cmocka_unit_test(transient_failures_are_retried_the_rest_never),
+        cmocka_unit_test(silence_is_retried_the_whole_request_limit_never),
         cmocka_unit_test(backoff_doubles_with_jitter_up_to_the_cap),
         cmocka_unit_test(retry_after_seconds_and_dates_up_to_the_cap),
         cmocka_unit_test(redirects_are_resolved_and_followed),

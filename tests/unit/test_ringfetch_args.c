@@ -66,6 +66,7 @@ static void test_defaults(void **state)
     assert_int_equal(args.nlists, 0);
     assert_int_equal(args.verbosity, RINGFETCH_NORMAL);
     assert_true(args.timeout_s == 0);
+    assert_true(args.read_timeout_s == 0);
     assert_false(args.stats);
     assert_int_equal(args.nurls, 1);
     assert_string_equal(args.urls[0], "http://h/a");
@@ -183,6 +184,34 @@ static void test_timeout_must_be_a_number(void **state)
                        "--timeout S must be a number of seconds > 0, not 'x'");
 }
 
+static void test_read_timeout(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("--read-timeout", "2.5", "u", NULL), RINGFETCH_ARGS_RUN);
+    assert_float_equal(args.read_timeout_s, 2.5, 1e-12);
+}
+
+static void test_read_timeout_must_be_positive(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--read-timeout", "0", "u", NULL),
+                       "--read-timeout S must be a number of seconds > 0, not '0'");
+}
+
+static void test_read_timeout_must_be_finite(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--read-timeout", "inf", "u", NULL),
+                       "--read-timeout S must be a number of seconds > 0, not 'inf'");
+}
+
+static void test_read_timeout_must_be_a_number(void **state)
+{
+    (void)state;
+    assert_usage_error(parse("--read-timeout", "3s", "u", NULL),
+                       "--read-timeout S must be a number of seconds > 0, not '3s'");
+}
+
 static void test_quiet_and_verbose_conflict(void **state)
 {
     (void)state;
@@ -283,6 +312,8 @@ static void test_help_documents_duplicates_and_exits_ok(void **state)
     assert_non_null(strstr(t, "The same URL again is fetched once"));
     assert_non_null(strstr(t, "1..10000 (default=20)"));
     assert_non_null(strstr(t, "--timeout S           give up on a URL after S seconds (default: "));
+    assert_non_null(strstr(t, "--read-timeout S      a server that sends nothing for S seconds fails the\n"
+                              "                        try, which --retry repeats (default: 30)\n"));
     assert_non_null(strstr(t, "Exit status"));
     assert_string_equal(err_s(), "");
 }
@@ -493,6 +524,10 @@ int main(void)
         T(test_window_not_a_number_is_a_usage_error),
         T(test_timeout_must_be_positive),
         T(test_timeout_must_be_a_number),
+        T(test_read_timeout),
+        T(test_read_timeout_must_be_positive),
+        T(test_read_timeout_must_be_finite),
+        T(test_read_timeout_must_be_a_number),
         T(test_quiet_and_verbose_conflict),
         T(test_discard_is_parsed),
         T(test_pipeline_backend_and_trace_are_parsed),
