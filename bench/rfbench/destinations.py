@@ -26,15 +26,18 @@ from .common import MIB, log, which
 
 
 # Seconds a disk destination rests after the previous run's output is
-# deleted and synced, before the next run starts. Without it the run right
-# after another tool's was slow on the ext4 image, whichever program it was:
-# the same ringfetch binary twice in each round (bench/run --baseline, big at
-# N=8, 8 rounds) took 0.30-0.65 s first, right after aria2c, and 0.17-0.30 s
-# second; perf put the extra time in the memcpy of the file writes (617 of
-# 797 samples in a slow run, 36 of 193 in a fast one, for the same bytes).
-# Something the deletion leaves behind settles within a second: with 1 s,
-# first and second were 0.15-0.25 s in 7 of 8 rounds. Every tool gets the
-# same rest; tmpfs rows never showed the effect and get none.
+# deleted and synced, before the next run starts. Measured on the ext4 image
+# only (xfs, btrfs and --disk get the same rest untested): without it, the
+# same ringfetch binary twice in each round (bench/run --baseline, big at
+# N=8, with aria2c, 8 rounds) took 0.30-0.65 s first, right after aria2c,
+# and 0.17-0.30 s second, right after itself; perf put the extra time in the
+# memcpy of the file writes (617 of 797 samples in a slow run, 36 of 193 in
+# a fast one, for the same bytes). Our guess, not shown: something the
+# previous output's deletion leaves behind settles within a second. With
+# 1 s, first and second were 0.15-0.25 s in 7 of 8 rounds; the eighth
+# first run, again right after aria2c, took 0.51 s, so the rest reduces the
+# effect without removing it. Every tool gets the same rest; tmpfs rows
+# never showed the effect and get none.
 DISK_SETTLE_S = 1.0
 
 

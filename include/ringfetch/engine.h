@@ -213,10 +213,12 @@ typedef void (*rf_tick_fn)(void *ctx, const struct rf_stats *stats);
 struct rf_options {
     unsigned window;              /* most jobs in flight at once (>= 1) */
     unsigned connect_timeout_ms;  /* per connection attempt */
-    unsigned idle_timeout_ms;     /* a job whose server sends nothing for this long fails
-                                     ("timed out"); 0 = none. This, not the whole-request
-                                     deadline, is what stops a silent server by default, so
-                                     a slow but steady 1 GB download is never cut off. */
+    unsigned idle_timeout_ms;     /* a try whose server sends nothing for this long (from its
+                                     request on the wire) fails ("timed out: nothing received
+                                     for N s"), a transient failure; 0 = none. This, not the
+                                     whole-request deadline, is what stops a silent server by
+                                     default, so a slow but steady 1 GB download is never cut
+                                     off. */
     unsigned request_timeout_ms;  /* per job, from start to result; 0 = none (the default) */
     unsigned tick_ms;             /* 0 = no ticks */
     rf_tick_fn tick;
@@ -241,8 +243,11 @@ struct rf_options {
     bool no_resend;               /* count a request that a failed connection left unanswered
                                      as an error instead of sending it again (load generators) */
     unsigned retries;             /* a transient failure (connect refused/reset/timed out, an
-                                     empty reply, a truncated body, 408/429/500/502/503/504) is
-                                     tried again up to this many times; 0 = never (default) */
+                                     empty reply, a truncated body, silence past
+                                     idle_timeout_ms, a hung TLS handshake, 408/429/500/502/
+                                     503/504) is tried again up to this many times; 0 = never
+                                     (default). request_timeout_ms ends a job, retries left
+                                     or not. */
     unsigned retry_delay_ms;      /* the first wait before a retry; it doubles each time, with
                                      jitter, and Retry-After replaces it */
     unsigned retry_max_delay_ms;  /* no wait longer than this */

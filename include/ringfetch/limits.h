@@ -16,8 +16,9 @@
 /* Default deadlines (rf_options). A connect that takes longer than this is
  * not going to succeed on any network we serve. */
 #define RF_CONNECT_TIMEOUT_MS        10000
-/* A server that sends nothing for this long fails its job: this, not a
- * whole-request deadline, is what stops a silent server by default. */
+/* A server that sends nothing for this long fails the try (retried when
+ * retries are on): this, not a whole-request deadline, is what stops a
+ * silent server by default. */
 #define RF_IDLE_TIMEOUT_MS           30000
 /* No whole-request deadline by default: a big file on a slow link is not an error. */
 #define RF_REQUEST_TIMEOUT_MS        0

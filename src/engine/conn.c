@@ -388,9 +388,11 @@ static void conn_on_sent(void *owner)
     /* Every exchange whose bytes were in the buffer just sent is on the wire. */
     size_t sent = c->out[c->wire].len;
     c->out[c->wire].len = 0;
+    uint64_t now = c->unsent ? tmr_now_ns() : 0;
     while (c->unsent && sent >= c->unsent->req_len) {
         sent -= c->unsent->req_len;
         c->unsent->sent = true;
+        c->unsent->sent_ns = now;
         c->unsent = c->unsent->next;
     }
     conn_flush(c);

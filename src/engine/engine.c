@@ -237,7 +237,6 @@ static void xfer_deliver(struct xfer *x, enum rf_outcome outcome, int err)
 static void xfer_reset_attempt(struct xfer *x)
 {
     x->ranged = false;
-    x->silent = false;
     x->status = 0;
     x->err = 0;
     x->detail = NULL;
@@ -409,7 +408,7 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         .redirects_done = x->redirects,
         .ranged = x->ranged,
         .restarted = x->restart_full,
-        .silence = x->silent,
+        .deadline = x->deadline_hit,
         .url = x->cur_url ? x->cur_url : "",
         .visited = x->visited,
         .nvisited = x->visited ? x->redirects + 1 : 0,
@@ -601,8 +600,10 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
         xfer_deliver_verdict(x);
         return;
     }
-    if (x->state == X_WAIT || x->state == X_ACTIVE)
+    if (x->state == X_WAIT || x->state == X_ACTIVE) {
+        x->deadline_hit = true;
         xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
+    }
 }
 
 /* Silence: armed at the first deadline and moved only when it fires, so a
@@ -613,24 +614,35 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
     struct engine *e = x->eng;
     if (x->state != X_ACTIVE)
         return;
-    if (x->conn && x->conn->head != &x->xchg) {
-        /* Pipelined behind another answer: its silence is that one's. */
+    if (x->conn && (x->conn->head != &x->xchg || !x->xchg.sent)) {
+        /* Pipelined behind another answer: its silence is that one's. Not
+         * sent yet (still connecting: TCP, a proxy's CONNECT, the TLS
+         * handshake): the connect limit decides, with its own words. */
         x->last_rx_ns = now;
     }
-    uint64_t due = x->last_rx_ns + e->idle_ns;
+    /* The silence counts from the request on the wire at the earliest. */
+    uint64_t from = x->last_rx_ns > x->xchg.sent_ns ? x->last_rx_ns : x->xchg.sent_ns;
+    uint64_t due = from + e->idle_ns;
     if (due > now) {
         tmr_arm(&e->timers, &x->idle_tmr, due);
         return;
     }
-    /* Silence, unlike the whole-request limit, is worth another try (as
-     * curl's --retry and wget's --tries take a read timeout): the policy
-     * is told which of the two it was. */
-    x->silent = true;
+    if (tmr_armed(&x->deadline_tmr) && x->deadline_tmr.at <= now) {
+        /* Both limits passed in this pass (--timeout caps the silence
+         * limit, so they often fall due together): the whole-request
+         * limit is the one that speaks, and it is never retried. */
+        tmr_cancel(&e->timers, &x->deadline_tmr);
+        xfer_deadline_expired(&x->deadline_tmr, now);
+        return;
+    }
+    /* Silence fails this try; the policy retries it like a reset (as curl's
+     * --retry and wget's --tries take a read timeout). */
     if (!x->detail) {
-        snprintf(x->detail_buf, sizeof x->detail_buf, "nothing received for %.3g s", (double)e->idle_ns / 1e9);
+        snprintf(x->detail_buf, sizeof x->detail_buf, "nothing received for %.10g s",
+                 (double)e->idle_ns / 1e9);
         x->detail = x->detail_buf;
     }
-    xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
+    xfer_end(x, RF_E_TIMEOUT);
 }
 
 /* A retry's wait is over: back to its origin's queue. */
@@ -872,7 +884,9 @@ static void engine_promote(struct engine *e)
             }
             if (limit && e->now - p->start_ns >= limit) {
                 engine_unpark(e, o);
-                parked_deliver(e, p, RF_ERROR, RF_E_TIMEOUT, "while its host name was being resolved",
+                parked_deliver(e, p, RF_ERROR, RF_E_TIMEOUT,
+                               "before it could start (waiting for its host's name, a place in the "
+                               "window or under the per-host cap)",
                                o);
                 continue;
             }

@@ -47,7 +47,7 @@ static bool policy_transient(const struct policy_facts *f, int status)
     case RF_E_CONNECT_TIMEOUT: case RF_E_EMPTY_REPLY: case RF_E_TRUNCATED:
         return true;
     case RF_E_TIMEOUT: case RF_E_TLS_TIMEOUT:
-        return f->silence; /* the whole-request limit covers the retries too */
+        return !f->deadline; /* silence, a hung handshake; the whole-request limit covers the retries too */
     default:
         return false;
     }

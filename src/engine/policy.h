@@ -19,7 +19,8 @@
  *    this job, and within max_redirects hops; else an error naming why and
  *    the chain's length.
  * 4. Retry a transient failure (connect refused, reset or timed out, an
- *    empty reply, a truncated body, a server silent past idle_timeout_ms;
+ *    empty reply, a truncated body, a server silent past idle_timeout_ms or
+ *    a TLS handshake past connect_timeout_ms;
  *    408, 429, 500, 502, 503, 504) while retries remain: after an
  *    exponential backoff with jitter from retry_delay, capped at
  *    retry_max_delay; a Retry-After (seconds or an HTTP-date) replaces the
@@ -60,8 +61,7 @@ struct policy_facts {
     bool stopping;   /* the run is being stopped */
     bool ranged;     /* the request asked for the rest of a part (resume) */
     bool restarted;  /* this job already started its part over once */
-    bool silence;    /* err is a timeout of idle_timeout_ms (nothing came for that long),
-                        not of the whole-request limit */
+    bool deadline;   /* the whole-request limit passed (its timeout is never retried) */
     unsigned retries_done;   /* retries of this job so far */
     unsigned redirects_done; /* redirects followed so far */
     const char *url;         /* the URL just requested */

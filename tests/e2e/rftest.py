@@ -748,6 +748,40 @@ class Nginx:
 
 # --------------------------------------------------------------- fake servers
 
+class Unanswered:
+    """A loopback port whose SYNs go unanswered: a listener with backlog 0
+    whose accept queue holds one connection it never accepts; with the queue
+    full, Linux drops a new SYN and the client retransmits it until it gives
+    up (minutes). Nothing is refused, nothing connects."""
+
+    def __enter__(self):
+        self.listener = socket.socket()
+        self.listener.bind(('127.0.0.1', 0))
+        self.listener.listen(0)
+        self.port = self.listener.getsockname()[1]
+        self.filler = socket.create_connection(('127.0.0.1', self.port), timeout=2)
+        probe = socket.socket()
+        probe.settimeout(1.0)
+        try:
+            probe.connect(('127.0.0.1', self.port))
+        except socket.timeout:
+            return self
+        except OSError as e:
+            self.__exit__()
+            skip('a full accept queue does not drop SYNs here: %s' % e)
+        finally:
+            probe.close()
+        self.__exit__()
+        skip('a full accept queue does not drop SYNs here: the probe connected')
+
+    def url(self, path):
+        return 'http://127.0.0.1:%d%s' % (self.port, path)
+
+    def __exit__(self, *exc):
+        self.filler.close()
+        self.listener.close()
+
+
 class FakeServer:
     """A loopback server on a free port, one thread per connection, that plays
     a scripted (mis)behaviour. Subclass and define handle(conn), or pass

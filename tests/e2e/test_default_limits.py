@@ -23,13 +23,12 @@ import concurrent.futures
 import os
 import re
 import shutil
-import socket
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
-from rftest import FakeServer, read_request  # noqa: E402
+from rftest import FakeServer, Unanswered, read_request  # noqa: E402
 
 LIMITS_H = os.path.join(rftest.REPO, 'include', 'ringfetch', 'limits.h')
 
@@ -55,40 +54,6 @@ def ten_bytes_then_silence(conn):
         conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n' + b'x' * 10)
         while conn.recv(4096):
             pass
-
-
-class Unanswered:
-    """A loopback port whose SYNs go unanswered: a listener with backlog 0
-    whose accept queue holds one connection it never accepts; with the queue
-    full, Linux drops a new SYN and the client retransmits it until it gives
-    up (minutes). Nothing is refused, nothing connects."""
-
-    def __enter__(self):
-        self.listener = socket.socket()
-        self.listener.bind(('127.0.0.1', 0))
-        self.listener.listen(0)
-        self.port = self.listener.getsockname()[1]
-        self.filler = socket.create_connection(('127.0.0.1', self.port), timeout=2)
-        probe = socket.socket()
-        probe.settimeout(1.0)
-        try:
-            probe.connect(('127.0.0.1', self.port))
-        except socket.timeout:
-            return self
-        except OSError as e:
-            self.__exit__()
-            rftest.skip('a full accept queue does not drop SYNs here: %s' % e)
-        finally:
-            probe.close()
-        self.__exit__()
-        rftest.skip('a full accept queue does not drop SYNs here: the probe connected')
-
-    def url(self, path):
-        return 'http://127.0.0.1:%d%s' % (self.port, path)
-
-    def __exit__(self, *exc):
-        self.filler.close()
-        self.listener.close()
 
 
 SERVERS = {

@@ -116,8 +116,7 @@ def a_reset_mid_body_is_retried_and_the_file_is_whole():
 
 def silent_first(n_silent, hold):
     """A route that reads the request and says nothing for `hold` seconds
-    (then hangs up) its first n_silent times, then answers BODY. With
-    mid_body, the silence comes after the headers and 5000 body bytes."""
+    (then hangs up) its first n_silent times, then answers BODY."""
     def route(req, conn):
         if req.nth <= n_silent:
             time.sleep(hold)
@@ -186,20 +185,48 @@ def a_server_silent_every_time_ends_as_one_timeout_naming_the_silence():
     assert rftest.leftovers(out) == []
 
 
-@rftest.test
-def the_whole_request_limit_is_not_retried():
-    # --timeout covers every try: when it passes, the URL ends there, even
-    # with retries left (the silence limit is capped at it).
+def whole_request_limit_run(*extra):
     out = rftest.tempdir()
     srv = RouteServer({'/w.bin': silent_first(99, 3.0)})
     with srv:
-        r = ringfetch('-o', out, '--timeout', 0.5, '--read-timeout', 5, '--retry', 3, '--retry-delay', 0.05,
-                      '--stats', srv.url('/w.bin'))
+        r = ringfetch('-o', out, '--timeout', 0.5, '--retry', 3, '--retry-delay', 0.05, '--stats',
+                      *(list(extra) + [srv.url('/w.bin')]))
     assert r.rc == 1, r.why()
     assert srv.count('/w.bin') == 1
     assert r.elapsed < 2.5, 'took %.2f s' % r.elapsed
-    assert ('ERR %s: timed out' % srv.url('/w.bin')) in r.err, r.err
+    errs = [line for line in r.err.splitlines() if line.startswith('ERR ')]
+    assert errs == ['ERR %s: timed out' % srv.url('/w.bin')], r.err
+    assert r.stats()['retries'] == 0, r.stats()
     assert rftest.leftovers(out) == []
+
+
+@rftest.test
+def the_whole_request_limit_is_not_retried():
+    # --timeout covers every try: when it passes, the URL ends there, even
+    # with retries left.
+    whole_request_limit_run('--read-timeout', 5)
+
+
+@rftest.test
+def the_whole_request_limit_wins_when_the_silence_limit_falls_due_with_it():
+    # --timeout caps the silence limit: both fall due in the same pass, in
+    # either order on the timer heap (the bar's tick reorders it); the
+    # whole-request limit speaks, and nothing is retried.
+    whole_request_limit_run()
+    whole_request_limit_run('--read-timeout', 0.5, '--progress', 'bar:force')
+
+
+@rftest.test
+def silence_while_connecting_is_the_connect_limits_to_judge():
+    # SYNs unanswered: the connect limit (capped by --timeout) ends it, with
+    # its own words, however short --read-timeout is.
+    out = rftest.tempdir()
+    with rftest.Unanswered() as srv:
+        r = ringfetch('-o', out, '--read-timeout', 0.2, '--timeout', 1.0, '--retry', 0, srv.url('/u.bin'))
+    assert r.rc == 1, r.why()
+    errs = [line for line in r.err.splitlines() if line.startswith('ERR ')]
+    assert errs == ['ERR %s: timed out connecting to 127.0.0.1' % srv.url('/u.bin')], r.err
+    assert 0.8 < r.elapsed < 3.0, 'took %.2f s' % r.elapsed
 
 
 @rftest.test

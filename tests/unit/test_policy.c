@@ -101,7 +101,7 @@ static void transient_failures_are_retried_the_rest_never(void **state)
     static const int never[] = { 400, 401, 403, 404, 410, 501, 505 };
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
         assert_int_equal(decide(&DL, (struct policy_facts){ .status = never[i], .sends = 1 })->action, POLICY_DELIVER);
-    static const int never_err[] = { RF_E_PROTOCOL, RF_E_TIMEOUT, RF_E_RESOLVE, -ENOSPC, RF_E_CODING };
+    static const int never_err[] = { RF_E_PROTOCOL, RF_E_RESOLVE, -ENOSPC, RF_E_CODING };
     for (size_t i = 0; i < sizeof never_err / sizeof never_err[0]; i++)
         assert_int_equal(decide(&DL, (struct policy_facts){ .err = never_err[i], .sends = 1 })->action, POLICY_DELIVER);
     /* out of retries: delivered as the error it is */
@@ -117,29 +117,28 @@ static void silence_is_retried_the_whole_request_limit_never(void **state)
 {
     (void)state;
     /* nothing came for idle_timeout_ms: tried again, like a reset */
-    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .silence = true, .sends = 1 })->action,
-                     POLICY_RETRY);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .sends = 1 })->action, POLICY_RETRY);
     assert_int_equal(v.err, RF_E_TIMEOUT);
-    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 200, .err = RF_E_TIMEOUT, .silence = true,
-                                                        .sends = 1, .kept = true })->action,
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 200, .err = RF_E_TIMEOUT, .sends = 1,
+                                                        .kept = true })->action,
                      POLICY_RETRY);
-    /* silent during the TLS handshake too */
-    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .silence = true, .sends = 1 })->action,
+    /* a handshake that hung past the connect limit, like a connect that did */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .sends = 1 })->action,
                      POLICY_RETRY);
     /* the whole-request limit covers every try: its timeout ends the job */
-    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .sends = 1 })->action, POLICY_DELIVER);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .deadline = true, .sends = 1 })->action,
+                     POLICY_DELIVER);
     assert_int_equal(v.outcome, RF_ERROR);
     assert_int_equal(v.err, RF_E_TIMEOUT);
-    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .sends = 1 })->action, POLICY_DELIVER);
-    /* a silent 404 is still the answer; silence with no retries left is delivered */
-    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 404, .err = RF_E_TIMEOUT, .silence = true,
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .deadline = true,
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
-    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .silence = true, .sends = 1,
-                                                        .retries_done = 3 })->action,
+    /* a silent 404 is still the answer; silence with no retries left is delivered */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 404, .err = RF_E_TIMEOUT, .sends = 1 })->action,
                      POLICY_DELIVER);
-    assert_int_equal(decide(&NONE, (struct policy_facts){ .err = RF_E_TIMEOUT, .silence = true, .sends = 1 })->action,
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TIMEOUT, .sends = 1, .retries_done = 3 })->action,
                      POLICY_DELIVER);
+    assert_int_equal(decide(&NONE, (struct policy_facts){ .err = RF_E_TIMEOUT, .sends = 1 })->action, POLICY_DELIVER);
 }
 
 static void backoff_doubles_with_jitter_up_to_the_cap(void **state)
