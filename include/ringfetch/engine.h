@@ -214,7 +214,8 @@ struct rf_options {
     unsigned window;              /* most jobs in flight at once (>= 1) */
     unsigned connect_timeout_ms;  /* per connection attempt */
     unsigned idle_timeout_ms;     /* a try whose server sends nothing for this long (from its
-                                     request on the wire) fails ("timed out: nothing received
+                                     request on the wire, or from the answer before it
+                                     when pipelined) fails ("timed out: nothing received
                                      for N s"), a transient failure; 0 = none. This, not the
                                      whole-request deadline, is what stops a silent server by
                                      default, so a slow but steady 1 GB download is never cut

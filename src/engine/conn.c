@@ -188,6 +188,10 @@ static struct xchg *conn_pop(struct conn *c)
         c->unsent = x->next;
     c->depth--;
     x->next = NULL;
+    if (c->head && c->head->sent) {
+        /* Its answer is due from now; waiting behind x was not its server's silence. */
+        c->head->due_ns = tmr_now_ns();
+    }
     return x;
 }
 
@@ -392,7 +396,7 @@ static void conn_on_sent(void *owner)
     while (c->unsent && sent >= c->unsent->req_len) {
         sent -= c->unsent->req_len;
         c->unsent->sent = true;
-        c->unsent->sent_ns = now;
+        c->unsent->due_ns = now; /* at the head or, pipelined, moved on by conn_pop */
         c->unsent = c->unsent->next;
     }
     conn_flush(c);

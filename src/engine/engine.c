@@ -408,7 +408,8 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         .redirects_done = x->redirects,
         .ranged = x->ranged,
         .restarted = x->restart_full,
-        .deadline = x->deadline_hit,
+        /* Due counts as passed: the connect limit, capped at it, may speak first. */
+        .deadline = x->deadline_hit || (tmr_armed(&x->deadline_tmr) && x->deadline_tmr.at <= e->now),
         .url = x->cur_url ? x->cur_url : "",
         .visited = x->visited,
         .nvisited = x->visited ? x->redirects + 1 : 0,
@@ -602,7 +603,10 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
     }
     if (x->state == X_WAIT || x->state == X_ACTIVE) {
         x->deadline_hit = true;
-        xfer_end(x, conn_timeout_err(x->conn, RF_E_TIMEOUT));
+        /* Still connecting: the same words as the connect limit, which
+         * --timeout caps and which may fall due in the same pass. */
+        bool connecting = x->conn && x->conn->state == CONN_CONNECTING;
+        xfer_end(x, conn_timeout_err(x->conn, connecting ? RF_E_CONNECT_TIMEOUT : RF_E_TIMEOUT));
     }
 }
 
@@ -614,14 +618,14 @@ static void xfer_idle_expired(struct tmr *t, uint64_t now)
     struct engine *e = x->eng;
     if (x->state != X_ACTIVE)
         return;
-    if (x->conn && (x->conn->head != &x->xchg || !x->xchg.sent)) {
-        /* Pipelined behind another answer: its silence is that one's. Not
-         * sent yet (still connecting: TCP, a proxy's CONNECT, the TLS
-         * handshake): the connect limit decides, with its own words. */
+    if (x->conn && (x->conn->head != &x->xchg || x->conn->state == CONN_CONNECTING)) {
+        /* Pipelined behind another answer: its silence is that one's. Still
+         * connecting (TCP, a proxy's CONNECT, the TLS handshake): the
+         * connect limit decides, with its own words. */
         x->last_rx_ns = now;
     }
-    /* The silence counts from the request on the wire at the earliest. */
-    uint64_t from = x->last_rx_ns > x->xchg.sent_ns ? x->last_rx_ns : x->xchg.sent_ns;
+    /* The silence counts from when the answer became due at the earliest. */
+    uint64_t from = x->last_rx_ns > x->xchg.due_ns ? x->last_rx_ns : x->xchg.due_ns;
     uint64_t due = from + e->idle_ns;
     if (due > now) {
         tmr_arm(&e->timers, &x->idle_tmr, due);

@@ -21,7 +21,7 @@ void xchg_init(struct xchg *x, void *owner, const struct xchg_events *ev, char *
     x->req = req;
     x->req_len = req_len;
     x->sent = false;
-    x->sent_ns = 0;
+    x->due_ns = 0;
     x->next = NULL;
     x->owner = owner;
     x->ev = ev;

@@ -48,7 +48,8 @@ struct xchg {
     char *req;                 /* request bytes (owned) */
     size_t req_len;
     bool sent;                 /* every request byte went out */
-    uint64_t sent_ns;          /* when (CLOCK_MONOTONIC ns): an answer's silence counts from it */
+    uint64_t due_ns;           /* when its answer became due (CLOCK_MONOTONIC ns): on the wire
+                                  and at the head of the FIFO. Silence counts from it. */
     struct xchg *next;         /* the connection's FIFO */
     void *owner;
     const struct xchg_events *ev;

@@ -47,7 +47,7 @@ static bool policy_transient(const struct policy_facts *f, int status)
     case RF_E_CONNECT_TIMEOUT: case RF_E_EMPTY_REPLY: case RF_E_TRUNCATED:
         return true;
     case RF_E_TIMEOUT: case RF_E_TLS_TIMEOUT:
-        return !f->deadline; /* silence, a hung handshake; the whole-request limit covers the retries too */
+        return true; /* silence, a hung handshake (a passed deadline stops retries before this) */
     default:
         return false;
     }
@@ -179,13 +179,16 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
         v->err = f->err;
         return;
     }
-    if (f->resend_ok && f->sends == 1 && !f->kept && !f->stopping && !c->no_resend) {
+    /* Past the whole-request limit, or stopping: no further try of any kind
+     * (resend, restart, redirect, retry); what happened is the result. */
+    bool last_try = f->stopping || f->deadline;
+    if (f->resend_ok && f->sends == 1 && !f->kept && !last_try && !c->no_resend) {
         v->action = POLICY_RESEND;
         v->outcome = RF_ERROR;
         v->err = f->err;
         return;
     }
-    if (f->ranged && !f->restarted && !f->stopping && (f->status == 416 || f->err == RF_E_RESUME)) {
+    if (f->ranged && !f->restarted && !last_try && (f->status == 416 || f->err == RF_E_RESUME)) {
         v->action = POLICY_RESTART;
         v->outcome = RF_ERROR;
         v->err = f->err;
@@ -193,11 +196,11 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
     }
     /* A requested range is a success like a whole body. */
     int status = f->ranged && f->status == 206 ? 200 : f->status;
-    if (c->max_redirects && policy_status_is_redirect(f->status) && !f->stopping) {
+    if (c->max_redirects && policy_status_is_redirect(f->status) && !last_try) {
         policy_redirect(c, f, v);
         return;
     }
-    if (!f->stopping && f->retries_done < c->retries && policy_transient(f, status)) {
+    if (!last_try && f->retries_done < c->retries && policy_transient(f, status)) {
         v->action = POLICY_RETRY;
         v->outcome = RF_ERROR;
         v->err = f->err;

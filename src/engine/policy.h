@@ -61,7 +61,7 @@ struct policy_facts {
     bool stopping;   /* the run is being stopped */
     bool ranged;     /* the request asked for the rest of a part (resume) */
     bool restarted;  /* this job already started its part over once */
-    bool deadline;   /* the whole-request limit passed (its timeout is never retried) */
+    bool deadline;   /* the whole-request limit passed: nothing is tried again */
     unsigned retries_done;   /* retries of this job so far */
     unsigned redirects_done; /* redirects followed so far */
     const char *url;         /* the URL just requested */

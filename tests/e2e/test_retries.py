@@ -230,6 +230,23 @@ def silence_while_connecting_is_the_connect_limits_to_judge():
 
 
 @rftest.test
+def a_connect_limit_due_with_the_deadline_is_not_retried():
+    # --timeout caps the connect limit, so both fall due in one pass; with
+    # default retries, no --read-timeout and a bar, which speaks first must
+    # not matter: one error in the connect limit's words, no retry.
+    out = rftest.tempdir()
+    with rftest.Unanswered() as srv:
+        r = ringfetch('-o', out, '--timeout', 0.5, '--stats', '--progress', 'bar:force', srv.url('/u.bin'))
+    assert r.rc == 1, r.why()
+    errs = [line.split('\r')[-1] for line in r.err.splitlines() if 'ERR ' in line]
+    assert [e[e.index('ERR '):] for e in errs] == ['ERR %s: timed out connecting to 127.0.0.1' % srv.url('/u.bin')], r.err
+    st = r.stats()
+    assert (st['errors'], st['retries'], st['attempts']) == (1, 0, 1), st
+    assert 0.4 < r.elapsed < 3.0, 'took %.2f s' % r.elapsed
+    assert rftest.leftovers(out) == []
+
+
+@rftest.test
 def a_server_that_always_fails_gets_retries_plus_one_attempts_and_one_error():
     out, tmp = rftest.tempdir(), rftest.tempdir()
     log = os.path.join(tmp, 'log.json')

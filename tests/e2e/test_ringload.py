@@ -218,6 +218,62 @@ def pipelined_downloads_match_their_requests_in_order():
     assert srv.max_waiting == 4, srv.max_waiting
 
 
+class SlowThenSilent(rftest.FakeServer):
+    """Answers a first request at once (so the client knows the connection
+    takes pipelined requests), waits for two more on it, answers the first
+    of those a byte every 0.1 s for 2.9 s, then is silent for 0.6 s before
+    it answers the last at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = 0
+
+    def handle(self, conn):
+        buf = b''
+        conn.settimeout(2.0)
+        while b'\r\n\r\n' not in buf:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+        buf = buf.split(b'\r\n\r\n', 1)[1]
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1')
+        while buf.count(b'\r\n\r\n') < 2:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+        self.seen = buf.count(b'\r\n\r\n')
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\nx')
+        for _ in range(29):
+            time.sleep(0.1)
+            conn.sendall(b'x')
+        time.sleep(0.6)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+        conn.recv(1)
+
+
+@rftest.test
+def a_pipelined_answers_silence_counts_from_when_it_became_due():
+    # --read-timeout 1: the second answer waits 2.9 s behind the first, whose
+    # bytes keep coming, then 0.6 s of silence of its own: within its limit.
+    srv = SlowThenSilent().start()
+    out = rftest.tempdir()
+    try:
+        r = rftest.run([rftest.bin('ringfetch'), '-m', '2', '--max-per-host', '1', '--pipeline', '2',
+                        '--read-timeout', '1', '--retry', '0', '--stats', '-o', out,
+                        srv.url('/first'), srv.url('/slow'), srv.url('/next')], timeout=30)
+    finally:
+        srv.stop()
+    assert srv.seen == 2, 'the two requests were not pipelined: %s' % r.why()
+    assert r.rc == 0, r.why()
+    assert srv.accepted == 1, r.why()
+    with open(os.path.join(out, 'next'), 'rb') as f:
+        assert f.read() == b'ok'
+    assert os.path.getsize(os.path.join(out, 'slow')) == 30
+    assert r.stats()['pipelined'] > 0, r.why()
+
+
 @rftest.test
 def a_close_after_k_of_d_resends_the_rest_when_downloading():
     srv = Pipeliner(4).with_cut(1).start()

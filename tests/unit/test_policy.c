@@ -133,6 +133,35 @@ static void silence_is_retried_the_whole_request_limit_never(void **state)
     assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .deadline = true,
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
+    /* ... and every other kind of further try: a retryable status, a
+     * redirect, a range restart, a resend on a reused connection */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 503, .err = RF_E_TIMEOUT, .deadline = true,
+                                                        .sends = 1 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(v.outcome, RF_ERROR);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 301, .err = RF_E_TIMEOUT, .deadline = true,
+                                                        .sends = 1, .location = "/x", .location_len = 2 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(v.outcome, RF_ERROR);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 416, .ranged = true, .deadline = true,
+                                                        .sends = 1 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = -ECONNRESET, .resend_ok = true, .deadline = true,
+                                                        .sends = 1 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(v.err, -ECONNRESET);
+    /* a connect limit that fell due with the deadline is not tried again */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_CONNECT_TIMEOUT, .deadline = true,
+                                                        .sends = 1 })->action,
+                     POLICY_DELIVER);
+    /* without the deadline the same facts are tried again */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 503, .err = RF_E_TIMEOUT, .sends = 1 })->action,
+                     POLICY_RETRY);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 301, .sends = 1, .location = "/x",
+                                                        .location_len = 2 })->action,
+                     POLICY_FOLLOW);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_CONNECT_TIMEOUT, .sends = 1 })->action,
+                     POLICY_RETRY);
     /* a silent 404 is still the answer; silence with no retries left is delivered */
     assert_int_equal(decide(&DL, (struct policy_facts){ .status = 404, .err = RF_E_TIMEOUT, .sends = 1 })->action,
                      POLICY_DELIVER);
