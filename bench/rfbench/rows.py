@@ -1,7 +1,11 @@
 """The matrix of measurements: a row is one corpus, served by one server
 config, downloaded into one destination at one concurrency N, by a set of
-peers that run interleaved in rounds (A B C A B C ...), the first `warmups`
-rounds discarded.
+peers that run interleaved in rounds, the order turned by one each round
+(A B C, B C A, C A B, ...), the first `warmups` rounds discarded. The turn is
+there because a run's place matters on a disk: the same binary run right
+after aria2c's 512 MB on ext4 took 0.30-0.65 s and run again at once
+0.17-0.30 s (big, N=8), so a fixed order charged one tool for another's
+after-effects every round.
 
 plan() lays the rows out for one destination: every server config, every
 corpus, every N (big's N capped at its 8 files), each row with the peers
@@ -63,7 +67,8 @@ def run_row(row, runner, lists_dir, build, warmups, counted):
     runs = []
     for rnd in range(warmups + counted):
         warm = rnd < warmups
-        for peer in row.peers:
+        turn = rnd % len(row.peers)
+        for peer in row.peers[turn:] + row.peers[:turn]:
             r = runner.run_once(peer, row.spec(peer, out_dir, urls, cfg, build), row)
             r['round'] = rnd - warmups  # -1.. for warm-ups
             r['warmup'] = warm
