@@ -354,6 +354,10 @@ static void xfer_conclude(struct xfer *x)
         return;
     if (x->has_sink && x->sink.state != SINK_DONE)
         return; /* a part opened for a resume, still closing */
+    if (x->deadline_hit && x->verdict.action != POLICY_DELIVER && x->verdict.action != POLICY_RESEND) {
+        /* The whole-request limit passed while the file settled. */
+        x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = RF_E_TIMEOUT };
+    }
     switch (x->verdict.action) {
     case POLICY_RESTART:
         /* The answer did not continue the part: start it over, at once. */
@@ -592,7 +596,6 @@ static const struct xchg_events xfer_xchg_events = {
 static void xfer_deadline_expired(struct tmr *t, uint64_t now)
 {
     struct xfer *x = XFER_OF(t, deadline_tmr);
-    (void)now;
     if (x->state == X_SLEEP) {
         /* The whole-request limit covers the waits between tries too. */
         tmr_cancel(&x->eng->timers, &x->retry_tmr);
@@ -603,10 +606,18 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
     }
     if (x->state == X_WAIT || x->state == X_ACTIVE) {
         x->deadline_hit = true;
-        /* Still connecting: the same words as the connect limit, which
-         * --timeout caps and which may fall due in the same pass. */
-        bool connecting = x->conn && x->conn->state == CONN_CONNECTING;
-        xfer_end(x, conn_timeout_err(x->conn, connecting ? RF_E_CONNECT_TIMEOUT : RF_E_TIMEOUT));
+        /* The connect limit (which --timeout caps) falls due in this same
+         * pass: its words, whichever of the two timers runs first. */
+        struct conn *c = x->conn;
+        bool connect_due = c && c->state == CONN_CONNECTING && tmr_armed(&c->connect_tmr) &&
+                           c->connect_tmr.at <= now;
+        xfer_end(x, conn_timeout_err(c, connect_due ? RF_E_CONNECT_TIMEOUT : RF_E_TIMEOUT));
+        return;
+    }
+    if (x->state == X_FINISH) {
+        /* A further try waits for the file to settle: xfer_conclude sees
+         * this and delivers the timeout instead. */
+        x->deadline_hit = true;
     }
 }
 

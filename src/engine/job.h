@@ -114,7 +114,7 @@ struct xfer {
     bool prepping;            /* (resume) its part is being opened before the request */
     bool ranged;              /* (resume) this attempt asks for the rest of the part */
     bool restart_full;        /* (resume) the part was started over once */
-    bool deadline_hit;        /* the whole-request limit passed: no retry may follow */
+    bool deadline_hit;        /* the whole-request limit passed: no further try of any kind */
     struct rf_pipe *dpipe;    /* direct path: the pipe its body is spliced through (a reference) */
     uint64_t dleft;           /* direct path: body bytes still in the socket */
     bool din_busy;            /* direct path: a splice from the socket is in flight */

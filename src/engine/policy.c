@@ -179,28 +179,36 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
         v->err = f->err;
         return;
     }
-    /* Past the whole-request limit, or stopping: no further try of any kind
-     * (resend, restart, redirect, retry); what happened is the result. */
-    bool last_try = f->stopping || f->deadline;
-    if (f->resend_ok && f->sends == 1 && !f->kept && !last_try && !c->no_resend) {
+    /* A requested range is a success like a whole body. */
+    int status = f->ranged && f->status == 206 ? 200 : f->status;
+    bool resend = f->resend_ok && f->sends == 1 && !f->kept && !c->no_resend;
+    bool restart = f->ranged && !f->restarted && (f->status == 416 || f->err == RF_E_RESUME);
+    bool follow = c->max_redirects && policy_status_is_redirect(f->status);
+    bool retry = f->retries_done < c->retries && policy_transient(f, status);
+    if (!f->stopping && f->deadline && (resend || restart || follow || retry)) {
+        /* Past the whole-request limit: no further try of any kind, and
+         * the limit, not what this try ran into, is why the job ends. */
+        v->outcome = RF_ERROR;
+        v->err = f->err == RF_E_CONNECT_TIMEOUT || f->err == RF_E_TLS_TIMEOUT ? f->err : RF_E_TIMEOUT;
+        return;
+    }
+    if (!f->stopping && resend) {
         v->action = POLICY_RESEND;
         v->outcome = RF_ERROR;
         v->err = f->err;
         return;
     }
-    if (f->ranged && !f->restarted && !last_try && (f->status == 416 || f->err == RF_E_RESUME)) {
+    if (!f->stopping && restart) {
         v->action = POLICY_RESTART;
         v->outcome = RF_ERROR;
         v->err = f->err;
         return;
     }
-    /* A requested range is a success like a whole body. */
-    int status = f->ranged && f->status == 206 ? 200 : f->status;
-    if (c->max_redirects && policy_status_is_redirect(f->status) && !last_try) {
+    if (!f->stopping && follow) {
         policy_redirect(c, f, v);
         return;
     }
-    if (!last_try && f->retries_done < c->retries && policy_transient(f, status)) {
+    if (!f->stopping && retry) {
         v->action = POLICY_RETRY;
         v->outcome = RF_ERROR;
         v->err = f->err;

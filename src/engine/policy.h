@@ -3,7 +3,11 @@
  * a verdict, so each rule is unit-tested on its own.
  *
  * The rules, in order:
- * 1. Stopped by the user: cancelled.
+ * 1. Stopped by the user: cancelled. While stopping, rules 2 to 4 are
+ *    skipped; past the whole-request limit (deadline) too, and when one of
+ *    them would have applied the job ends as timed out (the connect or
+ *    handshake limit's own words when that is what ended the try): the
+ *    limit is why it ends.
  * 2. Resend once, at once, on a new connection, when the request never got
  *    a byte of answer on a connection that had served before (how a
  *    server's close of an idle keep-alive connection shows), or was queued

@@ -134,26 +134,42 @@ static void silence_is_retried_the_whole_request_limit_never(void **state)
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
     /* ... and every other kind of further try: a retryable status, a
-     * redirect, a range restart, a resend on a reused connection */
+     * redirect, a range restart, a resend on a reused connection; the
+     * limit is why the job ends, so it says timed out */
     assert_int_equal(decide(&DL, (struct policy_facts){ .status = 503, .err = RF_E_TIMEOUT, .deadline = true,
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
     assert_int_equal(v.outcome, RF_ERROR);
-    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 301, .err = RF_E_TIMEOUT, .deadline = true,
-                                                        .sends = 1, .location = "/x", .location_len = 2 })->action,
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 503, .deadline = true, .sends = 1 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 301, .deadline = true, .sends = 1,
+                                                        .location = "/x", .location_len = 2 })->action,
                      POLICY_DELIVER);
     assert_int_equal(v.outcome, RF_ERROR);
+    assert_int_equal(v.err, RF_E_TIMEOUT);
     assert_int_equal(decide(&DL, (struct policy_facts){ .status = 416, .ranged = true, .deadline = true,
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
-    assert_int_equal(decide(&DL, (struct policy_facts){ .err = -ECONNRESET, .resend_ok = true, .deadline = true,
-                                                        .sends = 1 })->action,
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_EMPTY_REPLY, .resend_ok = true,
+                                                        .deadline = true, .sends = 1 })->action,
                      POLICY_DELIVER);
-    assert_int_equal(v.err, -ECONNRESET);
-    /* a connect limit that fell due with the deadline is not tried again */
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    /* a connect limit that fell due with the deadline keeps its own words */
     assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_CONNECT_TIMEOUT, .deadline = true,
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
+    assert_int_equal(v.err, RF_E_CONNECT_TIMEOUT);
+    /* nothing further to try: what happened stands, deadline or not */
+    decide(&DL, (struct policy_facts){ .status = 404, .deadline = true, .sends = 1 });
+    assert_int_equal(v.outcome, RF_NOT_FOUND);
+    decide(&DL, (struct policy_facts){ .status = 200, .deadline = true, .sends = 1 });
+    assert_int_equal(v.outcome, RF_OK);
+    /* stopping wins over the deadline: no timeout is made up */
+    decide(&DL, (struct policy_facts){ .err = -ECANCELED, .stopping = true, .deadline = true, .sends = 1 });
+    assert_int_equal(v.outcome, RF_CANCELLED);
     /* without the deadline the same facts are tried again */
     assert_int_equal(decide(&DL, (struct policy_facts){ .status = 503, .err = RF_E_TIMEOUT, .sends = 1 })->action,
                      POLICY_RETRY);
