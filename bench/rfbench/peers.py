@@ -174,7 +174,8 @@ def add_peer(peer, after):
     ALL_TOOLS[:] = [p.name for p in PEERS]
 
 
-# In the order they run within a round and appear in the tables.
+# In the order they run in a row's first round (rows.round_order) and appear
+# in the tables.
 PEERS = [
     Peer('ringfetch', _ringfetch, built('ringfetch'), stats='out'),
     # The network cost per request with nothing written: the floor's (b).

@@ -114,8 +114,8 @@ def write_md(path_md, meta, table, corpora, limits, strace, tgt, commands, multi
                                                    meta['tmpfs']))
     L.append('')
     L.append('Method: per corpus and concurrency N the tools run interleaved in rounds '
-             '(%s; the order turned by one each round, so no tool always follows the same '
-             'one), %d warm-up round(s) discarded, %d counted round(s). Figures are medians '
+             '(%s in the first round, the later ones in the rows of a Williams design, '
+             'so that no tool keeps following the same one), %d warm-up round(s) discarded, %d counted round(s). Figures are medians '
              'over the counted runs that downloaded everything correctly (exit status 0, '
              'exact file set, sizes and bytes compared with the source); a failed run is '
              'counted in "ok runs" and never timed. Ratios to curl are computed per round, '

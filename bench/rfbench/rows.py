@@ -1,11 +1,15 @@
 """The matrix of measurements: a row is one corpus, served by one server
 config, downloaded into one destination at one concurrency N, by a set of
-peers that run interleaved in rounds, the order turned by one each round
-(A B C, B C A, C A B, ...), the first `warmups` rounds discarded. The turn is
-there because a run's place matters on a disk: the same binary run right
-after aria2c's 512 MB on ext4 took 0.30-0.65 s and run again at once
-0.17-0.30 s (big, N=8), so a fixed order charged one tool for another's
-after-effects every round.
+peers that run interleaved in rounds, the first `warmups` rounds discarded.
+The first round runs the peers in their given order; the later ones follow
+rows of a Williams design (the order 0, 1, n-1, 2, n-2, ... shifted by one
+each round; for an odd n each such row is followed by its reverse), in
+which a peer follows each other peer at most once in n rounds (in 5 counted
+rounds: at most once from 6 peers on, at most twice from 3): a run's place matters on a disk (the same
+binary run right after aria2c's 512 MB on ext4 took 0.30-0.65 s and run
+again at once 0.17-0.30 s, big, N=8), and a fixed order, or one only turned
+round by round, has a tool follow the same other tool in nearly every round
+and pay for its after-effects. Each run records its place in its round.
 
 plan() lays the rows out for one destination: every server config, every
 corpus, every N (big's N capped at its 8 files), each row with the peers
@@ -41,7 +45,7 @@ class Row:
 
 def plan(destination, servers, corpora, conc_for, peers):
     """Rows for one destination. corpora: [Corpus] in order; conc_for(corpus
-    name) -> [N]; peers: the available peers, in round order."""
+    name) -> [N]; peers: the available peers, in the first round's order."""
     rows = []
     row_ok = getattr(destination, 'wants_row', lambda server, corpus: True)
     peer_ok = getattr(destination, 'wants_peer', lambda peer, corpus, n: True)
@@ -60,6 +64,26 @@ def plan(destination, servers, corpora, conc_for, peers):
     return rows
 
 
+def round_order(peers, rnd):
+    """The peers in the order they run in round rnd (0: the first, warm-up
+    or not): as given, then the Williams rows (see above)."""
+    n = len(peers)
+    if rnd == 0 or n < 2:
+        return list(peers)
+    zigzag, lo, hi = [0], 1, n - 1
+    while len(zigzag) < n:
+        zigzag.append(lo)
+        lo += 1
+        if len(zigzag) < n:
+            zigzag.append(hi)
+            hi -= 1
+    j = rnd - 1
+    if n % 2 == 0:
+        return [peers[(z + j) % n] for z in zigzag]
+    order = [peers[(z + j // 2) % n] for z in zigzag]
+    return order[::-1] if j % 2 else order
+
+
 def run_row(row, runner, lists_dir, build, warmups, counted):
     """Every round of row; returns the runs, warm-ups marked."""
     urls, cfg = write_lists(row.corpus, row.server, lists_dir)
@@ -67,10 +91,10 @@ def run_row(row, runner, lists_dir, build, warmups, counted):
     runs = []
     for rnd in range(warmups + counted):
         warm = rnd < warmups
-        turn = rnd % len(row.peers)
-        for peer in row.peers[turn:] + row.peers[:turn]:
+        for place, peer in enumerate(round_order(row.peers, rnd)):
             r = runner.run_once(peer, row.spec(peer, out_dir, urls, cfg, build), row)
             r['round'] = rnd - warmups  # -1.. for warm-ups
+            r['place'] = place
             r['warmup'] = warm
             runs.append(r)
             log('  %-5s %-6s N=%-3d %-9s %s %s' % (

@@ -85,6 +85,27 @@ def judged(**res):
 # ------------------------------------------------------------------- tests
 
 @rftest.test
+def no_peer_keeps_following_the_same_peer_round_after_round():
+    # A warm-up and 5 counted rounds, as the full bench runs them: in a
+    # fixed order, or one turned by one each round, a peer follows the same
+    # peer in 4 of 5 counted rounds. Here: at most twice from 3 peers on,
+    # once from 6 on, and none always runs first.
+    names = ['ringfetch', 'rf-discard', 'flags2', 'curl', 'wget2', 'aria2c', 'aiohttp', 'extra']
+    for n in range(2, 9):
+        peers = names[:n]
+        orders = [rows.round_order(peers, rnd) for rnd in range(6)]
+        assert orders[0] == peers, orders[0]
+        for o in orders:
+            assert sorted(o) == sorted(peers), o
+        for p in peers:
+            before = [o[o.index(p) - 1] for o in orders[1:] if o.index(p)]
+            most = max([before.count(b) for b in before] or [0])
+            assert most <= (1 if n >= 6 else 2) or n == 2, '%s follows the same peer %d of 5 times: %s' % (
+                p, most, orders)
+            assert sum(o[0] == p for o in orders[1:]) < 5, '%s always runs first' % p
+
+
+@rftest.test
 def medians_exclude_warmups_and_failed_runs():
     row = {r['tool']: r for r in stats.summarise(canned_runs(), ['ringfetch', 'curl'])[
         stats.Key('tmpfs', 'many', 100)]}
@@ -255,10 +276,11 @@ def fake_peers_run_through_the_runner_and_failures_fail_the_bench():
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         runs = rows.run_row(row, runner, tmp, '', warmups=1, counted=2)
-    # the order turns by one each round: no peer always follows the same one
-    assert [(r['tool'], r['round'], r['warmup']) for r in runs] == [
-        (p, rnd, rnd < 0) for rnd, order in ((-1, ('curl', 'broken', 'liar')), (0, ('broken', 'liar', 'curl')),
-                                             (1, ('liar', 'curl', 'broken'))) for p in order], runs
+    # every peer once per round, in the order round_order gives, in place
+    assert [(r['tool'], r['round'], r['warmup'], r['place']) for r in runs] == [
+        (p.name, rnd - 1, rnd == 0, place) for rnd in range(3)
+        for place, p in enumerate(rows.round_order(row.peers, rnd))], runs
+    assert [r['tool'] for r in runs[:3]] == ['curl', 'broken', 'liar'], 'the first round keeps the given order'
     by = {(r['tool'], r['round']): r for r in runs}
     assert by[('curl', 0)]['failed'] == '' and by[('curl', 0)]['files'] == 3, by[('curl', 0)]
     assert by[('curl', 0)]['wall_s'] > 0 and by[('curl', 0)]['rss_kib'] > 0, by[('curl', 0)]
