@@ -135,6 +135,17 @@ static const char *timeout_default(void)
     return text;
 }
 
+/* A finite number > 0 and at most max, the whole of text: 0, or -EINVAL. */
+static int parse_positive(const char *text, double max, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !(v > 0) || !isfinite(v) || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
 static int usage_error(FILE *err, const char *fmt, const char *arg)
 {
     fputs("ringfetch: ", err);
@@ -287,34 +298,22 @@ int ringfetch_args_parse(int argc, char **argv, struct ringfetch_args *a, FILE *
                 return usage_error(err, "--trace FILE must not be empty%s", "");
             a->io.trace = optarg;
             break;
-        case OPT_TIMEOUT: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end || !(v > 0) || !isfinite(v))
+        case OPT_TIMEOUT:
+            if (parse_positive(optarg, HUGE_VAL, &a->timeout_s) < 0)
                 return usage_error(err, "--timeout S must be a number of seconds > 0, not '%s'",
                                    optarg);
-            a->timeout_s = v;
             break;
-        }
-        case OPT_READ_TIMEOUT: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end || !(v > 0) || !isfinite(v))
+        case OPT_READ_TIMEOUT:
+            if (parse_positive(optarg, HUGE_VAL, &a->read_timeout_s) < 0)
                 return usage_error(err, "--read-timeout S must be a number of seconds > 0, not '%s'",
                                    optarg);
-            a->read_timeout_s = v;
             break;
-        }
         case 'c': a->resume = true; break;
-        case OPT_RATE: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end || !(v > 0) || !isfinite(v) || v > 1e6)
+        case OPT_RATE:
+            if (parse_positive(optarg, 1e6, &a->rate) < 0)
                 return usage_error(err, "--rate R must be a number of requests per second > 0, "
                                         "not '%s'", optarg);
-            a->rate = v;
             break;
-        }
         case OPT_DNS_SERVERS:
             if (!dns_servers_ok(optarg))
                 return usage_error(err, "--dns-servers wants ADDR[:PORT],... (IPv4, IPv6, "
