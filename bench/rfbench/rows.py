@@ -4,8 +4,10 @@ peers that run interleaved in rounds, the first `warmups` rounds discarded.
 The first round runs the peers in their given order; the later ones follow
 rows of a Williams design (the order 0, 1, n-1, 2, n-2, ... shifted by one
 each round; for an odd n each such row is followed by its reverse), in
-which a peer follows each other peer at most once in n rounds (in 5 counted
-rounds: at most once from 6 peers on, at most twice from 3): a run's place matters on a disk (the same
+which, for an even n, a peer follows each other peer exactly once in n
+rounds (an odd n needs 2n rounds, and each pair comes twice); in 5 counted
+rounds after one warm-up, a peer follows the same peer at most once from 6
+peers on, at most twice from 3: a run's place matters on a disk (the same
 binary run right after aria2c's 512 MB on ext4 took 0.30-0.65 s and run
 again at once 0.17-0.30 s, big, N=8), and a fixed order, or one only turned
 round by round, has a tool follow the same other tool in nearly every round

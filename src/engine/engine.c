@@ -355,8 +355,10 @@ static void xfer_conclude(struct xfer *x)
     if (x->has_sink && x->sink.state != SINK_DONE)
         return; /* a part opened for a resume, still closing */
     if (x->deadline_hit && x->verdict.action != POLICY_DELIVER && x->verdict.action != POLICY_RESEND) {
-        /* The whole-request limit passed while the file settled. */
+        /* The whole-request limit passed while the file settled: that, not
+         * the last try's trouble, is what ends the job. */
         x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = RF_E_TIMEOUT };
+        x->detail = NULL;
     }
     switch (x->verdict.action) {
     case POLICY_RESTART:
@@ -437,6 +439,8 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
     f.random = mix64(e->rand_state);
     struct policy_verdict *v = &e->decided;
     policy_decide(&e->policy, &f, v);
+    if (f.deadline && v->err == RF_E_TIMEOUT && x->err != RF_E_TIMEOUT)
+        x->detail = NULL; /* the limit ends it, not this try's trouble: no words of that */
     x->verdict = (struct xfer_verdict){
         .action = v->action, .outcome = v->outcome, .err = v->err, .detail = v->detail, .delay_ns = v->delay_ns
     };
@@ -611,7 +615,7 @@ static void xfer_deadline_expired(struct tmr *t, uint64_t now)
         struct conn *c = x->conn;
         bool connect_due = c && c->state == CONN_CONNECTING && tmr_armed(&c->connect_tmr) &&
                            c->connect_tmr.at <= now;
-        xfer_end(x, conn_timeout_err(c, connect_due ? RF_E_CONNECT_TIMEOUT : RF_E_TIMEOUT));
+        xfer_end(x, connect_due ? conn_timeout_err(c, RF_E_CONNECT_TIMEOUT) : RF_E_TIMEOUT);
         return;
     }
     if (x->state == X_FINISH) {
@@ -1078,6 +1082,12 @@ static void engine_file_event(struct xfer *x, enum sink_event ev)
 {
     if (x->dpipe && ev == SINK_EV_BUSY)
         xfer_direct_pump(x); /* a splice into the file made room in the pipe */
+    if (x->prepping && x->state != X_WAIT) {
+        /* Ended (deadline, stop) while its part was being opened: the end
+         * already has its verdict, which the part's outcome must not
+         * replace; its closing concludes below. */
+        x->prepping = false;
+    }
     if (x->prepping && (ev == SINK_EV_READY || ev == SINK_EV_FAILED || ev == SINK_EV_DONE)) {
         x->prepping = false;
         if (ev == SINK_EV_READY) {

@@ -181,16 +181,32 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
     }
     /* A requested range is a success like a whole body. */
     int status = f->ranged && f->status == 206 ? 200 : f->status;
-    bool resend = f->resend_ok && f->sends == 1 && !f->kept && !c->no_resend;
+    /* Never answered on a reused or pipelined connection (a load
+     * generator counts those instead of resending them). */
+    bool unanswered = f->resend_ok && f->sends == 1 && !f->kept;
+    bool resend = unanswered && !c->no_resend;
     bool restart = f->ranged && !f->restarted && (f->status == 416 || f->err == RF_E_RESUME);
     bool follow = c->max_redirects && policy_status_is_redirect(f->status);
     bool retry = f->retries_done < c->retries && policy_transient(f, status);
-    if (!f->stopping && f->deadline && (resend || restart || follow || retry)) {
+    if (!f->stopping && f->deadline) {
         /* Past the whole-request limit: no further try of any kind, and
-         * the limit, not what this try ran into, is why the job ends. */
-        v->outcome = RF_ERROR;
-        v->err = f->err == RF_E_CONNECT_TIMEOUT || f->err == RF_E_TLS_TIMEOUT ? f->err : RF_E_TIMEOUT;
-        return;
+         * where one would have followed, the limit, not what this try ran
+         * into, is why the job ends. A redirect refused anyway (no
+         * Location, a loop, too many) keeps its own reason. */
+        bool blocked = unanswered || restart || retry;
+        if (!blocked && follow) {
+            policy_redirect(c, f, v);
+            if (v->action != POLICY_FOLLOW)
+                return;
+            blocked = true;
+        }
+        if (blocked) {
+            v->action = POLICY_DELIVER;
+            v->next_url[0] = '\0';
+            v->outcome = RF_ERROR;
+            v->err = f->err == RF_E_CONNECT_TIMEOUT || f->err == RF_E_TLS_TIMEOUT ? f->err : RF_E_TIMEOUT;
+            return;
+        }
     }
     if (!f->stopping && resend) {
         v->action = POLICY_RESEND;

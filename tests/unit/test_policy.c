@@ -133,6 +133,7 @@ static void silence_is_retried_the_whole_request_limit_never(void **state)
     assert_int_equal(decide(&DL, (struct policy_facts){ .err = RF_E_TLS_TIMEOUT, .deadline = true,
                                                         .sends = 1 })->action,
                      POLICY_DELIVER);
+    assert_int_equal(v.err, RF_E_TLS_TIMEOUT);
     /* ... and every other kind of further try: a retryable status, a
      * redirect, a range restart, a resend on a reused connection; the
      * limit is why the job ends, so it says timed out */
@@ -170,6 +171,23 @@ static void silence_is_retried_the_whole_request_limit_never(void **state)
     /* stopping wins over the deadline: no timeout is made up */
     decide(&DL, (struct policy_facts){ .err = -ECANCELED, .stopping = true, .deadline = true, .sends = 1 });
     assert_int_equal(v.outcome, RF_CANCELLED);
+    decide(&DL, (struct policy_facts){ .status = 503, .stopping = true, .deadline = true, .sends = 1 });
+    assert_int_equal(v.outcome, RF_ERROR);
+    assert_int_equal(v.err, RF_E_HTTP_STATUS);
+    /* a redirect refused anyway keeps its own reason */
+    assert_int_equal(decide(&DL, (struct policy_facts){ .status = 302, .deadline = true, .sends = 1, .redirects_done = 10,
+                                                        .location = "/x", .location_len = 2 })->action,
+                     POLICY_DELIVER);
+    assert_int_equal(v.err, RF_E_REDIRECT);
+    assert_string_equal(v.next_url, "");
+    /* a load generator's unanswered pipelined request: the limit, not an empty reply */
+    static const struct policy_config LOAD = { .no_resend = true, .retry_delay_ns = 1000000000,
+                                               .retry_max_delay_ns = 60000000000ull };
+    decide(&LOAD, (struct policy_facts){ .err = RF_E_EMPTY_REPLY, .resend_ok = true, .deadline = true, .sends = 1 });
+    assert_int_equal(v.err, RF_E_TIMEOUT);
+    decide(&LOAD, (struct policy_facts){ .err = RF_E_EMPTY_REPLY, .resend_ok = true, .sends = 1 });
+    assert_int_equal(v.action, POLICY_DELIVER);
+    assert_int_equal(v.err, RF_E_EMPTY_REPLY);
     /* without the deadline the same facts are tried again */
     assert_int_equal(decide(&DL, (struct policy_facts){ .status = 503, .err = RF_E_TIMEOUT, .sends = 1 })->action,
                      POLICY_RETRY);

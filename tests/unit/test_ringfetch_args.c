@@ -184,6 +184,39 @@ static void test_timeout_must_be_a_number(void **state)
                        "--timeout S must be a number of seconds > 0, not 'x'");
 }
 
+/* Empty stdout and stderr again, for a test that parses more than once. */
+static void fresh_streams(void)
+{
+    capture_close(&cap);
+    assert_int_equal(capture_open(&cap), 0);
+}
+
+static void test_seconds_and_rate_refuse_what_is_not_a_plain_positive_number(void **state)
+{
+    (void)state;
+    static const char *const bad[] = { "inf", "nan", "3s", "-1", "", "1e400" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[160];
+        snprintf(want, sizeof want, "--timeout S must be a number of seconds > 0, not '%s'", bad[i]);
+        fresh_streams();
+        assert_usage_error(parse("--timeout", bad[i], "u", NULL), want);
+        snprintf(want, sizeof want, "--read-timeout S must be a number of seconds > 0, not '%s'", bad[i]);
+        fresh_streams();
+        assert_usage_error(parse("--read-timeout", bad[i], "u", NULL), want);
+        snprintf(want, sizeof want, "--rate R must be a number of requests per second > 0, not '%s'", bad[i]);
+        fresh_streams();
+        assert_usage_error(parse("--rate", bad[i], "u", NULL), want);
+    }
+    /* --rate has a ceiling: past a million a second it is a typo */
+    fresh_streams();
+    assert_usage_error(parse("--rate", "1000001", "u", NULL),
+                       "--rate R must be a number of requests per second > 0, not '1000001'");
+    assert_int_equal(parse("--rate", "1000000", "u", NULL), RINGFETCH_ARGS_RUN);
+    assert_float_equal(args.rate, 1e6, 1e-6);
+    assert_int_equal(parse("--rate", "0.5", "u", NULL), RINGFETCH_ARGS_RUN);
+    assert_float_equal(args.rate, 0.5, 1e-12);
+}
+
 static void test_read_timeout(void **state)
 {
     (void)state;
@@ -524,6 +557,7 @@ int main(void)
         T(test_window_not_a_number_is_a_usage_error),
         T(test_timeout_must_be_positive),
         T(test_timeout_must_be_a_number),
+        T(test_seconds_and_rate_refuse_what_is_not_a_plain_positive_number),
         T(test_read_timeout),
         T(test_read_timeout_must_be_positive),
         T(test_read_timeout_must_be_finite),
