@@ -176,6 +176,12 @@ struct conn *conn_take_roomy(struct origin *o)
 
 /* ---- ending exchanges and closing --------------------------------------------- */
 
+/* The time of this pass: what a completion is stamped with. */
+static uint64_t conn_now(const struct conn_set *cs)
+{
+    return cs->now ? *cs->now : tmr_now_ns();
+}
+
 static struct xchg *conn_pop(struct conn *c)
 {
     struct xchg *x = c->head;
@@ -190,7 +196,7 @@ static struct xchg *conn_pop(struct conn *c)
     x->next = NULL;
     if (c->head && c->head->sent) {
         /* Its answer is due from now; waiting behind x was not its server's silence. */
-        c->head->due_ns = tmr_now_ns();
+        c->head->due_ns = conn_now(c->set);
     }
     return x;
 }
@@ -392,7 +398,7 @@ static void conn_on_sent(void *owner)
     /* Every exchange whose bytes were in the buffer just sent is on the wire. */
     size_t sent = c->out[c->wire].len;
     c->out[c->wire].len = 0;
-    uint64_t now = c->unsent ? tmr_now_ns() : 0;
+    uint64_t now = c->unsent ? conn_now(c->set) : 0;
     while (c->unsent && sent >= c->unsent->req_len) {
         sent -= c->unsent->req_len;
         c->unsent->sent = true;

@@ -104,6 +104,8 @@ struct conn_set {
     struct pipes *pipes;       /* the direct path's pipes; NULL: bodies are never spliced */
     void (*on_capacity)(void *ctx, struct origin *o);
     void *ctx;
+    const uint64_t *now;       /* the owner's clock of this pass (ns), kept current as it
+                                  reaps; NULL: read the clock (tests) */
     uint64_t connects, reused, pipelined;
 };
 

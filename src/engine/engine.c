@@ -354,7 +354,7 @@ static void xfer_conclude(struct xfer *x)
         return;
     if (x->has_sink && x->sink.state != SINK_DONE)
         return; /* a part opened for a resume, still closing */
-    if (x->deadline_hit && x->verdict.action != POLICY_DELIVER && x->verdict.action != POLICY_RESEND) {
+    if (x->deadline_hit && x->verdict.action != POLICY_DELIVER) {
         /* The whole-request limit passed while the file settled: that, not
          * the last try's trouble, is what ends the job. */
         x->verdict = (struct xfer_verdict){ .action = POLICY_DELIVER, .outcome = RF_ERROR, .err = RF_E_TIMEOUT };
@@ -458,6 +458,9 @@ static void xfer_exchange_over(struct xfer *x, int err, bool resend_ok)
         return;
     }
     xfer_wait_remove(x);
+    /* Ended (deadline, stop) while its part was still being opened: this
+     * verdict stands, and the part's closing concludes it, not its outcome. */
+    x->prepping = false;
     xfer_set_state(x, X_FINISH);
     if (x->cons)
         x->cons->finish(x, x->verdict.action == POLICY_DELIVER && x->verdict.outcome == RF_OK);
@@ -1082,12 +1085,6 @@ static void engine_file_event(struct xfer *x, enum sink_event ev)
 {
     if (x->dpipe && ev == SINK_EV_BUSY)
         xfer_direct_pump(x); /* a splice into the file made room in the pipe */
-    if (x->prepping && x->state != X_WAIT) {
-        /* Ended (deadline, stop) while its part was being opened: the end
-         * already has its verdict, which the part's outcome must not
-         * replace; its closing concludes below. */
-        x->prepping = false;
-    }
     if (x->prepping && (ev == SINK_EV_READY || ev == SINK_EV_FAILED || ev == SINK_EV_DONE)) {
         x->prepping = false;
         if (ev == SINK_EV_READY) {
@@ -1296,6 +1293,7 @@ static int engine_setup(struct engine *e)
         return ret;
     e->cs.tls = &e->tls;
     e->cs.user_agent = e->opt->user_agent;
+    e->cs.now = &e->now; /* stamps from the pass's clock, no clock read per answer */
     engine_direct_setup(e, e->opt->window_fitted ? rf_window_spare_fds(e->window) : spare);
     int which;
     if (proxy_conf_init(&e->proxies, e->opt->http_proxy, e->opt->https_proxy, e->opt->no_proxy,

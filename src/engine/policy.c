@@ -208,28 +208,23 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
             return;
         }
     }
-    if (!f->stopping && resend) {
-        v->action = POLICY_RESEND;
-        v->outcome = RF_ERROR;
-        v->err = f->err;
-        return;
-    }
-    if (!f->stopping && restart) {
-        v->action = POLICY_RESTART;
-        v->outcome = RF_ERROR;
-        v->err = f->err;
-        return;
-    }
-    if (!f->stopping && follow) {
-        policy_redirect(c, f, v);
-        return;
-    }
-    if (!f->stopping && retry) {
-        v->action = POLICY_RETRY;
-        v->outcome = RF_ERROR;
-        v->err = f->err;
-        v->delay_ns = policy_backoff(c, f);
-        return;
+    if (!f->stopping) {
+        if (resend) {
+            v->action = POLICY_RESEND;
+        } else if (restart) {
+            v->action = POLICY_RESTART;
+        } else if (follow) {
+            policy_redirect(c, f, v);
+            return;
+        } else if (retry) {
+            v->action = POLICY_RETRY;
+            v->delay_ns = policy_backoff(c, f);
+        }
+        if (v->action != POLICY_DELIVER) {
+            v->outcome = RF_ERROR;
+            v->err = f->err;
+            return;
+        }
     }
     /* A final status decides the class, whatever happened to the body after it. */
     if (status == 404) {
