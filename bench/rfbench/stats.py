@@ -92,6 +92,9 @@ def _figures(tool, ok, by_round):
         # How the sink made its files (the floor it is measured against).
         row['files_tmpfile'] = median([s['files_tmpfile'] for s in st])
         row['files_named'] = median([s.get('files_named', 0) for s in st])
+    if st and all('file_workers' in s for s in st):
+        # The limit on the kernel's workers for file operations (0: none).
+        row['file_workers'] = max(s['file_workers'] for s in st)
     fps_ratio, cpu_ratio, wall_ratio = [], [], []
     for rnd, tools_in_round in by_round.items():
         me, base = tools_in_round.get(tool), tools_in_round.get(BASELINE)

@@ -143,6 +143,8 @@ struct rf_stats {
     uint64_t direct_bodies;  /* bodies spliced socket -> pipe -> file (the direct path) */
     uint64_t spliced_bytes;  /* body bytes that went that way, never through user space */
     uint64_t preallocated;   /* files preallocated with fallocate (their length was known) */
+    uint32_t file_workers;   /* the kernel's workers for file operations, limited to this
+                                many at once for a disk file system; 0: not limited */
     const char *failed;      /* when the run could not start or go on: what failed
                                 ("io_uring setup", "memory", "the I/O backend"); else NULL */
 };

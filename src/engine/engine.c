@@ -1351,6 +1351,7 @@ static void engine_copy_counters(struct engine *e)
     st->direct_bodies = e->direct_bodies;
     st->spliced_bytes = e->sinks.spliced_bytes;
     st->preallocated = e->sinks.reserved;
+    st->file_workers = e->sinks.file_workers;
     if (!e->be)
         return;
     st->enters = e->be->n.enters;

@@ -10,16 +10,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "engine/opkind.h"
+#include "engine/tunables.h"
 #include "io/ud.h"
 #include "util/mix64.h"
 
@@ -74,6 +77,7 @@ int sink_env_init(struct sink_env *env, struct be *be, const char *top)
     env->tmpfile_ok = !(off && strstr(off, "tmpfile")) && access("/proc/self/fd", X_OK) == 0;
     env->prealloc_ok = !(off && strstr(off, "fallocate"));
     env->link_by_fd = !(off && strstr(off, "link_by_fd"));
+    env->workers_ok = !(off && strstr(off, "file_workers"));
     return 0;
 }
 
@@ -253,6 +257,32 @@ static int sink_dir_open_as_given(const char *dir)
     return fd < 0 ? -errno : fd;
 }
 
+/* A folder was opened: on a local disk file system the run's file
+ * operations are limited to RF_DISK_FILE_WORKERS at once (tunables.h:
+ * why, and what it measured), set once, before the first file op there. */
+static void sink_dir_opened(struct sink_env *env, int fd)
+{
+    env->dirs_opened++;
+    if (!env->workers_ok || env->file_workers)
+        return;
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0)
+        return;
+    switch ((unsigned long)sf.f_type) {
+    case EXT4_SUPER_MAGIC: /* (ext2 and ext3 too: one magic) */
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+        break;
+    default:
+        return;
+    }
+    /* Refused (an older kernel, another backend): the default stays. */
+    if (be_limit_file_workers(env->be, RF_DISK_FILE_WORKERS) == 0)
+        env->file_workers = RF_DISK_FILE_WORKERS;
+    else
+        env->workers_ok = false;
+}
+
 /* The descriptor of the folder dir (n bytes, NUL-terminated) for a new file: the top's
  * (*ref NULL), or a shared one below it with a reference taken (*ref).
  * Opens it (one system call, or one per name on the walk) only when no
@@ -273,7 +303,7 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
             if (fd < 0)
                 return fd;
             env->top_fd = fd;
-            env->dirs_opened++;
+            sink_dir_opened(env, fd);
         }
         if (n == env->top_len)
             return env->top_fd;
@@ -296,7 +326,7 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
         int fd = env->top ? sink_dir_resolve(env, rel, rn) : sink_dir_open_as_given(rel);
         if (fd < 0)
             return fd;
-        env->dirs_opened++;
+        sink_dir_opened(env, fd);
         d = malloc(sizeof *d + rn + 1);
         if (!d) {
             close(fd);

@@ -24,6 +24,7 @@
 #ifndef RF_IO_BACKEND_H
 #define RF_IO_BACKEND_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,6 +132,9 @@ struct be_ops {
     void (*describe_calls)(const struct be *b, char *buf, size_t size);
     /* Something the caller wants in a trace (BE_NOTE_*): no I/O, no completion. */
     void (*note)(struct be *b, unsigned what, uint32_t a, uint32_t b2);
+    /* At most n kernel workers at once for operations that may block on a
+     * file (be_limit_file_workers). */
+    int (*limit_file_workers)(struct be *b, unsigned n);
 };
 
 /* be_note's kinds: what a trace records besides operations. */
@@ -292,6 +296,17 @@ static inline void be_note(struct be *b, unsigned what, uint32_t a, uint32_t b2)
 {
     if (b->ops->note)
         b->ops->note(b, what, a, b2);
+}
+/* From now on, at most n (> 0) operations that may block on a file (open,
+ * link, write, splice into a file...) run at once in the kernel's workers;
+ * the rest wait in the kernel's queue, in order. io_uring: its bounded
+ * io-wq workers (io_uring_register_iowq_max_workers, 5.15), for the
+ * calling thread's rings; sockets and pipes keep their own. Returns 0,
+ * -EOPNOTSUPP where there are no such workers (epoll does file calls
+ * inline), or the kernel's -errno. */
+static inline int be_limit_file_workers(struct be *b, unsigned n)
+{
+    return b->ops->limit_file_workers ? b->ops->limit_file_workers(b, n) : -EOPNOTSUPP;
 }
 /* Tear down: every operation still in flight is cancelled and waited for
  * (no completion is delivered), lent buffers are freed. */

@@ -263,7 +263,8 @@ static void uring_describe(const struct be *b, char *buf, size_t size)
 
 static void uring_describe_calls(const struct be *b, char *buf, size_t size)
 {
-    /* Everything but the enters is a fallback done inline (socket(2), shutdown(2)). */
+    /* Everything but the enters is a fallback done inline (socket(2),
+     * shutdown(2)) or the one io_uring_register of be_limit_file_workers. */
     uint64_t other = b->n.syscalls - b->n.enters;
     if (other)
         snprintf(buf, size, "io_uring_enter %llu other %llu", (unsigned long long)b->n.enters,
@@ -665,6 +666,16 @@ static unsigned uring_reap(struct be *b, struct be_cqe *out, unsigned max)
     return n;
 }
 
+static int uring_limit_file_workers(struct be *b, unsigned n)
+{
+    /* [0] bounded workers: regular files and block devices; [1] unbounded
+     * (sockets, pipes): 0 leaves it as it is. */
+    unsigned v[2] = { n, 0 };
+    b->n.syscalls++;
+    int ret = io_uring_register_iowq_max_workers(&U(b)->uring, v);
+    return ret < 0 ? ret : 0;
+}
+
 static bool uring_overflowed(const struct be *b)
 {
     const struct be_uring *u = (const struct be_uring *)b;
@@ -703,4 +714,5 @@ static const struct be_ops uring_ops = {
     .describe = uring_describe,
     .destroy = uring_destroy,
     .describe_calls = uring_describe_calls,
+    .limit_file_workers = uring_limit_file_workers,
 };

@@ -212,6 +212,44 @@ def bodies_are_byte_identical(fs, env):
     assert st.get(way) == len(bodies), st
 
 
+def for_each_fs(fn):
+    """Register fn(fs) once per file system."""
+    for fs in FILESYSTEMS:
+        def one(fn=fn, fs=fs):
+            fn(fs.made())
+        one.__name__ = '%s_%s' % (fn.__name__, fs.kind)
+        rftest.test(one)
+    return fn
+
+
+@for_each_fs
+def file_operations_run_one_at_a_time_on_a_disk_file_system_only(fs):
+    # RF_DISK_FILE_WORKERS: on ext4 (xfs, btrfs) the run's file operations
+    # get one io-wq worker (its io_uring_register is the one call besides
+    # the enters); tmpfs keeps the kernel's default, as does every file
+    # system when the limit is switched off, and the epoll backend, which
+    # has no such workers, refuses it. The files are the same every way.
+    bodies = {'small': body_of(8192), 'odd': body_of(100003), 'big': body_of(3 << 20)}
+    disk = fs.kind == 'ext4'
+    cases = ((), {}, 1 if disk else 0), \
+            ((), {'RINGFETCH_SINK_DISABLE': 'file_workers'}, 0), \
+            (('--backend', 'epoll'), {}, 0)
+    for args, env, want in cases:
+        out = fs.folder()
+        with serving(bodies) as srv:
+            r = ringfetch('-m', '4', '-o', out, '--stats', *args, *[srv.url('/' + n) for n in bodies],
+                          env=env)
+        assert r.rc == 0, r.why()
+        for name, body in bodies.items():
+            with open(os.path.join(out, name), 'rb') as f:
+                assert f.read() == body, '%s differs (%s %s)' % (name, args, env)
+        st = r.stats()
+        assert st['file_workers'] == want, (args, env, st['file_workers'])
+        if not args:
+            assert ('other 1' in st['calls']) == bool(want), (env, st['calls'])
+        shutil.rmtree(out)  # room for the next case on the small file system
+
+
 @for_each_fs_and_way
 def an_existing_file_is_replaced_only_by_a_complete_body(fs, env):
     out = fs.folder()
