@@ -77,7 +77,7 @@ int sink_env_init(struct sink_env *env, struct be *be, const char *top)
     env->tmpfile_ok = !(off && strstr(off, "tmpfile")) && access("/proc/self/fd", X_OK) == 0;
     env->prealloc_ok = !(off && strstr(off, "fallocate"));
     env->link_by_fd = !(off && strstr(off, "link_by_fd"));
-    env->workers_ok = !(off && strstr(off, "file_workers"));
+    env->workers_ok = !(off && strstr(off, "file_workers")) && be->ops->limit_file_workers;
     return 0;
 }
 
@@ -259,7 +259,9 @@ static int sink_dir_open_as_given(const char *dir)
 
 /* A folder was opened: on a local disk file system the run's file
  * operations are limited to RF_DISK_FILE_WORKERS at once (tunables.h:
- * why, and what it measured), set once, before the first file op there. */
+ * why, and what it measured), set once, before the first file op there.
+ * Every folder is looked at until then (one fstatfs each): one below the
+ * top may be another file system's mount. */
 static void sink_dir_opened(struct sink_env *env, int fd)
 {
     env->dirs_opened++;

@@ -117,7 +117,8 @@ struct sink_env {
     uint64_t created_tmpfile, created_named, replaced; /* counters, for --stats */
     uint64_t spliced_bytes;   /* written by splice from a pipe, for --stats */
     uint64_t reserved;        /* files preallocated (fallocate accepted), for --stats */
-    bool workers_ok;          /* may limit the file workers (not disabled: file_workers) */
+    bool workers_ok;          /* may limit the file workers: not disabled (file_workers),
+                                 the backend has such workers, not refused (yet) */
     unsigned file_workers;    /* the limit set (RF_DISK_FILE_WORKERS), 0: the kernel's own */
 };
 

@@ -38,6 +38,8 @@ struct be_uring {
     char *bufs;                    /* nbufs * buf_bytes, page aligned */
     struct lbuf *lbufs;            /* one per buffer; id = buffer id */
     bool dead;                     /* torn down: buffers are no longer given back */
+    unsigned iowq_prev;            /* bounded io-wq workers before be_limit_file_workers
+                                      changed them (to put back at the end), or 0 */
     /* Results of operations done synchronously because the kernel lacks
      * the opcode; handed out by reap before the CQ, in order. */
     struct be_cqe *local;
@@ -229,6 +231,12 @@ static void uring_destroy(struct be *b)
 {
     struct be_uring *u = U(b);
     u->dead = true;
+    /* The limit is the thread's, not the ring's: give the next ring of
+     * this thread (a library user's next engine) the kernel's own. */
+    if (u->iowq_prev) {
+        unsigned v[2] = { u->iowq_prev, 0 };
+        io_uring_register_iowq_max_workers(&u->uring, v);
+    }
     if (u->br)
         io_uring_unregister_buf_ring(&u->uring, URING_BGID);
     /* Exiting the ring cancels and waits for whatever is in flight, so no
@@ -668,12 +676,22 @@ static unsigned uring_reap(struct be *b, struct be_cqe *out, unsigned max)
 
 static int uring_limit_file_workers(struct be *b, unsigned n)
 {
-    /* [0] bounded workers: regular files and block devices; [1] unbounded
-     * (sockets, pipes): 0 leaves it as it is. */
+    /* [0] bounded workers: operations on regular files and block devices,
+     * and those on names (openat, linkat, renameat, unlinkat), which take
+     * the folder's lock; [1] unbounded ones (sockets, pipes): 0 leaves it as
+     * it is. The kernel answers with the limits before; [0] is 0 when this
+     * thread has no io-wq yet (nothing submitted so far): then the limit
+     * waits on the ring and is not undone at the end (the engine calls this
+     * only once requests are out). */
+    struct be_uring *u = U(b);
     unsigned v[2] = { n, 0 };
     b->n.syscalls++;
-    int ret = io_uring_register_iowq_max_workers(&U(b)->uring, v);
-    return ret < 0 ? ret : 0;
+    int ret = io_uring_register_iowq_max_workers(&u->uring, v);
+    if (ret < 0)
+        return ret;
+    if (!u->iowq_prev)
+        u->iowq_prev = v[0];
+    return 0;
 }
 
 static bool uring_overflowed(const struct be *b)

@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #include "engine/opkind.h"
 #include "engine/pipes.h"
 #include "engine/sink.h"
+#include "engine/tunables.h"
 #include "fake_be.h"
 #include "io/ud.h"
 
@@ -739,6 +742,63 @@ static void files_of_one_folder_open_it_once(void **state)
     assert_int_equal(x->env.dirs_opened, 2);
 }
 
+/* be_limit_file_workers as the sink sees it: how often it was asked, for
+ * how many, and what it answers. */
+static unsigned limit_calls, limit_asked;
+static int limit_answer;
+static int counting_limit(struct be *b, unsigned n)
+{
+    (void)b;
+    limit_calls++;
+    limit_asked = n;
+    return limit_answer;
+}
+
+/* The test's folders are where /tmp is: a disk file system or not. */
+static bool on_a_disk_file_system(void)
+{
+    struct statfs sf;
+    assert_int_equal(statfs(".", &sf), 0);
+    unsigned long t = (unsigned long)sf.f_type;
+    return t == EXT4_SUPER_MAGIC || t == XFS_SUPER_MAGIC || t == BTRFS_SUPER_MAGIC;
+}
+
+/* Files in three folders of a disk file system: the limit is asked for
+ * once (before the first file op), then kept; refused, it is asked for
+ * once and never again; switched off, never. Elsewhere it is never asked. */
+static void the_file_workers_are_limited_once_per_run_on_a_disk(void **state)
+{
+    struct fixture *x = *state;
+    static struct be_ops ops;
+    ops = *x->f->b.ops;
+    ops.limit_file_workers = counting_limit;
+    x->f->b.ops = &ops;
+    bool disk = on_a_disk_file_system();
+    static const struct { int answer; const char *off; unsigned calls, workers; } cases[] = {
+        { 0, NULL, 1, RF_DISK_FILE_WORKERS },
+        { -EINVAL, NULL, 1, 0 },
+        { 0, "file_workers", 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sink_env_free(&x->env);
+        if (cases[i].off)
+            setenv("RINGFETCH_SINK_DISABLE", cases[i].off, 1);
+        assert_int_equal(sink_env_init(&x->env, &x->f->b, "top"), 0);
+        unsetenv("RINGFETCH_SINK_DISABLE");
+        limit_calls = limit_asked = 0;
+        limit_answer = cases[i].answer;
+        int dfd;
+        one_file(&x->env, "top/f", 5, &dfd);
+        assert_int_equal(limit_calls, disk ? cases[i].calls : 0);
+        one_file(&x->env, "top/sub/g", 5, &dfd);
+        one_file(&x->env, "top/real/h", 5, &dfd);
+        assert_int_equal(limit_calls, disk ? cases[i].calls : 0);
+        if (limit_calls)
+            assert_int_equal(limit_asked, RF_DISK_FILE_WORKERS);
+        assert_int_equal(x->env.file_workers, disk ? cases[i].workers : 0);
+    }
+}
+
 /* Two sinks in one folder share its descriptor; it stays open while one
  * of them still holds it, even when files of another folder come and go. */
 static void a_shared_folder_stays_open_while_a_sink_holds_it(void **state)
@@ -865,6 +925,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_splice_of_nothing_fails_the_file, setup_named, teardown),
         cmocka_unit_test_setup_teardown(discard_stops_splicing_after_the_one_in_flight, setup_tmpfile, teardown),
         cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top, teardown),
+        cmocka_unit_test_setup_teardown(the_file_workers_are_limited_once_per_run_on_a_disk, setup_top,
+                                        teardown),
         cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top_walk, teardown),
         cmocka_unit_test_setup_teardown(a_shared_folder_stays_open_while_a_sink_holds_it, setup_top, teardown),
         cmocka_unit_test_setup_teardown(the_idle_folder_gives_way_to_the_next, setup_top, teardown),
