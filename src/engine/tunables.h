@@ -54,25 +54,28 @@
 
 /* Once a folder of the run is found on a local disk file system (ext4, xfs
  * or btrfs: fstatfs when the sink opens it), at most this many file
- * operations run at once in io_uring's workers (be_limit_file_workers,
- * put back when the engine ends);
- * the rest wait in the kernel's queue. There every create, link and write
- * of a file takes the folder's lock, the journal's or a tree's, and more
- * workers mostly wait for each other and for the host. Measured on this
- * VM (2 vCPUs, loop images, nginx on loopback, interleaved rounds,
- * medians, 1 worker set by hand at ring setup vs the kernel's default;
- * the commit that made this the default has its own A/B), 10,000 x 8 KiB
- * at -m 100:
- * ext4 0.435 vs 0.472 s, CPU 0.566 vs 0.630 s (5 rounds); xfs 0.476 vs
- * 0.590 s, CPU 0.597 vs 0.747 s (7); btrfs 1.895 vs 1.806 s, CPU 0.892 vs
- * 1.117 s (7: a fifth less CPU for 5% more time; 2 workers: 1.781 s, CPU
- * 1.004); 8 x 64 MiB at -m 8: xfs 0.207 vs 0.412 s (5), btrfs 0.395 vs
- * 0.442 s (5), ext4 0.512 vs 0.565 s (8, wide spread). Not on tmpfs (one
- * worker cost 0.98x-1.10x the CPU there, README) and not on file systems
- * whose operations wait for a server (NFS, FUSE...), where concurrent
- * ones overlap (the limit is the run's, though: such a folder mounted below
- * one on ext4 gets it too). RINGFETCH_SINK_DISABLE=file_workers leaves the
- * default. */
+ * operations run at once in io_uring's workers (be_limit_file_workers, put
+ * back when the engine ends); the rest wait in the kernel's queue. There
+ * every create, link and write of a file takes the folder's lock, the
+ * journal's or a tree's, and more workers mostly wait for each other and
+ * for the host. Measured on this VM (2 vCPUs, loop images, nginx on
+ * loopback, interleaved rounds, medians, 1 worker vs the kernel's default):
+ *   set by hand at ring setup, 10,000 x 8 KiB at -m 100: ext4 0.435 vs
+ *   0.472 s, CPU 0.566 vs 0.630 s (5 rounds); xfs 0.476 vs 0.590 s, CPU
+ *   0.597 vs 0.747 s (7); btrfs 1.895 vs 1.806 s, CPU 0.892 vs 1.117 s (7:
+ *   a fifth less CPU for 5% more time; 2 workers: 1.781 s, CPU 1.004);
+ *   8 x 64 MiB at -m 8: xfs 0.207 vs 0.412 s (5), btrfs 0.395 vs 0.442 s
+ *   (5), ext4 either way from set to set (0.43x-1.04x of the time in six
+ *   sets: the VM's page reporting, README);
+ *   this code against the one before (bench/run --baseline, 5 rounds,
+ *   bench/results/ab-workers.md): many xfs 1.34x the files/s at 0.76x the
+ *   CPU, btrfs 0.99x at 0.78x, ext4 1.02x at 0.98x; big at 8 xfs 1.09x the
+ *   MB/s, btrfs 0.97x, ext4 0.83x.
+ * Not on tmpfs (one worker cost 0.98x-1.10x the CPU there, README) and not
+ * on file systems whose operations wait for a server (NFS, FUSE...), where
+ * concurrent ones overlap (the limit is the run's, though: such a folder
+ * mounted below one on ext4 gets it too). RINGFETCH_SINK_DISABLE=
+ * file_workers leaves the default. */
 #define RF_DISK_FILE_WORKERS         1
 
 /* A non-2xx body is read (and discarded) to keep the connection for reuse only
