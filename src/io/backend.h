@@ -301,8 +301,10 @@ static inline void be_note(struct be *b, unsigned what, uint32_t a, uint32_t b2)
  * link, write, splice into a file...) run at once in the kernel's workers;
  * the rest wait in the kernel's queue, in order. io_uring: its bounded
  * io-wq workers (io_uring_register_iowq_max_workers, 5.15), which belong to
- * the calling thread and so serve all its rings; be_destroy puts the
- * previous limit back. Sockets and pipes keep their own workers. Returns
+ * the calling thread and so serve all its rings; be_destroy, on the same
+ * thread, puts the previous limit back (two backends of one thread that
+ * both set it must end in the reverse order). Sockets and pipes keep their
+ * own workers. Returns
  * 0, -EOPNOTSUPP where there are no such workers (epoll does file calls
  * inline), or the kernel's -errno. */
 static inline int be_limit_file_workers(struct be *b, unsigned n)

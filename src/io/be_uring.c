@@ -38,8 +38,9 @@ struct be_uring {
     char *bufs;                    /* nbufs * buf_bytes, page aligned */
     struct lbuf *lbufs;            /* one per buffer; id = buffer id */
     bool dead;                     /* torn down: buffers are no longer given back */
-    unsigned iowq_prev;            /* bounded io-wq workers before be_limit_file_workers
-                                      changed them (to put back at the end), or 0 */
+    bool iowq_saved;               /* be_limit_file_workers was answered: iowq_prev is
+                                      what it replaced (0: nothing to put back) */
+    unsigned iowq_prev;            /* bounded io-wq workers before, put back at the end */
     /* Results of operations done synchronously because the kernel lacks
      * the opcode; handed out by reap before the CQ, in order. */
     struct be_cqe *local;
@@ -680,17 +681,20 @@ static int uring_limit_file_workers(struct be *b, unsigned n)
      * and those on names (openat, linkat, renameat, unlinkat), which take
      * the folder's lock; [1] unbounded ones (sockets, pipes): 0 leaves it as
      * it is. The kernel answers with the limits before; [0] is 0 when this
-     * thread has no io-wq yet (nothing submitted so far): then the limit
-     * waits on the ring and is not undone at the end (the engine calls this
-     * only once requests are out). */
+     * thread has no io-wq yet (kernels that make it at the first
+     * submission, not at setup): then the limit waits on the ring, is not
+     * undone at the end, and a later call must not take our own limit for
+     * the old one (the engine calls this only once requests are out). */
     struct be_uring *u = U(b);
     unsigned v[2] = { n, 0 };
     b->n.syscalls++;
     int ret = io_uring_register_iowq_max_workers(&u->uring, v);
     if (ret < 0)
         return ret;
-    if (!u->iowq_prev)
+    if (!u->iowq_saved) {
+        u->iowq_saved = true;
         u->iowq_prev = v[0];
+    }
     return 0;
 }
 
