@@ -188,38 +188,34 @@ void policy_decide(const struct policy_config *c, const struct policy_facts *f, 
     bool restart = f->ranged && !f->restarted && (f->status == 416 || f->err == RF_E_RESUME);
     bool follow = c->max_redirects && policy_status_is_redirect(f->status);
     bool retry = f->retries_done < c->retries && policy_transient(f, status);
-    if (!f->stopping && f->deadline) {
-        /* Past the whole-request limit: no further try of any kind, and
-         * where one would have followed, the limit, not what this try ran
-         * into, is why the job ends. A redirect refused anyway (no
-         * Location, a loop, too many) keeps its own reason. */
-        bool blocked = unanswered || restart || retry;
-        if (!blocked && follow) {
-            policy_redirect(c, f, v);
-            if (v->action != POLICY_FOLLOW)
-                return;
-            blocked = true;
-        }
-        if (blocked) {
-            v->action = POLICY_DELIVER;
-            v->next_url[0] = '\0';
-            v->outcome = RF_ERROR;
-            v->err = f->err == RF_E_CONNECT_TIMEOUT || f->err == RF_E_TLS_TIMEOUT ? f->err : RF_E_TIMEOUT;
-            return;
-        }
-    }
     if (!f->stopping) {
-        if (resend) {
+        /* The further try this answer calls for, if any. Past the whole-
+         * request limit an unanswered request counts even where it would
+         * not be resent (a load generator's), so that it ends as timed out. */
+        if (resend || (f->deadline && unanswered)) {
             v->action = POLICY_RESEND;
         } else if (restart) {
             v->action = POLICY_RESTART;
         } else if (follow) {
             policy_redirect(c, f, v);
-            return;
+            if (v->action != POLICY_FOLLOW)
+                return; /* refused (no Location, a loop, too many): its own reason */
         } else if (retry) {
             v->action = POLICY_RETRY;
             v->delay_ns = policy_backoff(c, f);
         }
+        if (v->action != POLICY_DELIVER && f->deadline) {
+            /* Past the limit no further try of any kind goes out, and the
+             * limit, not what this try ran into, is why the job ends. */
+            v->action = POLICY_DELIVER;
+            v->next_url[0] = '\0';
+            v->delay_ns = 0;
+            v->outcome = RF_ERROR;
+            v->err = f->err == RF_E_CONNECT_TIMEOUT || f->err == RF_E_TLS_TIMEOUT ? f->err : RF_E_TIMEOUT;
+            return;
+        }
+        if (v->action == POLICY_FOLLOW)
+            return;
         if (v->action != POLICY_DELIVER) {
             v->outcome = RF_ERROR;
             v->err = f->err;
