@@ -152,13 +152,13 @@ void report_stats_json(FILE *out, const struct report_counts *c, double elapsed_
             ", \"features\": \"%s\", \"backend\": \"%s\", \"syscalls\": %" PRIu64
             ", \"calls\": \"%s\", \"pipelined\": %" PRIu64
             ", \"direct_bodies\": %" PRIu64 ", \"spliced_bytes\": %" PRIu64 ", \"preallocated\": %" PRIu64
-            ", \"file_workers\": %" PRIu32,
+            ", \"file_workers\": %" PRIu32 ", \"inline_file_ops\": %" PRIu64,
             report_items(c), c->ok, c->not_found, c->errors, c->bytes, elapsed_s, st->enters,
             st->sqes, st->cqes, st->peak_inflight, st->enobufs, st->connects, st->reused,
             st->window, st->files_tmpfile, st->files_named, st->retries, st->redirects, st->dns_lookups,
             st->tls_handshakes, st->tls_resumed, st->tls_bytes_in, st->tls_bytes_out, st->features,
             st->backend ? st->backend : "", st->syscalls, st->calls, st->pipelined, st->direct_bodies,
-            st->spliced_bytes, st->preallocated, st->file_workers);
+            st->spliced_bytes, st->preallocated, st->file_workers, st->inline_file_ops);
     /* ringfetch's downloader counters (issue 11). */
     fprintf(out,
             ", \"skipped\": %" PRIu64 ", \"cancelled\": %" PRIu64 ", \"duplicates\": %" PRIu64

@@ -1288,6 +1288,9 @@ static int engine_setup(struct engine *e)
     pool_init(&e->pool);
     if ((ret = sink_env_init(&e->sinks, e->be, e->opt->dest_dir)) < 0)
         return ret;
+    /* With one job in flight, files in memory keep the ring (tunables.h). */
+    if (e->window < RF_NOW_MIN_WINDOW)
+        e->sinks.now_ok = false;
     if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms, e->pipeline,
                              engine_on_capacity, e)) < 0)
         return ret;
@@ -1352,6 +1355,7 @@ static void engine_copy_counters(struct engine *e)
     st->spliced_bytes = e->sinks.spliced_bytes;
     st->preallocated = e->sinks.reserved;
     st->file_workers = e->sinks.file_workers;
+    st->inline_file_ops = e->sinks.now_ops;
     if (!e->be)
         return;
     st->enters = e->be->n.enters;

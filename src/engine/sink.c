@@ -78,6 +78,7 @@ int sink_env_init(struct sink_env *env, struct be *be, const char *top)
     env->prealloc_ok = !(off && strstr(off, "fallocate"));
     env->link_by_fd = !(off && strstr(off, "link_by_fd"));
     env->workers_ok = !(off && strstr(off, "file_workers")) && be->ops->limit_file_workers;
+    env->now_ok = !(off && strstr(off, "inline")) && be_has_now(be);
     return 0;
 }
 
@@ -123,6 +124,7 @@ struct sink_dir {
     struct sink_dir *next; /* in its bucket */
     uint64_t hash;
     int fd;
+    bool mem;              /* on a file system in memory (sink_dir_opened) */
     unsigned refs;         /* sinks holding it; at 0 it is env->idle_dir */
     size_t len;
     char name[];           /* the folder as the paths spell it, NUL-terminated */
@@ -257,41 +259,53 @@ static int sink_dir_open_as_given(const char *dir)
     return fd < 0 ? -errno : fd;
 }
 
-/* A folder was opened: on a local disk file system the run's file
- * operations are limited to RF_DISK_FILE_WORKERS at once (tunables.h:
- * why, and what it measured), set once, before the first file op there.
- * Every folder is looked at until then (one fstatfs each): one below the
- * top may be another file system's mount. */
-static void sink_dir_opened(struct sink_env *env, int fd)
+/* A folder was opened; what its file system asks for (one fstatfs, only
+ * while one of the two may still apply: one below the top may be another
+ * file system's mount). Returns whether it is a file system in memory,
+ * where the files' opens, writes and links are made at once
+ * (RF_NOW_MIN_WINDOW, tunables.h: why, and what it measured). On a local
+ * disk file system the run's file operations are limited to
+ * RF_DISK_FILE_WORKERS at once (tunables.h), set once, before the first
+ * file op there. */
+static bool sink_dir_opened(struct sink_env *env, int fd)
 {
     env->dirs_opened++;
-    if (!env->workers_ok || env->file_workers)
-        return;
+    bool workers = env->workers_ok && !env->file_workers;
+    if (!workers && !env->now_ok)
+        return false;
     struct statfs sf;
     if (fstatfs(fd, &sf) < 0)
-        return;
+        return false;
     switch ((unsigned long)sf.f_type) {
+    case TMPFS_MAGIC:
+    case RAMFS_MAGIC:
+        return env->now_ok;
     case EXT4_SUPER_MAGIC: /* (ext2 and ext3 too: one magic) */
     case XFS_SUPER_MAGIC:
     case BTRFS_SUPER_MAGIC:
         break;
     default:
-        return;
+        return false;
     }
+    if (!workers)
+        return false;
     /* Refused (an older kernel, another backend): the default stays. */
     if (be_limit_file_workers(env->be, RF_DISK_FILE_WORKERS) == 0)
         env->file_workers = RF_DISK_FILE_WORKERS;
     else
         env->workers_ok = false;
+    return false;
 }
 
 /* The descriptor of the folder dir (n bytes, NUL-terminated) for a new file: the top's
  * (*ref NULL), or a shared one below it with a reference taken (*ref).
  * Opens it (one system call, or one per name on the walk) only when no
- * sink holds it and it is not the idle one. */
-static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct sink_dir **ref)
+ * sink holds it and it is not the idle one. *mem: it is in memory. */
+static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct sink_dir **ref,
+                        bool *mem)
 {
     *ref = NULL;
+    *mem = false;
     const char *rel = dir;
     size_t rn = n;
     if (env->top) {
@@ -305,10 +319,12 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
             if (fd < 0)
                 return fd;
             env->top_fd = fd;
-            sink_dir_opened(env, fd);
+            env->top_mem = sink_dir_opened(env, fd);
         }
-        if (n == env->top_len)
+        if (n == env->top_len) {
+            *mem = env->top_mem;
             return env->top_fd;
+        }
         rel = dir + env->top_len + sep;
         rn = n - env->top_len - sep;
     }
@@ -328,13 +344,13 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
         int fd = env->top ? sink_dir_resolve(env, rel, rn) : sink_dir_open_as_given(rel);
         if (fd < 0)
             return fd;
-        sink_dir_opened(env, fd);
+        bool in_mem = sink_dir_opened(env, fd);
         d = malloc(sizeof *d + rn + 1);
         if (!d) {
             close(fd);
             return -ENOMEM;
         }
-        *d = (struct sink_dir){ .hash = h, .fd = fd, .len = rn };
+        *d = (struct sink_dir){ .hash = h, .fd = fd, .mem = in_mem, .len = rn };
         memcpy(d->name, rel, rn);
         d->name[rn] = '\0';
         *slot = d;
@@ -344,6 +360,7 @@ static int sink_dir_get(struct sink_env *env, const char *dir, size_t n, struct 
         env->idle_dir = NULL;
     d->refs++;
     *ref = d;
+    *mem = d->mem;
     return d->fd;
 }
 
@@ -414,10 +431,27 @@ static void sink_drop_queued(struct sink *s)
     s->queued_tail = &s->queued;
 }
 
+static size_t sink_iov_bytes(const struct iovec *iov, unsigned n)
+{
+    size_t bytes = 0;
+    for (unsigned i = 0; i < n; i++)
+        bytes += iov[i].iov_len;
+    return bytes;
+}
+
 static int sink_submit(struct sink *s, struct sink_wop *w)
 {
-    int ret = be_writev(s->env->be, s->fd, w->iov + w->first, w->niov - w->first, w->off,
-                        ud_pack(OP_F_WRITE, w->gen, w->idx));
+    struct sink_env *env = s->env;
+    const struct iovec *iov = w->iov + w->first;
+    unsigned n = w->niov - w->first;
+    uint64_t ud = ud_pack(OP_F_WRITE, w->gen, w->idx);
+    int ret;
+    if (s->now && sink_iov_bytes(iov, n) <= RF_NOW_WRITE_MAX_BYTES) {
+        ret = be_writev_now(env->be, s->fd, iov, n, w->off, ud);
+        env->now_ops += ret == 0;
+    } else {
+        ret = be_writev(env->be, s->fd, iov, n, w->off, ud);
+    }
     if (ret < 0)
         return ret;
     s->ops++;
@@ -455,18 +489,26 @@ static int sink_new_tmp(struct sink *s)
     return 0;
 }
 
-static int sink_submit_open(struct sink *s)
+/* An open of this sink's file, made at once in memory (s->now). */
+static int sink_openat(struct sink *s, const char *path, int flags)
 {
     struct sink_env *env = s->env;
+    if (!s->now)
+        return be_openat(env->be, s->dfd, path, flags, SINK_MODE, sink_ud(s, OP_F_OPEN));
+    int ret = be_openat_now(env->be, s->dfd, path, flags, SINK_MODE, sink_ud(s, OP_F_OPEN));
+    env->now_ops += ret == 0;
+    return ret;
+}
+
+static int sink_submit_open(struct sink *s)
+{
     int ret;
     if (s->way == SINK_WAY_TMPFILE) {
-        ret = be_openat(env->be, s->dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, SINK_MODE,
-                        sink_ud(s, OP_F_OPEN));
+        ret = sink_openat(s, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC);
     } else {
         if ((ret = sink_new_tmp(s)) < 0)
             return ret;
-        ret = be_openat(env->be, s->dfd, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        SINK_MODE, sink_ud(s, OP_F_OPEN));
+        ret = sink_openat(s, s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC);
     }
     if (ret < 0)
         return ret;
@@ -500,7 +542,7 @@ static int sink_init(struct sink *s, struct sink_env *env, const char *path, uin
         return -EISDIR;
     memcpy(s->dir, path, dn);
     s->dir[dn] = '\0';
-    int fd = sink_dir_get(env, s->dir, dn, &s->dref);
+    int fd = sink_dir_get(env, s->dir, dn, &s->dref, &s->now);
     if (fd < 0)
         return fd;
     s->dfd = fd;
@@ -761,8 +803,12 @@ static bool sink_step_keep(struct sink *s)
         int dirfd, flags;
         const char *from;
         sink_link_from(s, &dirfd, &from, &flags);
-        return sink_submitted(s, be_linkat(be, dirfd, from, s->dfd, s->link_to_tmp ? s->tmp : s->name,
-                                           flags, sink_ud(s, OP_F_LINK)), 1);
+        const char *to = s->link_to_tmp ? s->tmp : s->name;
+        if (!s->now)
+            return sink_submitted(s, be_linkat(be, dirfd, from, s->dfd, to, flags, sink_ud(s, OP_F_LINK)), 1);
+        int ret = be_linkat_now(be, dirfd, from, s->dfd, to, flags, sink_ud(s, OP_F_LINK));
+        s->env->now_ops += ret == 0;
+        return sink_submitted(s, ret, 1);
     }
     if (s->opened)
         return sink_submitted(s, be_close(be, s->fd, sink_ud(s, OP_F_CLOSE)), 1);

@@ -120,6 +120,11 @@ struct sink_env {
     bool workers_ok;          /* may limit the file workers: not disabled (file_workers),
                                  the backend has such workers, not refused (yet) */
     unsigned file_workers;    /* the limit set (RF_DISK_FILE_WORKERS), 0: the kernel's own */
+    bool now_ok;              /* files in memory are opened, written and linked at once
+                                 (be_openat_now...): not disabled (inline), the backend
+                                 can, the window is wide enough (the owner clears it) */
+    bool top_mem;             /* the top folder is in memory */
+    uint64_t now_ops;         /* file calls made at once, for --stats */
 };
 
 struct sink {
@@ -133,6 +138,8 @@ struct sink {
     bool link_to_tmp;        /* the link in flight targets tmp */
     bool link_fd_sent;       /* the link in flight is by descriptor (AT_EMPTY_PATH) */
     bool link_via_proc;      /* by descriptor was refused: link through /proc */
+    bool now;                /* in memory: open, small writes and the link are made at
+                                once (sink_env.now_ok) */
     bool renamed;            /* tmp was renamed to path */
     bool preparing;          /* (part) open, statx, getxattr in flight */
     bool begun;              /* (part) sink_part_begin said where the body goes */

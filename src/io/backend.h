@@ -135,6 +135,12 @@ struct be_ops {
     /* At most n kernel workers at once for operations that may block on a
      * file (be_limit_file_workers). */
     int (*limit_file_workers)(struct be *b, unsigned n);
+    /* openat, writev and linkat made at once by the calling thread, their
+     * results delivered like any other (be_openat_now...). */
+    int (*openat_now)(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud);
+    int (*writev_now)(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud);
+    int (*linkat_now)(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                      const char *newpath, int flags, uint64_t ud);
 };
 
 /* be_note's kinds: what a trace records besides operations. */
@@ -310,6 +316,34 @@ static inline void be_note(struct be *b, unsigned what, uint32_t a, uint32_t b2)
 static inline int be_limit_file_workers(struct be *b, unsigned n)
 {
     return b->ops->limit_file_workers ? b->ops->limit_file_workers(b, n) : -EOPNOTSUPP;
+}
+/* openat, writev and linkat made at once, by the calling thread, instead of
+ * being queued: for files in memory (tmpfs), where io_uring hands each of
+ * these to a worker thread anyway (no non-blocking create or link, no
+ * non-blocking buffered write there) and the handing over costs more than
+ * the call. The result still arrives as a completion in the next reap,
+ * like a queued operation's, so the caller's state machine is the same.
+ * A backend without them (be_has_now false: epoll, whose file calls are
+ * synchronous already) queues the operation as usual. */
+static inline bool be_has_now(const struct be *b)
+{ return b->ops->openat_now && b->ops->writev_now && b->ops->linkat_now; }
+static inline int be_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode,
+                                uint64_t ud)
+{
+    return b->ops->openat_now ? b->ops->openat_now(b, dirfd, path, flags, mode, ud)
+                              : b->ops->openat(b, dirfd, path, flags, mode, ud);
+}
+static inline int be_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off,
+                                uint64_t ud)
+{
+    return b->ops->writev_now ? b->ops->writev_now(b, fd, iov, n, off, ud)
+                              : b->ops->writev(b, fd, iov, n, off, ud);
+}
+static inline int be_linkat_now(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                                const char *newpath, int flags, uint64_t ud)
+{
+    return b->ops->linkat_now ? b->ops->linkat_now(b, olddirfd, oldpath, newdirfd, newpath, flags, ud)
+                              : b->ops->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud);
 }
 /* Tear down: every operation still in flight is cancelled and waited for
  * (no completion is delivered), lent buffers are freed. */

@@ -151,6 +151,25 @@ static int tr_linkat(struct be *b, int olddirfd, const char *oldpath, int newdir
 {
     TRACED(b, TOP_LINKAT, ud, -1, 0, T(b)->inner->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
 }
+/* The *_now calls are recorded as the queued ones are: a submission now,
+ * its completion when it is reaped. */
+static int tr_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
+{
+    TRACED(b, TOP_OPENAT, ud, -1, 0, T(b)->inner->openat_now(b, dirfd, path, flags, mode, ud));
+}
+static int tr_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+{
+    size_t bytes = 0;
+    for (unsigned i = 0; i < n; i++)
+        bytes += iov[i].iov_len;
+    TRACED(b, TOP_WRITEV, ud, fd, bytes, T(b)->inner->writev_now(b, fd, iov, n, off, ud));
+}
+static int tr_linkat_now(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                         const char *newpath, int flags, uint64_t ud)
+{
+    TRACED(b, TOP_LINKAT, ud, -1, 0,
+           T(b)->inner->linkat_now(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
+}
 static int tr_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
 {
     TRACED(b, TOP_RENAME, ud, -1, 0, T(b)->inner->rename(b, dirfd, from, to, ud));
@@ -276,6 +295,10 @@ int be_trace_attach(struct be *b, int fd, unsigned lane)
     t->ops.linkat = tr_linkat;
     t->ops.rename = tr_rename;
     t->ops.unlink = tr_unlink;
+    /* (Only where the backend has them: be_has_now tells the caller.) */
+    t->ops.openat_now = b->ops->openat_now ? tr_openat_now : NULL;
+    t->ops.writev_now = b->ops->writev_now ? tr_writev_now : NULL;
+    t->ops.linkat_now = b->ops->linkat_now ? tr_linkat_now : NULL;
     t->ops.poll = tr_poll;
     t->ops.cancel_fd = tr_cancel_fd;
     t->ops.cancel_op = tr_cancel_op;

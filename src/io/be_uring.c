@@ -4,8 +4,9 @@
  * batched reaping, counters.
  *
  * Operations the kernel cannot do here (IORING_OP_SOCKET before 5.19,
- * cancel by fd) are done synchronously and their results queued as local
- * completions, handed out by the next reap before the CQ's.
+ * cancel by fd), and the *_now file calls, are done synchronously and
+ * their results queued as local completions, handed out by the next reap
+ * before the CQ's.
  */
 #include "io/backend.h"
 
@@ -41,13 +42,15 @@ struct be_uring {
     bool iowq_saved;               /* be_limit_file_workers was answered: iowq_prev is
                                       what it replaced (0: nothing to put back) */
     unsigned iowq_prev;            /* bounded io-wq workers before, put back at the end */
-    /* Results of operations done synchronously because the kernel lacks
-     * the opcode; handed out by reap before the CQ, in order. */
+    /* Results of operations done synchronously (the kernel lacks the
+     * opcode, or a *_now call); handed out by reap before the CQ, in order. */
     struct be_cqe *local;
     unsigned nlocal, local_cap;
     /* SQEs handed out whose last completion has not been reaped: a wait
      * never asks for more completions than this (see uring_wait). */
     unsigned inflight;
+    /* The *_now calls made, for describe_calls. */
+    uint64_t now_openat, now_pwritev, now_linkat;
 };
 
 static struct be_uring *U(struct be *b)
@@ -272,14 +275,19 @@ static void uring_describe(const struct be *b, char *buf, size_t size)
 
 static void uring_describe_calls(const struct be *b, char *buf, size_t size)
 {
-    /* Everything but the enters is a fallback done inline (socket(2),
-     * shutdown(2)) or the one io_uring_register of be_limit_file_workers. */
-    uint64_t other = b->n.syscalls - b->n.enters;
-    if (other)
-        snprintf(buf, size, "io_uring_enter %llu other %llu", (unsigned long long)b->n.enters,
-                 (unsigned long long)other);
-    else
-        snprintf(buf, size, "io_uring_enter %llu", (unsigned long long)b->n.enters);
+    /* The *_now file calls by name; everything else but the enters is a
+     * fallback done inline (socket(2), shutdown(2)) or the one
+     * io_uring_register of be_limit_file_workers. */
+    const struct be_uring *u = (const struct be_uring *)b;
+    static const char *const names[] = { "openat", "pwritev", "linkat" };
+    const uint64_t now[] = { u->now_openat, u->now_pwritev, u->now_linkat };
+    uint64_t other = b->n.syscalls - b->n.enters - now[0] - now[1] - now[2];
+    int len = snprintf(buf, size, "io_uring_enter %llu", (unsigned long long)b->n.enters);
+    for (size_t i = 0; i < 3; i++)
+        if (now[i] && len >= 0 && (size_t)len < size)
+            len += snprintf(buf + len, size - (size_t)len, " %s %llu", names[i], (unsigned long long)now[i]);
+    if (other && len >= 0 && (size_t)len < size)
+        snprintf(buf + len, size - (size_t)len, " other %llu", (unsigned long long)other);
 }
 
 /* An SQE, flushing the SQ to the kernel (without waiting) when it is full. */
@@ -300,8 +308,8 @@ static struct io_uring_sqe *uring_sqe(struct be_uring *u, uint64_t ud)
     return sqe;
 }
 
-/* Deliver a result without the kernel (fallbacks), in the next reap. */
-static int uring_local_complete(struct be_uring *u, uint64_t ud, int res)
+/* Room for one more local completion. Returns 0 or -EBUSY. */
+static int uring_local_reserve(struct be_uring *u)
 {
     if (u->nlocal == u->local_cap) {
         unsigned cap = u->local_cap ? 2 * u->local_cap : 64;
@@ -311,6 +319,14 @@ static int uring_local_complete(struct be_uring *u, uint64_t ud, int res)
         u->local = n;
         u->local_cap = cap;
     }
+    return 0;
+}
+
+/* Deliver a result without the kernel (fallbacks), in the next reap. */
+static int uring_local_complete(struct be_uring *u, uint64_t ud, int res)
+{
+    if (uring_local_reserve(u) < 0)
+        return -EBUSY;
     u->local[u->nlocal++] = (struct be_cqe){ .ud = ud, .res = res, .flags = 0, .buf = NULL };
     return 0;
 }
@@ -401,6 +417,41 @@ static int uring_writev(struct be *b, int fd, const struct iovec *iov, unsigned 
     URING_PREP(sqe, b, ud);
     io_uring_prep_writev(sqe, fd, iov, n, off);
     return 0;
+}
+
+/* The *_now calls (backend.h): synchronous, the result queued as a local
+ * completion for the next reap, as the fallbacks' are. The room for it is
+ * made first: a call made whose completion could not be queued would leave
+ * a descriptor or a name nobody knows of. */
+static int uring_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
+{
+    if (uring_local_reserve(U(b)) < 0)
+        return -EBUSY;
+    b->n.syscalls++;
+    U(b)->now_openat++;
+    int fd = openat(dirfd, path, flags, mode);
+    return uring_local_complete(U(b), ud, fd < 0 ? -errno : fd);
+}
+
+static int uring_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+{
+    if (uring_local_reserve(U(b)) < 0)
+        return -EBUSY;
+    b->n.syscalls++;
+    U(b)->now_pwritev++;
+    ssize_t w = pwritev(fd, iov, (int)n, (off_t)off);
+    return uring_local_complete(U(b), ud, w < 0 ? -errno : (int)w);
+}
+
+static int uring_linkat_now(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                            const char *newpath, int flags, uint64_t ud)
+{
+    if (uring_local_reserve(U(b)) < 0)
+        return -EBUSY;
+    b->n.syscalls++;
+    U(b)->now_linkat++;
+    int r = linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+    return uring_local_complete(U(b), ud, r < 0 ? -errno : 0);
 }
 
 static int uring_close(struct be *b, int fd, uint64_t ud)
@@ -737,4 +788,7 @@ static const struct be_ops uring_ops = {
     .destroy = uring_destroy,
     .describe_calls = uring_describe_calls,
     .limit_file_workers = uring_limit_file_workers,
+    .openat_now = uring_openat_now,
+    .writev_now = uring_writev_now,
+    .linkat_now = uring_linkat_now,
 };

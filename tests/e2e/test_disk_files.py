@@ -11,7 +11,10 @@ creates files:
   ways          tmpfile: the default (an unnamed O_TMPFILE inode, linked in
                 when complete); named: the fallback, forced with
                 RINGFETCH_SINK_DISABLE=tmpfile (an exclusive .rf-PID-N.tmp,
-                renamed when complete).
+                renamed when complete); on tmpfs also ring: the default
+                with the file calls through the ring (RINGFETCH_SINK_DISABLE=
+                inline) instead of made at once by the loop, as they are
+                there by default (RF_NOW_MIN_WINDOW).
 
 What is checked: bodies byte-identical (empty, small, multi-buffer,
 chunked); an existing final file replaced only by a complete body; a
@@ -23,6 +26,7 @@ left (nothing can remove it after SIGKILL) and the next run does not trip on
 it."""
 
 import atexit
+import errno
 import os
 import re
 import shutil
@@ -38,7 +42,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rftest  # noqa: E402
 from rftest import FakeServer, read_request  # noqa: E402
 
-WAYS = {'tmpfile': {}, 'named': {'RINGFETCH_SINK_DISABLE': 'tmpfile'}}
+WAYS = {'tmpfile': {}, 'named': {'RINGFETCH_SINK_DISABLE': 'tmpfile'},
+        'ring': {'RINGFETCH_SINK_DISABLE': 'inline'}}
+# Ways that only differ where files are in memory.
+MEMORY_ONLY_WAYS = ('ring',)
 FS_MIB = 8
 TEMPORARY = re.compile(r'^\.rf-\d+-\d+\.tmp$')
 OLD = b'the old file, which must survive a failed download\n'
@@ -137,11 +144,18 @@ def for_each_fs_and_way(fn):
     """Register fn(fs, env) once per file system and way of creating files."""
     for fs in FILESYSTEMS:
         for way, env in WAYS.items():
+            if way in MEMORY_ONLY_WAYS and fs.kind != 'tmpfs':
+                continue
             def one(fn=fn, fs=fs, env=env):
                 fn(fs.made(), env)
             one.__name__ = '%s_%s_%s' % (fn.__name__, fs.kind, way)
             rftest.test(one)
     return fn
+
+
+def named(env):
+    """The way makes named temporaries (else unnamed inodes)."""
+    return 'tmpfile' in env.get('RINGFETCH_SINK_DISABLE', '')
 
 
 def body_of(n):
@@ -208,7 +222,7 @@ def bodies_are_byte_identical(fs, env):
         with open(os.path.join(out, name), 'rb') as f:
             assert f.read() == body, '%s differs' % name
     st = r.stats()
-    way = 'files_named' if env else 'files_tmpfile'
+    way = 'files_named' if named(env) else 'files_tmpfile'
     assert st.get(way) == len(bodies), st
 
 
@@ -252,6 +266,95 @@ def file_operations_run_one_at_a_time_on_a_disk_file_system_only(fs):
             others.append(int(m.group(1)) if m else 0)
         shutil.rmtree(out)  # room for the next case on the small file system
     assert others[1] == others[0] + (1 if disk else 0), ('the limit\'s io_uring_register', others)
+
+
+@for_each_fs
+def small_files_in_memory_are_made_at_once_by_the_loop_and_nowhere_else(fs):
+    # RF_NOW_MIN_WINDOW: on tmpfs each small file's open, write and link are
+    # made at once by the loop (three calls it names in "calls"), not
+    # through the ring; never on ext4, nor with RINGFETCH_SINK_DISABLE=
+    # inline, nor with one job in flight, nor with the epoll backend (whose
+    # file calls are all synchronous, and which has no such calls). The
+    # files are the same every way.
+    bodies = {'s%d' % i: body_of(8192 + i) for i in range(6)}
+    memory = fs.kind == 'tmpfs'
+    cases = (('-m', '4'), {}, memory), (('-m', '4'), {'RINGFETCH_SINK_DISABLE': 'inline'}, False), \
+            (('-m', '1'), {}, False), (('-m', '4', '--backend', 'epoll'), {}, False)
+    for args, env, now in cases:
+        out = fs.folder()
+        with serving(bodies) as srv:
+            r = ringfetch('-o', out, '--stats', *args, *[srv.url('/' + n) for n in bodies], env=env)
+        assert r.rc == 0, r.why()
+        for name, body in bodies.items():
+            with open(os.path.join(out, name), 'rb') as f:
+                assert f.read() == body, '%s differs (%s %s)' % (name, args, env)
+        st = r.stats()
+        calls = dict((k, int(v)) for k, v in re.findall(r'(\w+) (\d+)', st['calls']))
+        if not now:
+            assert st['inline_file_ops'] == 0, (args, env, st)
+            continue
+        n = len(bodies)
+        # A body that came in two receives is two writes.
+        assert calls.get('openat') == n and calls.get('linkat') == n, (args, st['calls'])
+        assert n <= calls.get('pwritev', 0) <= 2 * n, (args, st['calls'])
+        assert st['inline_file_ops'] == calls['openat'] + calls['pwritev'] + calls['linkat'], st
+        shutil.rmtree(out)
+
+
+@for_each_fs_and_way
+def a_full_file_system_fails_each_small_file_once_and_leaves_nothing_half_made(fs, env):
+    # Small files into a file system with room for a few: those that fit
+    # are complete, each other one fails once with ENOSPC named, nothing is
+    # left half made, and every URL is counted once.
+    if not fs.small:
+        rftest.skip('no small %s of our own to fill (not root)' % fs.kind)
+    out = fs.folder()
+    filler = os.path.join(fs.folder(), 'filler')
+    # Filled to the last block (what is free is the file system's own
+    # reckoning: ext4's delayed allocation and reserved blocks), then
+    # room made for a few files.
+    room = 48 << 10
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        size = 0
+        chunk = b'\0' * 4096
+        try:
+            while True:
+                size += os.write(fd, chunk)
+        except OSError as e:
+            assert e.errno == errno.ENOSPC, e
+        os.fsync(fd)
+        os.ftruncate(fd, max(0, size - room))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        bodies = {'f%02d.bin' % i: body_of(8192 + i) for i in range(24)}
+        with serving(bodies) as srv:
+            r = ringfetch('-m', '4', '-o', out, '--stats', *[srv.url('/' + n) for n in bodies], env=env)
+        assert r.rc == 1, r.why()
+        st = r.stats()
+        got = listing(out)
+        assert 0 < len(got) < len(bodies), (got, r.why())
+        assert st['ok'] == len(got) and st['ok'] + st['errors'] == len(bodies), (st, got)
+        # On tmpfs (but the ring way) the failing writes were the loop's own calls.
+        assert (st['inline_file_ops'] > 0) == (fs.kind == 'tmpfs' and env is not WAYS['ring']), st
+        for name in got:
+            with open(os.path.join(out, name), 'rb') as f:
+                assert f.read() == bodies[name], '%s is not the complete body' % name
+        failed = [n for n in bodies if n not in got]
+        for name in failed:
+            lines = [ln for ln in r.err.splitlines() if '/' + name in ln]
+            assert len(lines) == 1 and 'No space left on device' in lines[0], (name, r.err)
+    finally:
+        os.unlink(filler)
+    # The room is back: the same run now fetches every file.
+    shutil.rmtree(out)
+    out = fs.folder()
+    with serving(bodies) as srv:
+        r = ringfetch('-m', '4', '-o', out, *[srv.url('/' + n) for n in bodies], env=env)
+    assert r.rc == 0, r.why()
+    assert listing(out) == sorted(bodies), listing(out)
 
 
 @for_each_fs_and_way
@@ -338,10 +441,10 @@ def sigkill_mid_body_leaves_no_new_file_under_a_final_name(fs, env):
             # Kill only once a body is being written (a temporary shows, or,
             # with an unnamed inode, the server has sent a good part of it).
             while time.monotonic() < deadline and p.poll() is None:
-                if env and any(TEMPORARY.match(n) for n in os.listdir(out)):
+                if named(env) and any(TEMPORARY.match(n) for n in os.listdir(out)):
                     time.sleep(0.3)
                     break
-                if not env and srv.accepted >= 2:
+                if not named(env) and srv.accepted >= 2:
                     time.sleep(0.5)
                     break
                 time.sleep(0.02)
@@ -351,7 +454,7 @@ def sigkill_mid_body_leaves_no_new_file_under_a_final_name(fs, env):
             p.wait()
     assert open(os.path.join(out, 'old.bin'), 'rb').read() == OLD
     after = listing(out)
-    if not env:
+    if not named(env):
         assert after == before, 'an unnamed inode must leave nothing: %s' % after
         return
     # A named temporary cannot be removed after SIGKILL: it stays, named

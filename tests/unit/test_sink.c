@@ -813,6 +813,134 @@ static void the_file_workers_are_limited_once_per_run_on_a_disk(void **state)
     free(keep);
 }
 
+/* The *_now calls as the sink makes them: counted, then recorded by the
+ * fake's queued ones (so fake_take sees every operation either way). */
+static unsigned now_open, now_write, now_link;
+static const struct be_ops *now_inner;
+static int counting_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
+{
+    now_open++;
+    return now_inner->openat(b, dirfd, path, flags, mode, ud);
+}
+static int counting_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off,
+                               uint64_t ud)
+{
+    now_write++;
+    return now_inner->writev(b, fd, iov, n, off, ud);
+}
+static int counting_linkat_now(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
+                               const char *newpath, int flags, uint64_t ud)
+{
+    now_link++;
+    return now_inner->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud);
+}
+
+static bool in_memory(const char *dir)
+{
+    struct statfs sf;
+    assert_int_equal(statfs(dir, &sf), 0);
+    return (unsigned long)sf.f_type == TMPFS_MAGIC || (unsigned long)sf.f_type == RAMFS_MAGIC;
+}
+
+/* One file of a small span and a span above RF_NOW_WRITE_MAX_BYTES, in
+ * folder dir (absolute): returns how many of its calls were made at once. */
+static unsigned file_with_two_writes(struct fake_be *f, struct sink_env *env, const char *dir)
+{
+    now_open = now_write = now_link = 0;
+    char path[128];
+    snprintf(path, sizeof path, "%s/a.bin", dir);
+    struct sink s;
+    assert_int_equal(sink_open(&s, env, path, ud_pack(0, 1, 2)), 0);
+    struct fake_rec *o = fake_take(f, FAKE_OPENAT);
+    assert_non_null(o);
+    assert_int_equal(sink_complete(&s, OP_F_OPEN, 5), SINK_EV_BUSY);
+    static char big[RF_NOW_WRITE_MAX_BYTES + 2]; /* one byte above, and the NUL */
+    memset(big, 'b', sizeof big - 1);
+    const char *spans[] = { "small", big };
+    for (size_t i = 0; i < 2; i++) {
+        struct fake_rec dummy = { .ud = 0 };
+        size_t len = strlen(spans[i]);
+        struct be_cqe c = fake_cqe_recv(f, &dummy, spans[i], len);
+        assert_int_equal(sink_add(&s, c.buf, c.buf->data, len), 0);
+        lbuf_put(c.buf);
+        sink_flush(&s);
+        struct fake_rec *w = fake_take(f, FAKE_WRITEV);
+        assert_non_null(w);
+        assert_int_equal(w->len, len);
+        struct be_cqe wc = fake_cqe(w, (int)len);
+        struct sink *which;
+        assert_int_equal(sink_complete_write(env, &wc, &which), SINK_EV_BUSY);
+        assert_ptr_equal(which, &s);
+    }
+    sink_finish(&s, true);
+    struct fake_rec *l = fake_take(f, FAKE_LINKAT);
+    assert_non_null(l);
+    assert_string_equal(l->path2, "a.bin");
+    assert_int_equal(sink_complete(&s, OP_F_LINK, 0), SINK_EV_BUSY);
+    assert_non_null(fake_take(f, FAKE_CLOSE));
+    assert_int_equal(sink_complete(&s, OP_F_CLOSE, 0), SINK_EV_DONE);
+    assert_int_equal(s.err, 0);
+    sink_free(&s);
+    /* The large write always goes through the queue. */
+    assert_true(now_write <= 1);
+    return now_open + now_write + now_link;
+}
+
+/* In a folder in memory (/dev/shm) the open, the small write and the link
+ * are made at once (the large write queued); never with the switch, never
+ * in a folder elsewhere (/tmp here, unless it is in memory too), never
+ * when the backend has no such calls. */
+static void files_in_memory_are_opened_written_and_linked_at_once(void **state)
+{
+    (void)state;
+    if (!in_memory("/dev/shm"))
+        skip(); /* no tmpfs at /dev/shm here: the e2e test mounts one */
+    char shm[] = "/dev/shm/rf-test-now-XXXXXX", disk[] = "/tmp/rf-test-now-XXXXXX";
+    assert_non_null(mkdtemp(shm));
+    assert_non_null(mkdtemp(disk));
+    const char *outer = getenv("RINGFETCH_SINK_DISABLE");
+    char *keep = outer ? strdup(outer) : NULL;
+    unsetenv("RINGFETCH_SINK_DISABLE");
+    struct fake_be *f = fake_be_new(4, 2 * RF_NOW_WRITE_MAX_BYTES);
+    static struct be_ops ops;
+    now_inner = f->b.ops;
+    ops = *f->b.ops;
+    ops.openat_now = counting_openat_now;
+    ops.writev_now = counting_writev_now;
+    ops.linkat_now = counting_linkat_now;
+    f->b.ops = &ops;
+    struct sink_env env;
+
+    assert_int_equal(sink_env_init(&env, &f->b, NULL), 0);
+    assert_true(env.now_ok);
+    assert_int_equal(file_with_two_writes(f, &env, shm), 3);
+    assert_int_equal(now_write, 1);
+    assert_int_equal(env.now_ops, 3);
+    assert_int_equal(file_with_two_writes(f, &env, disk), in_memory(disk) ? 3 : 0);
+    sink_env_free(&env);
+
+    setenv("RINGFETCH_SINK_DISABLE", "inline", 1);
+    assert_int_equal(sink_env_init(&env, &f->b, NULL), 0);
+    assert_false(env.now_ok);
+    assert_int_equal(file_with_two_writes(f, &env, shm), 0);
+    assert_int_equal(env.now_ops, 0);
+    sink_env_free(&env);
+    unsetenv("RINGFETCH_SINK_DISABLE");
+
+    f->b.ops = now_inner; /* the fake's own table: no *_now calls */
+    assert_int_equal(sink_env_init(&env, &f->b, NULL), 0);
+    assert_false(env.now_ok);
+    assert_int_equal(file_with_two_writes(f, &env, shm), 0);
+    sink_env_free(&env);
+
+    be_destroy(&f->b);
+    assert_int_equal(rmdir(shm), 0);
+    assert_int_equal(rmdir(disk), 0);
+    if (keep)
+        setenv("RINGFETCH_SINK_DISABLE", keep, 1);
+    free(keep);
+}
+
 /* Two sinks in one folder share its descriptor; it stays open while one
  * of them still holds it, even when files of another folder come and go. */
 static void a_shared_folder_stays_open_while_a_sink_holds_it(void **state)
@@ -942,6 +1070,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_file_workers_are_limited_once_per_run_on_a_disk, setup_top,
                                         teardown),
         cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top_walk, teardown),
+        cmocka_unit_test(files_in_memory_are_opened_written_and_linked_at_once),
         cmocka_unit_test_setup_teardown(a_shared_folder_stays_open_while_a_sink_holds_it, setup_top, teardown),
         cmocka_unit_test_setup_teardown(the_idle_folder_gives_way_to_the_next, setup_top, teardown),
         cmocka_unit_test_setup_teardown(a_link_below_the_top_fails_the_file, setup_top, teardown),
