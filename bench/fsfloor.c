@@ -186,6 +186,7 @@ struct ring_file {
     int fd;
     enum ring_step step;
     size_t done;        /* bytes written */
+    int by_fd;          /* its link in flight is by descriptor (AT_EMPTY_PATH) */
     char name[32];
     char proc[32];
 };
@@ -201,10 +202,11 @@ static int ring_fail(const char *call, const char *what, int res)
 static void ring_prep(struct io_uring *ring, struct ring_file *f, unsigned i, int dfd, const char *buf,
                       size_t bytes, size_t chunk)
 {
+    /* (Never full: RING_FILES steps at once in a ring twice as deep.) */
     struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
     if (!sqe) {
-        io_uring_submit(ring);
-        sqe = io_uring_get_sqe(ring);
+        fprintf(stderr, "fsfloor: the submission queue is full\n");
+        exit(1);
     }
     switch (f->step) {
     case STEP_OPEN:
@@ -216,6 +218,7 @@ static void ring_prep(struct io_uring *ring, struct ring_file *f, unsigned i, in
         break;
     }
     case STEP_LINK:
+        f->by_fd = link_by_fd;
         if (link_by_fd) {
             io_uring_prep_linkat(sqe, f->fd, "", dfd, f->name, AT_EMPTY_PATH);
         } else {
@@ -287,8 +290,11 @@ static int ring_make(const char *dir, unsigned long count, const char *buf, size
                     f->step = STEP_LINK;
                 break;
             case STEP_LINK:
-                if (res == -ENOENT && link_by_fd) {
-                    link_by_fd = 0; /* (as the sink: through /proc from now on) */
+                if (res == -ENOENT && f->by_fd) {
+                    /* Refused by descriptor: through /proc, this one and
+                     * every later one, as the sink (links by descriptor
+                     * already in flight come back here too). */
+                    link_by_fd = 0;
                     break;
                 }
                 if (res < 0)

@@ -207,10 +207,11 @@ def floor_md(floors, multiples):
         return []
     L = ['## The floor', '']
     dests = list(floors)
-    L.append('Each way of creating a corpus\'s files, synchronously, one process '
-             '(bench/fsfloor.c: the corpus\'s file count at its mean size, big in 64 KiB '
-             'writes), the ways interleaved in rounds on each destination; CPU µs per file '
-             '(user+sys around the loop only), median (lowest–highest round). Ways: ' +
+    L.append('Each way of creating a corpus\'s files, one process (bench/fsfloor.c: the '
+             'corpus\'s file count at its mean size, big in 64 KiB writes; synchronously but '
+             'for tmpfile-ring, which is not a floor), the ways interleaved in rounds on each '
+             'destination; CPU µs per file (user+sys around the loop only, io_uring\'s workers '
+             'included), median (lowest–highest round). Ways: ' +
              '; '.join('**%s** = %s' % (w, t) for w, t in floor.WAY_TEXT.items()) + '.')
     L.append('')
     L.append('| corpus | way | ' + ' | '.join(dests) + ' |')

@@ -118,7 +118,9 @@ class NginxTLS(Nginx):
             'curl': ['--cacert', ca],
             'wget2': ['--ca-certificate=' + ca],
             'aria2c': ['--ca-certificate=' + ca],
-        }.get(peer)  # others (flags2, the aiohttp client, a baseline build): not here
+        }.get('ringfetch' if peer.startswith('ringfetch-') else peer)
+        # (a baseline build, ringfetch-base, as ringfetch; flags2 and the
+        # aiohttp client: not here)
 
     def placeholder_url(self):
         return 'https://127.0.0.1:PORT'

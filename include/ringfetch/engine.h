@@ -146,7 +146,7 @@ struct rf_stats {
     uint32_t file_workers;   /* the kernel's workers for file operations, limited to this
                                 many at once for a disk file system; 0: not limited */
     uint64_t inline_file_ops; /* file opens, writes and links made at once by the loop, not
-                                 through the ring (files in memory: tmpfs) */
+                                 through the ring (small files in memory: tmpfs) */
     const char *failed;      /* when the run could not start or go on: what failed
                                 ("io_uring setup", "memory", "the I/O backend"); else NULL */
 };

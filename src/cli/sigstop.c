@@ -38,6 +38,7 @@ volatile sig_atomic_t *sigstop_install(void)
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGXFSZ, &sa, NULL);
     return &stop_requested;
 }
 

@@ -48,7 +48,13 @@ static int file_begin(struct xfer *x, const struct resp *r)
             file_reserve(x, r);
         return ret;
     }
-    int ret = sink_open(&x->sink, &x->eng->sinks, x->path, ud_pack(0, x->gen, x->idx));
+    /* A small body over plain HTTP may have its file calls made at once
+     * (RF_NOW_MAX_BODY_BYTES: why not a larger one, nor one the loop
+     * decrypts). */
+    bool small = !x->u.tls && r->has_content_length && !r->chunked &&
+                 r->content_length <= RF_NOW_MAX_BODY_BYTES;
+    int ret = (small ? sink_open_small : sink_open)(&x->sink, &x->eng->sinks, x->path,
+                                                    ud_pack(0, x->gen, x->idx));
     if (ret < 0)
         return ret;
     x->has_sink = true;

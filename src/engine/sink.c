@@ -262,7 +262,7 @@ static int sink_dir_open_as_given(const char *dir)
 /* A folder was opened; what its file system asks for (one fstatfs, only
  * while one of the two may still apply: one below the top may be another
  * file system's mount). Returns whether it is a file system in memory,
- * where the files' opens, writes and links are made at once
+ * where small files' opens, writes and links are made at once
  * (RF_NOW_MIN_WINDOW, tunables.h: why, and what it measured). On a local
  * disk file system the run's file operations are limited to
  * RF_DISK_FILE_WORKERS at once (tunables.h), set once, before the first
@@ -431,14 +431,6 @@ static void sink_drop_queued(struct sink *s)
     s->queued_tail = &s->queued;
 }
 
-static size_t sink_iov_bytes(const struct iovec *iov, unsigned n)
-{
-    size_t bytes = 0;
-    for (unsigned i = 0; i < n; i++)
-        bytes += iov[i].iov_len;
-    return bytes;
-}
-
 static int sink_submit(struct sink *s, struct sink_wop *w)
 {
     struct sink_env *env = s->env;
@@ -446,7 +438,7 @@ static int sink_submit(struct sink *s, struct sink_wop *w)
     unsigned n = w->niov - w->first;
     uint64_t ud = ud_pack(OP_F_WRITE, w->gen, w->idx);
     int ret;
-    if (s->now && sink_iov_bytes(iov, n) <= RF_NOW_WRITE_MAX_BYTES) {
+    if (s->now) {
         ret = be_writev_now(env->be, s->fd, iov, n, w->off, ud);
         env->now_ops += ret == 0;
     } else {
@@ -551,9 +543,12 @@ static int sink_init(struct sink *s, struct sink_env *env, const char *path, uin
     return 0;
 }
 
-int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
+static int sink_open_as(struct sink *s, struct sink_env *env, const char *path, uint64_t ud, bool small)
 {
     int ret = sink_init(s, env, path, ud);
+    /* sink_init found whether the folder is in memory; only a small body's
+     * calls are made at once there (RF_NOW_MAX_BODY_BYTES). */
+    s->now = s->now && small;
     if (ret == 0) {
         s->way = env->tmpfile_ok && !sink_dir_refuses_tmpfile(env, s->dir) ? SINK_WAY_TMPFILE
                                                                            : SINK_WAY_NAMED;
@@ -564,6 +559,16 @@ int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t u
     return ret;
 }
 
+int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
+{
+    return sink_open_as(s, env, path, ud, false);
+}
+
+int sink_open_small(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
+{
+    return sink_open_as(s, env, path, ud, true);
+}
+
 /* ---- resume: a part that outlives the run ------------------------------------------ */
 
 int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const char *part_path,
@@ -571,6 +576,10 @@ int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const
 {
     int ret = sink_init(s, env, path, ud);
     s->way = SINK_WAY_PART;
+    /* A resumed part goes through the ring, in memory too: it is opened,
+     * stat'ed and read there, and mixing calls made at once with queued
+     * ones for one file cost more than either (tunables.h). */
+    s->now = false;
     if (ret < 0) {
         sink_free(s);
         return ret;

@@ -120,8 +120,8 @@ struct sink_env {
     bool workers_ok;          /* may limit the file workers: not disabled (file_workers),
                                  the backend has such workers, not refused (yet) */
     unsigned file_workers;    /* the limit set (RF_DISK_FILE_WORKERS), 0: the kernel's own */
-    bool now_ok;              /* files in memory are opened, written and linked at once
-                                 (be_openat_now...): not disabled (inline), the backend
+    bool now_ok;              /* small files in memory are opened, written and linked at
+                                 once (sink_open_small): not disabled (inline), the backend
                                  can, the window is wide enough (the owner clears it) */
     bool top_mem;             /* the top folder is in memory */
     uint64_t now_ops;         /* file calls made at once, for --stats */
@@ -138,8 +138,8 @@ struct sink {
     bool link_to_tmp;        /* the link in flight targets tmp */
     bool link_fd_sent;       /* the link in flight is by descriptor (AT_EMPTY_PATH) */
     bool link_via_proc;      /* by descriptor was refused: link through /proc */
-    bool now;                /* in memory: open, small writes and the link are made at
-                                once (sink_env.now_ok) */
+    bool now;                /* a small body in memory: the open, the writes and the link
+                                are made at once (sink_open_small); never for a part */
     bool renamed;            /* tmp was renamed to path */
     bool preparing;          /* (part) open, statx, getxattr in flight */
     bool begun;              /* (part) sink_part_begin said where the body goes */
@@ -186,6 +186,11 @@ void sink_env_free(struct sink_env *env);
  * the top is a symbolic link (or leads out of it), -ENOTDIR when it is
  * something else, the folder's open(2) errors. */
 int sink_open(struct sink *s, struct sink_env *env, const char *path, uint64_t ud);
+/* The same for a small body (RF_NOW_MAX_BODY_BYTES or less, known from its
+ * length, and not decrypted by the loop): where its folder is in memory
+ * (tmpfs) and sink_env.now_ok, its open, writes and link are made at once
+ * (be_openat_now...) instead of through the ring. */
+int sink_open_small(struct sink *s, struct sink_env *env, const char *path, uint64_t ud);
 /* Resume: prepare the part file part_path (in path's folder) for path (see the top); the
  * sink says SINK_EV_READY when s->part_size and s->validator are known, or
  * SINK_EV_FAILED/DONE when the part cannot be used (a link, not a regular

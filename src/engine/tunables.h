@@ -78,34 +78,45 @@
  * file_workers leaves the default. */
 #define RF_DISK_FILE_WORKERS         1
 
-/* Files in a folder on a file system in memory (tmpfs, ramfs: fstatfs when
- * the sink opens the folder) are opened, written and linked at once by the
- * loop (be_openat_now, be_writev_now, be_linkat_now) instead of through the
- * ring, when the run may have at least this many jobs in flight. io_uring
- * has no non-blocking way to create or link a file or to make a buffered
- * write to tmpfs, so each of those three goes to an io-wq worker anyway:
- * three hand-overs per small file, each dearer than the call. The close,
- * renames and unlinks stay on the ring (a close is done at submission
- * there; the others are rare). Measured on this VM (10,000 x 8 KiB from
- * nginx on loopback into tmpfs, interleaved rounds, medians, at once vs
- * through the ring): -m 100 CPU 0.238 vs 0.271 s and 0.251 vs 0.275 s
- * (14 rounds); -m 10 0.225 vs 0.281 s CPU, 0.242 vs 0.283 s (8); -m 4
- * 0.076 vs 0.108 s CPU, 0.088 vs 0.114 s (3,000 files, 8); -m 2 0.090 vs
- * 0.142 s CPU, 0.102 vs 0.143 s (8). At -m 1 it cost time: 0.150 vs 0.197
- * s of CPU but 0.248 vs 0.229 s and 0.280 vs 0.241 s in two sets of 8
- * (3,000 files): with one job in flight the loop has nothing else to do
- * while a worker makes the calls on the other core, so there the ring
- * stays. Opening and linking at once while writes went through the ring
- * cost more than either (0.279 s CPU, -m 100): all three or none.
+/* Small files in a folder on a file system in memory (tmpfs, ramfs:
+ * fstatfs when the sink opens the folder) are opened, written and linked
+ * at once by the loop (be_openat_now, be_writev_now, be_linkat_now)
+ * instead of through the ring, when the run may have at least this many
+ * jobs in flight. io_uring has no non-blocking way to create or link a
+ * file or to make a buffered write to tmpfs, so each of those three goes
+ * to an io-wq worker anyway: three hand-overs per small file, each dearer
+ * than the call. The close, renames and unlinks stay on the ring (a close
+ * is done at submission there; a rename is the named way's, for folders
+ * that refuse O_TMPFILE, which tmpfs does not; unlinks only follow
+ * failures), and so does all of a resumed part (-c). Measured on this VM
+ * (10,000 x 8 KiB from nginx on loopback into tmpfs, interleaved rounds,
+ * medians, at once vs through the ring, CPU then wall time): -m 100 0.238
+ * vs 0.271 s, 0.251 vs 0.275 s (14 rounds); -m 10 0.225 vs 0.281 s, 0.242
+ * vs 0.283 s (8); and of 3,000 files: -m 4 0.076 vs 0.108 s, 0.088 vs
+ * 0.114 s (8); -m 2 0.090 vs 0.142 s, 0.102 vs 0.143 s (8). At -m 1 it
+ * cost time: 0.150 vs 0.197 s of CPU but 0.248 vs 0.229 s and 0.280 vs
+ * 0.241 s in two sets of 8 (3,000 files): with one job in flight the loop
+ * has nothing else to do while a worker makes the calls on the other core,
+ * so there the ring stays. Opening and linking at once while writes went
+ * through the ring cost more than either (0.279 s CPU, -m 100): all three
+ * or none, decided per file (RF_NOW_MAX_BODY_BYTES).
  * Not on disks: there the calls wait for the journal or the device and
- * would hold the loop (ext4 -m 100: 0.443 vs 0.342 s, 8 rounds).
+ * would hold the loop (-m 100, wall time, 8 rounds: ext4 0.443 vs 0.342 s,
+ * xfs 0.498 vs 0.365 s, for the same CPU within 5%).
  * RINGFETCH_SINK_DISABLE=inline keeps the ring for them. */
 #define RF_NOW_MIN_WINDOW            2
-/* Larger writes (the 64 KiB pieces of a big TLS body: big plain bodies go
- * by splice) keep going through the ring, where a worker's copy into the
- * page cache overlaps the loop's decryption; measured for the 8 KiB bodies
- * only, so the rest is left as it was. */
-#define RF_NOW_WRITE_MAX_BYTES       (32u * 1024)
+/* ... and only for a body of a known length up to this, over plain HTTP:
+ * the larger the body, the more the loop's own copying holds it while a
+ * worker could copy on the other core. At once vs through the ring, -m
+ * 100, CPU then wall time, interleaved rounds: 8 KiB bodies 0.325 vs 0.381
+ * s, 0.359 vs 0.373 s (8); 16 KiB (6,000 files) 0.245 vs 0.280 s, 0.261 vs
+ * 0.247 s (10); 32 KiB (4,000) 0.229 vs 0.255 s, 0.244 vs 0.217 s (8); 100
+ * KiB (2,000) 0.211 vs 0.248 s, 0.234 vs 0.198 s (8). Over TLS the loop
+ * also decrypts, and at once cost time even for 8 KiB (bench/run
+ * --baseline, 7 rounds: 18,361 vs 21,141 files/s at 42.7 vs 44.4 us of
+ * CPU per file), so a body it decrypts keeps the ring. A chunked body (no
+ * length) keeps it too. */
+#define RF_NOW_MAX_BODY_BYTES        (16u * 1024)
 
 /* A non-2xx body is read (and discarded) to keep the connection for reuse only
  * up to this size; past it the connection is closed instead. */

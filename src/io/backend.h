@@ -324,7 +324,9 @@ static inline int be_limit_file_workers(struct be *b, unsigned n)
  * the call. The result still arrives as a completion in the next reap,
  * like a queued operation's, so the caller's state machine is the same.
  * A backend without them (be_has_now false: epoll, whose file calls are
- * synchronous already) queues the operation as usual. */
+ * synchronous already) queues the operation as usual. Each returns 0 (the
+ * call was made; its result comes in the next reap) or -EBUSY (nothing
+ * was done: no room to deliver the result). */
 static inline bool be_has_now(const struct be *b)
 { return b->ops->openat_now && b->ops->writev_now && b->ops->linkat_now; }
 static inline int be_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode,

@@ -67,15 +67,21 @@ static struct trace_rec *tr_rec(struct be *b, struct be_trace *t)
     return &t->recs[t->n++];
 }
 
-static void tr_sub(struct be *b, uint64_t t_ns, enum trace_op op, uint64_t ud, int fd, size_t arg)
+static void tr_sub_flags(struct be *b, uint64_t t_ns, enum trace_op op, uint64_t ud, int fd, size_t arg,
+                         uint16_t flags)
 {
     struct be_trace *t = T(b);
     if (t->err)
         return;
     struct trace_rec *r = tr_rec(b, t);
     *r = (struct trace_rec){ .t_ns = t_ns, .ud = ud, .res = 0, .fd = fd, .type = TR_SUB,
-                             .op = (uint8_t)op, .flags = 0,
+                             .op = (uint8_t)op, .flags = flags,
                              .arg = arg > UINT32_MAX ? UINT32_MAX : (uint32_t)arg };
+}
+
+static void tr_sub(struct be *b, uint64_t t_ns, enum trace_op op, uint64_t ud, int fd, size_t arg)
+{
+    tr_sub_flags(b, t_ns, op, ud, fd, arg, 0);
 }
 
 /* A traced call: time it, forward it, record it when it was queued. */
@@ -85,6 +91,16 @@ static void tr_sub(struct be *b, uint64_t t_ns, enum trace_op op, uint64_t ud, i
         int rc_ = (call);                         \
         if (rc_ == 0)                             \
             tr_sub((b), t0_, (op), (ud), (fd), (arg)); \
+        return rc_;                               \
+    } while (0)
+
+/* The same for a call the backend makes at once (TR_SUB_NOW). */
+#define TRACED_NOW(b, op, ud, fd, arg, call)      \
+    do {                                          \
+        uint64_t t0_ = tr_now();                  \
+        int rc_ = (call);                         \
+        if (rc_ == 0)                             \
+            tr_sub_flags((b), t0_, (op), (ud), (fd), (arg), TR_SUB_NOW); \
         return rc_;                               \
     } while (0)
 
@@ -151,23 +167,23 @@ static int tr_linkat(struct be *b, int olddirfd, const char *oldpath, int newdir
 {
     TRACED(b, TOP_LINKAT, ud, -1, 0, T(b)->inner->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
 }
-/* The *_now calls are recorded as the queued ones are: a submission now,
- * its completion when it is reaped. */
+/* The *_now calls are recorded as the queued ones are, flagged: a
+ * submission now (TR_SUB_NOW), its completion when it is reaped. */
 static int tr_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
 {
-    TRACED(b, TOP_OPENAT, ud, -1, 0, T(b)->inner->openat_now(b, dirfd, path, flags, mode, ud));
+    TRACED_NOW(b, TOP_OPENAT, ud, -1, 0, T(b)->inner->openat_now(b, dirfd, path, flags, mode, ud));
 }
 static int tr_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
 {
     size_t bytes = 0;
     for (unsigned i = 0; i < n; i++)
         bytes += iov[i].iov_len;
-    TRACED(b, TOP_WRITEV, ud, fd, bytes, T(b)->inner->writev_now(b, fd, iov, n, off, ud));
+    TRACED_NOW(b, TOP_WRITEV, ud, fd, bytes, T(b)->inner->writev_now(b, fd, iov, n, off, ud));
 }
 static int tr_linkat_now(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
                          const char *newpath, int flags, uint64_t ud)
 {
-    TRACED(b, TOP_LINKAT, ud, -1, 0,
+    TRACED_NOW(b, TOP_LINKAT, ud, -1, 0,
            T(b)->inner->linkat_now(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
 }
 static int tr_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)

@@ -842,19 +842,24 @@ static bool in_memory(const char *dir)
     return (unsigned long)sf.f_type == TMPFS_MAGIC || (unsigned long)sf.f_type == RAMFS_MAGIC;
 }
 
-/* One file of a small span and a span above RF_NOW_WRITE_MAX_BYTES, in
- * folder dir (absolute): returns how many of its calls were made at once. */
-static unsigned file_with_two_writes(struct fake_be *f, struct sink_env *env, const char *dir)
+/* One file of two spans in folder dir (absolute), opened as a small body
+ * (sink_open_small) or not: when the sink makes calls at once (now), its
+ * open, both writes (whatever their size: the decision is the file's) and
+ * its link are made at once; else all are queued. Returns how many calls
+ * were made at once. */
+static unsigned file_with_two_writes(struct fake_be *f, struct sink_env *env, const char *dir, bool small,
+                                     bool now)
 {
     now_open = now_write = now_link = 0;
     char path[128];
     snprintf(path, sizeof path, "%s/a.bin", dir);
     struct sink s;
-    assert_int_equal(sink_open(&s, env, path, ud_pack(0, 1, 2)), 0);
+    assert_int_equal((small ? sink_open_small : sink_open)(&s, env, path, ud_pack(0, 1, 2)), 0);
+    assert_int_equal(s.now, now);
     struct fake_rec *o = fake_take(f, FAKE_OPENAT);
     assert_non_null(o);
     assert_int_equal(sink_complete(&s, OP_F_OPEN, 5), SINK_EV_BUSY);
-    static char big[RF_NOW_WRITE_MAX_BYTES + 2]; /* one byte above, and the NUL */
+    static char big[3 * RF_NOW_MAX_BODY_BYTES];
     memset(big, 'b', sizeof big - 1);
     const char *spans[] = { "small", big };
     for (size_t i = 0; i < 2; i++) {
@@ -863,7 +868,9 @@ static unsigned file_with_two_writes(struct fake_be *f, struct sink_env *env, co
         struct be_cqe c = fake_cqe_recv(f, &dummy, spans[i], len);
         assert_int_equal(sink_add(&s, c.buf, c.buf->data, len), 0);
         lbuf_put(c.buf);
+        unsigned before = now_write;
         sink_flush(&s);
+        assert_int_equal(now_write - before, now ? 1 : 0);
         struct fake_rec *w = fake_take(f, FAKE_WRITEV);
         assert_non_null(w);
         assert_int_equal(w->len, len);
@@ -881,16 +888,16 @@ static unsigned file_with_two_writes(struct fake_be *f, struct sink_env *env, co
     assert_int_equal(sink_complete(&s, OP_F_CLOSE, 0), SINK_EV_DONE);
     assert_int_equal(s.err, 0);
     sink_free(&s);
-    /* The large write always goes through the queue. */
-    assert_true(now_write <= 1);
+    assert_int_equal(now_open, now ? 1 : 0);
+    assert_int_equal(now_link, now ? 1 : 0);
     return now_open + now_write + now_link;
 }
 
-/* In a folder in memory (/dev/shm) the open, the small write and the link
- * are made at once (the large write queued); never with the switch, never
- * in a folder elsewhere (/tmp here, unless it is in memory too), never
- * when the backend has no such calls. */
-static void files_in_memory_are_opened_written_and_linked_at_once(void **state)
+/* In a folder in memory (/dev/shm) a small body's open, writes and link
+ * are made at once; never another body's, never a resumed part's, never
+ * with the switch, never in a folder elsewhere (/tmp here, unless it is in
+ * memory too), never when the backend has no such calls. */
+static void small_files_in_memory_are_opened_written_and_linked_at_once(void **state)
 {
     (void)state;
     if (!in_memory("/dev/shm"))
@@ -901,7 +908,7 @@ static void files_in_memory_are_opened_written_and_linked_at_once(void **state)
     const char *outer = getenv("RINGFETCH_SINK_DISABLE");
     char *keep = outer ? strdup(outer) : NULL;
     unsetenv("RINGFETCH_SINK_DISABLE");
-    struct fake_be *f = fake_be_new(4, 2 * RF_NOW_WRITE_MAX_BYTES);
+    struct fake_be *f = fake_be_new(4, 4 * RF_NOW_MAX_BODY_BYTES);
     static struct be_ops ops;
     now_inner = f->b.ops;
     ops = *f->b.ops;
@@ -913,16 +920,30 @@ static void files_in_memory_are_opened_written_and_linked_at_once(void **state)
 
     assert_int_equal(sink_env_init(&env, &f->b, NULL), 0);
     assert_true(env.now_ok);
-    assert_int_equal(file_with_two_writes(f, &env, shm), 3);
-    assert_int_equal(now_write, 1);
-    assert_int_equal(env.now_ops, 3);
-    assert_int_equal(file_with_two_writes(f, &env, disk), in_memory(disk) ? 3 : 0);
+    assert_int_equal(file_with_two_writes(f, &env, shm, true, true), 4);
+    assert_int_equal(env.now_ops, 4);
+    assert_int_equal(file_with_two_writes(f, &env, shm, false, false), 0);
+    assert_int_equal(file_with_two_writes(f, &env, disk, true, in_memory(disk)), in_memory(disk) ? 4 : 0);
+    /* A resumed part keeps the ring, in memory too. */
+    char path[128], part[140];
+    snprintf(path, sizeof path, "%s/r.bin", shm);
+    snprintf(part, sizeof part, "%s.part", path);
+    struct sink p;
+    now_open = 0;
+    assert_int_equal(sink_open_part(&p, &env, path, part, false, ud_pack(0, 1, 3)), 0);
+    assert_false(p.now);
+    assert_int_equal(now_open, 0);
+    assert_non_null(fake_take(f, FAKE_OPENAT));
+    if (sink_complete(&p, OP_F_OPEN, -ENOENT) != SINK_EV_DONE)
+        sink_finish(&p, false);
+    assert_int_equal(p.state, SINK_DONE);
+    sink_free(&p);
     sink_env_free(&env);
 
     setenv("RINGFETCH_SINK_DISABLE", "inline", 1);
     assert_int_equal(sink_env_init(&env, &f->b, NULL), 0);
     assert_false(env.now_ok);
-    assert_int_equal(file_with_two_writes(f, &env, shm), 0);
+    assert_int_equal(file_with_two_writes(f, &env, shm, true, false), 0);
     assert_int_equal(env.now_ops, 0);
     sink_env_free(&env);
     unsetenv("RINGFETCH_SINK_DISABLE");
@@ -930,7 +951,7 @@ static void files_in_memory_are_opened_written_and_linked_at_once(void **state)
     f->b.ops = now_inner; /* the fake's own table: no *_now calls */
     assert_int_equal(sink_env_init(&env, &f->b, NULL), 0);
     assert_false(env.now_ok);
-    assert_int_equal(file_with_two_writes(f, &env, shm), 0);
+    assert_int_equal(file_with_two_writes(f, &env, shm, true, false), 0);
     sink_env_free(&env);
 
     be_destroy(&f->b);
@@ -1070,7 +1091,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_file_workers_are_limited_once_per_run_on_a_disk, setup_top,
                                         teardown),
         cmocka_unit_test_setup_teardown(files_of_one_folder_open_it_once, setup_top_walk, teardown),
-        cmocka_unit_test(files_in_memory_are_opened_written_and_linked_at_once),
+        cmocka_unit_test(small_files_in_memory_are_opened_written_and_linked_at_once),
         cmocka_unit_test_setup_teardown(a_shared_folder_stays_open_while_a_sink_holds_it, setup_top, teardown),
         cmocka_unit_test_setup_teardown(the_idle_folder_gives_way_to_the_next, setup_top, teardown),
         cmocka_unit_test_setup_teardown(a_link_below_the_top_fails_the_file, setup_top, teardown),

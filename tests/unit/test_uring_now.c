@@ -45,8 +45,13 @@ static void now_calls_complete_in_order_without_an_enter(void **state)
     struct be_cqe c = next(b);
     assert_int_equal(c.ud, 1);
     int fd = c.res;
-    if (fd == -EOPNOTSUPP || fd == -EISDIR)
+    if (fd == -EOPNOTSUPP || fd == -EISDIR || fd == -EINVAL) {
+        next(b); /* (the second open's) */
+        close(dfd);
+        rmdir(dir);
+        be_destroy(b);
         skip(); /* /tmp refuses O_TMPFILE here */
+    }
     assert_true(fd >= 0);
     c = next(b);
     assert_int_equal(c.ud, 2);
@@ -71,7 +76,7 @@ static void now_calls_complete_in_order_without_an_enter(void **state)
     assert_int_equal(b->n.enters, enters); /* the ring was never entered */
     char calls[160];
     be_describe_calls(b, calls, sizeof calls);
-    assert_non_null(strstr(calls, "openat 2 pwritev 1 linkat 2"));
+    assert_non_null(strstr(calls, "open 2 write 1 link 2")); /* (epoll's names for them) */
 
     char path[64], got[8] = { 0 };
     snprintf(path, sizeof path, "%s/f", dir);
