@@ -15,8 +15,9 @@ ringfetch's CPU per file as a multiple of what it cannot avoid.
              through io_uring, 100 files at once, one io-wq worker on a
              disk, as the sink does there: not a floor but what handing the
              calls to io_uring's workers costs with nothing else to do (on
-             tmpfs the sink makes these calls at once, so there it is only
-             what that saves).
+             tmpfs the sink makes these calls at once for small plain-HTTP
+             bodies, so for many there it is what that saves; for big it is
+             the sink's way).
   multiples  ringfetch's CPU per file over (the floor of the way it used,
              from its --stats: files_tmpfile / files_named) + (the network
              cost per request with nothing written): ringfetch --discard

@@ -17,8 +17,9 @@
  * SIGPIPE: a peer that closes early must be an error for one item, not the
  * end of the program; and SIGXFSZ: a write past the file-size limit
  * (ulimit -f) must fail that file with EFBIG, not kill the run (the loop
- * writes some files itself: be_writev_now, and the epoll backend). Returns the flag, never NULL: 0 until one of the
- * signals arrives, then the number of the first one. */
+ * writes some files itself: be_writev_now, and the epoll backend).
+ * Returns the flag, never NULL: 0 until one of the signals arrives, then
+ * the number of the first one. */
 volatile sig_atomic_t *sigstop_install(void);
 
 /* True when a run ended because it was stopped: the engine returned -EINTR

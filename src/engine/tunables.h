@@ -86,9 +86,10 @@
  * file or to make a buffered write to tmpfs, so each of those three goes
  * to an io-wq worker anyway: three hand-overs per small file, each dearer
  * than the call. The close, renames and unlinks stay on the ring (a close
- * is done at submission there; a rename is the named way's, for folders
- * that refuse O_TMPFILE, which tmpfs does not; unlinks only follow
- * failures), and so does all of a resumed part (-c). Measured on this VM
+ * is done at submission there; a rename only follows a name that was
+ * taken, or the named way's files, for folders that refuse O_TMPFILE,
+ * which tmpfs does not; unlinks only follow failures), and so does every
+ * file of a run with -c (each may be a part to resume). Measured on this VM
  * (10,000 x 8 KiB from nginx on loopback into tmpfs, interleaved rounds,
  * medians, at once vs through the ring, CPU then wall time): -m 100 0.238
  * vs 0.271 s, 0.251 vs 0.275 s (14 rounds); -m 10 0.225 vs 0.281 s, 0.242
@@ -106,12 +107,15 @@
  * RINGFETCH_SINK_DISABLE=inline keeps the ring for them. */
 #define RF_NOW_MIN_WINDOW            2
 /* ... and only for a body of a known length up to this, over plain HTTP:
- * the larger the body, the more the loop's own copying holds it while a
- * worker could copy on the other core. At once vs through the ring, -m
- * 100, CPU then wall time, interleaved rounds: 8 KiB bodies 0.325 vs 0.381
- * s, 0.359 vs 0.373 s (8); 16 KiB (6,000 files) 0.245 vs 0.280 s, 0.261 vs
- * 0.247 s (10); 32 KiB (4,000) 0.229 vs 0.255 s, 0.244 vs 0.217 s (8); 100
- * KiB (2,000) 0.211 vs 0.248 s, 0.234 vs 0.198 s (8). Over TLS the loop
+ * at once saves CPU at every size, but the larger the body, the more the
+ * loop's own copying holds it while a worker could copy on the other core.
+ * At once vs through the ring, -m 100, CPU then wall time, interleaved
+ * rounds: 8 KiB bodies 0.325 vs 0.381 s, 0.359 vs 0.373 s (8); 16 KiB
+ * (6,000 files) 0.245 vs 0.280 s, 0.261 vs 0.247 s (10); 32 KiB (4,000)
+ * 0.229 vs 0.255 s, 0.244 vs 0.217 s (8); 100 KiB (2,000) 0.211 vs 0.248 s,
+ * 0.234 vs 0.198 s (8). 16 KiB takes the flags (most are 10-12 KB) at the
+ * price measured there: 0.88x the CPU for 1.06x the time, which the
+ * rounds' spread (0.224-0.288 vs 0.220-0.278 s) does not tell apart. Over TLS the loop
  * also decrypts, and at once cost time even for 8 KiB (bench/run
  * --baseline, 7 rounds: 18,361 vs 21,141 files/s at 42.7 vs 44.4 us of
  * CPU per file), so a body it decrypts keeps the ring. A chunked body (no

@@ -94,14 +94,14 @@ static void tr_sub(struct be *b, uint64_t t_ns, enum trace_op op, uint64_t ud, i
         return rc_;                               \
     } while (0)
 
-/* The same for a call the backend makes at once (TR_SUB_NOW). */
-#define TRACED_NOW(b, op, ud, fd, arg, call)      \
-    do {                                          \
-        uint64_t t0_ = tr_now();                  \
-        int rc_ = (call);                         \
-        if (rc_ == 0)                             \
-            tr_sub_flags((b), t0_, (op), (ud), (fd), (arg), TR_SUB_NOW); \
-        return rc_;                               \
+/* The same for a call the backend makes at once (TR_SUB_INLINE). */
+#define TRACED_NOW(b, op, ud, fd, arg, call)                                \
+    do {                                                                    \
+        uint64_t t0_ = tr_now();                                            \
+        int rc_ = (call);                                                   \
+        if (rc_ == 0)                                                       \
+            tr_sub_flags((b), t0_, (op), (ud), (fd), (arg), TR_SUB_INLINE); \
+        return rc_;                                                         \
     } while (0)
 
 static int tr_socket(struct be *b, int domain, int type, uint64_t ud)
@@ -168,7 +168,7 @@ static int tr_linkat(struct be *b, int olddirfd, const char *oldpath, int newdir
     TRACED(b, TOP_LINKAT, ud, -1, 0, T(b)->inner->linkat(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
 }
 /* The *_now calls are recorded as the queued ones are, flagged: a
- * submission now (TR_SUB_NOW), its completion when it is reaped. */
+ * submission now (TR_SUB_INLINE), its completion when it is reaped. */
 static int tr_openat_now(struct be *b, int dirfd, const char *path, int flags, mode_t mode, uint64_t ud)
 {
     TRACED_NOW(b, TOP_OPENAT, ud, -1, 0, T(b)->inner->openat_now(b, dirfd, path, flags, mode, ud));
@@ -184,7 +184,7 @@ static int tr_linkat_now(struct be *b, int olddirfd, const char *oldpath, int ne
                          const char *newpath, int flags, uint64_t ud)
 {
     TRACED_NOW(b, TOP_LINKAT, ud, -1, 0,
-           T(b)->inner->linkat_now(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
+               T(b)->inner->linkat_now(b, olddirfd, oldpath, newdirfd, newpath, flags, ud));
 }
 static int tr_rename(struct be *b, int dirfd, const char *from, const char *to, uint64_t ud)
 {

@@ -48,7 +48,7 @@ struct trace_rec {
     int32_t fd;           /* TR_SUB: the descriptor (-1 when none) */
     uint8_t type;         /* TR_* */
     uint8_t op;           /* TR_SUB: TOP_*; TR_NOTE: BE_NOTE_* */
-    uint16_t flags;       /* TR_CQE: BE_CQE_*; TR_SUB: TR_SUB_NOW */
+    uint16_t flags;       /* TR_CQE: BE_CQE_*; TR_SUB: TR_SUB_INLINE */
     uint32_t arg;         /* TR_SUB: bytes asked (send, recv_into, read, writev: iovecs);
                              TR_WAIT: completions waited for; TR_WOKE: system calls the
                              backend made since the previous TR_WOKE, this wait included;
@@ -65,7 +65,7 @@ enum trace_type {
 
 /* TR_SUB's flags */
 enum {
-    TR_SUB_NOW = 1u << 0, /* the backend made the call at once (be_openat_now...): its result
+    TR_SUB_INLINE = 1u << 0, /* the backend made the call at once (be_openat_now...): its result
                              is already there, reaped (TR_CQE) at the next pass */
 };
 

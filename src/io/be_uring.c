@@ -434,7 +434,8 @@ static int uring_openat_now(struct be *b, int dirfd, const char *path, int flags
     return uring_local_complete(U(b), ud, fd < 0 ? -errno : fd);
 }
 
-static int uring_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+static int uring_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off,
+                            uint64_t ud)
 {
     if (uring_local_reserve(U(b)) < 0)
         return -EBUSY;
@@ -656,7 +657,8 @@ static int uring_wait(struct be *b, unsigned wait_nr, int64_t batch_ns, int64_t 
             /* A failed submit is not reported now: the results waiting
              * (a *_now call's descriptor or name among them) are handed
              * out first, or their owners could not clean up after them.
-             * The SQEs stay queued, and the next wait says the error. */
+             * The SQEs stay queued and are tried again by every wait; the
+             * first one that finds nothing waiting says the error. */
             (void)io_uring_submit(&u->uring);
         }
         return 0;

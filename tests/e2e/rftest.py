@@ -223,6 +223,14 @@ def flagserver_at(path):
         fs.stdout.close()
 
 
+def in_memory(d):
+    """d is on a file system in memory (tmpfs, ramfs), as ringfetch's sink
+    sees it (statfs's type): where small files' calls are made at once."""
+    r = subprocess.run(['stat', '-f', '-c', '%T', d], stdout=subprocess.PIPE, text=True)
+    assert r.returncode == 0, 'stat -f %s: %r' % (d, r)
+    return r.stdout.strip() in ('tmpfs', 'ramfs')
+
+
 def _memory_base():
     """/dev/shm when it is a writable tmpfs, else None (the default temp dir)."""
     try:

@@ -80,12 +80,11 @@ def a_ringfetch_and_a_flags2_trace_are_consistent_and_drawn():
 def calls_made_at_once_are_marked_in_the_trace():
     # Small files in memory: each one's open, write and link are made at
     # once by the loop (RF_NOW_MIN_WINDOW); the trace flags those submissions
-    # (TR_SUB_NOW), exactly as many as --stats counts, and none when the
+    # (TR_SUB_INLINE), exactly as many as --stats counts, and none when the
     # ring is kept for them.
     d = rftest.tempdir(memory=True)
-    kind = subprocess.run(['stat', '-f', '-c', '%T', d], stdout=subprocess.PIPE, text=True).stdout
-    if kind.strip() != 'tmpfs':
-        rftest.skip('no tmpfs here for the files (%s is %s)' % (d, kind.strip()))
+    if not rftest.in_memory(d):
+        rftest.skip('no tmpfs here for the files (%s is not in memory)' % d)
     flags = ('br', 'cn', 'in', 'us')
     for env, now in (({}, True), ({'RINGFETCH_SINK_DISABLE': 'inline'}, False)):
         out = rftest.tempdir(memory=True)
@@ -97,7 +96,7 @@ def calls_made_at_once_are_marked_in_the_trace():
                            [fs.url('/flags/%s/%s.gif' % (c, c)) for c in flags], env=e, timeout=60)
         assert r.rc == 0, r.why()
         s, st = check(trace), r.stats()
-        assert s['made_at_once'] == st['inline_file_ops'], (s, st)
+        assert s['inline_calls'] == st['inline_file_ops'], (s, st)
         # An open, one write or more, a link per small file: br, cn and in
         # (11-12 KB); us.gif (27 KB) is above RF_NOW_MAX_BODY_BYTES.
         assert (st['inline_file_ops'] >= 3 * 3) if now else st['inline_file_ops'] == 0, st
