@@ -140,12 +140,16 @@ static int tr_openat(struct be *b, int dirfd, const char *path, int flags, mode_
 {
     TRACED(b, TOP_OPENAT, ud, -1, 0, T(b)->inner->openat(b, dirfd, path, flags, mode, ud));
 }
-static int tr_writev(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+static size_t tr_iov_bytes(const struct iovec *iov, unsigned n)
 {
     size_t bytes = 0;
     for (unsigned i = 0; i < n; i++)
         bytes += iov[i].iov_len;
-    TRACED(b, TOP_WRITEV, ud, fd, bytes, T(b)->inner->writev(b, fd, iov, n, off, ud));
+    return bytes;
+}
+static int tr_writev(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
+{
+    TRACED(b, TOP_WRITEV, ud, fd, tr_iov_bytes(iov, n), T(b)->inner->writev(b, fd, iov, n, off, ud));
 }
 static int tr_close(struct be *b, int fd, uint64_t ud)
 {
@@ -175,10 +179,7 @@ static int tr_openat_now(struct be *b, int dirfd, const char *path, int flags, m
 }
 static int tr_writev_now(struct be *b, int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t ud)
 {
-    size_t bytes = 0;
-    for (unsigned i = 0; i < n; i++)
-        bytes += iov[i].iov_len;
-    TRACED_NOW(b, TOP_WRITEV, ud, fd, bytes, T(b)->inner->writev_now(b, fd, iov, n, off, ud));
+    TRACED_NOW(b, TOP_WRITEV, ud, fd, tr_iov_bytes(iov, n), T(b)->inner->writev_now(b, fd, iov, n, off, ud));
 }
 static int tr_linkat_now(struct be *b, int olddirfd, const char *oldpath, int newdirfd,
                          const char *newpath, int flags, uint64_t ud)
