@@ -50,9 +50,12 @@ static int file_begin(struct xfer *x, const struct resp *r)
     }
     /* A small body over plain HTTP may have its file calls made at once
      * (RF_NOW_MAX_BODY_BYTES: why not a larger one, nor one the loop
-     * decrypts). */
+     * decrypts), while other requests are in flight on their connections
+     * (RF_NOW_MIN_IN_FLIGHT: alone, the loop would wait on the calls). */
+    struct engine *e = x->eng;
+    unsigned in_flight = e->requests < e->cs.active ? e->requests : e->cs.active;
     bool small = !x->u.tls && r->has_content_length && !r->chunked &&
-                 r->content_length <= RF_NOW_MAX_BODY_BYTES;
+                 r->content_length <= RF_NOW_MAX_BODY_BYTES && in_flight >= RF_NOW_MIN_IN_FLIGHT;
     int ret = (small ? sink_open_small : sink_open)(&x->sink, &x->eng->sinks, x->path,
                                                     ud_pack(0, x->gen, x->idx));
     if (ret < 0)

@@ -263,7 +263,7 @@ static int sink_dir_open_as_given(const char *dir)
  * while one of the two may still apply: one below the top may be another
  * file system's mount). Returns whether it is a file system in memory,
  * where small files' opens, writes and links are made at once
- * (RF_NOW_MIN_WINDOW, tunables.h: why, and what it measured). On a local
+ * (RF_NOW_MIN_IN_FLIGHT, tunables.h: why, and what it measured). On a local
  * disk file system the run's file operations are limited to
  * RF_DISK_FILE_WORKERS at once (tunables.h), set once, before the first
  * file op there. */

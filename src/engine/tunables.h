@@ -81,8 +81,10 @@
 /* Small files in a folder on a file system in memory (tmpfs, ramfs:
  * fstatfs when the sink opens the folder) are opened, written and linked
  * at once by the loop (be_openat_now, be_writev_now, be_linkat_now)
- * instead of through the ring, when the run may have at least this many
- * jobs in flight. io_uring has no non-blocking way to create or link a
+ * instead of through the ring, when at least this many requests are in
+ * flight as a file's answer arrives (its own included: on connections, so
+ * -m 100 --max-per-host 1 against one host counts one), and never in a run
+ * whose window is smaller. io_uring has no non-blocking way to create or link a
  * file or to make a buffered write to tmpfs, so each of those three goes
  * to an io-wq worker anyway: three hand-overs per small file, each dearer
  * than the call. The close, renames and unlinks stay on the ring (a close
@@ -96,16 +98,16 @@
  * vs 0.283 s (8); and of 3,000 files: -m 4 0.076 vs 0.108 s, 0.088 vs
  * 0.114 s (8); -m 2 0.090 vs 0.142 s, 0.102 vs 0.143 s (8). At -m 1 it
  * cost time: 0.150 vs 0.197 s of CPU but 0.248 vs 0.229 s and 0.280 vs
- * 0.241 s in two sets of 8 (3,000 files): with one job in flight the loop
- * has nothing else to do while a worker makes the calls on the other core,
- * so there the ring stays. Opening and linking at once while writes went
+ * 0.241 s in two sets of 8 (3,000 files): with one request in flight the
+ * loop has nothing else to do while a worker makes the calls on the other
+ * core, so there the ring stays. Opening and linking at once while writes went
  * through the ring cost more than either (0.279 s CPU, -m 100): all three
  * or none, decided per file (RF_NOW_MAX_BODY_BYTES).
  * Not on disks: there the calls wait for the journal or the device and
  * would hold the loop (-m 100, wall time, 8 rounds: ext4 0.443 vs 0.342 s,
  * xfs 0.498 vs 0.365 s, for the same CPU within 5%).
  * RINGFETCH_SINK_DISABLE=inline keeps the ring for them. */
-#define RF_NOW_MIN_WINDOW            2
+#define RF_NOW_MIN_IN_FLIGHT            2
 /* ... and only for a body of a known length up to this, over plain HTTP:
  * at once saves CPU at every size, but the larger the body, the more the
  * loop's own copying holds it while a worker could copy on the other core.

@@ -14,7 +14,7 @@ creates files:
                 renamed when complete); on tmpfs also ring: the default
                 with the file calls through the ring (RINGFETCH_SINK_DISABLE=
                 inline) instead of made at once by the loop, as they are
-                there by default (RF_NOW_MIN_WINDOW).
+                there by default (RF_NOW_MIN_IN_FLIGHT).
 
 What is checked: bodies byte-identical (empty, small, multi-buffer,
 chunked); an existing final file replaced only by a complete body; a
@@ -271,13 +271,14 @@ def file_operations_run_one_at_a_time_on_a_disk_file_system_only(fs):
 
 @for_each_fs
 def small_files_in_memory_are_made_at_once_by_the_loop_and_nowhere_else(fs):
-    # RF_NOW_MIN_WINDOW: on tmpfs each small file's open, write and link are
+    # RF_NOW_MIN_IN_FLIGHT: on tmpfs each small file's open, write and link are
     # made at once by the loop (three calls it names in "calls"), not
     # through the ring; never a larger body's (RF_NOW_MAX_BODY_BYTES) nor a
     # chunked one's, never on ext4, nor with RINGFETCH_SINK_DISABLE=inline,
-    # nor with one job in flight, nor with the epoll backend (whose file
-    # calls are all synchronous, and which has no such calls). The files
-    # are the same every way.
+    # nor with one request in flight (-m 1, or one connection to the one
+    # host: that case fetches from one server only), nor with the epoll
+    # backend (whose file calls are all synchronous, and which has no such
+    # calls). The files are the same every way.
     small = {'s%d' % i: body_of(8192 + i) for i in range(6)}
     bodies = dict(small, large=body_of(16 * 1024 + 1), chunked=body_of(5000))
     unsized = body_of(6000)  # (HTTP/1.0, no length: the body ends with the connection)
@@ -287,15 +288,19 @@ def small_files_in_memory_are_made_at_once_by_the_loop_and_nowhere_else(fs):
     if fs.kind == 'tmpfs' and not memory:
         rftest.skip('%s is not in memory here: nothing would be made at once' % fs.root)
     cases = (('-m', '4'), {}, memory), (('-m', '4'), {'RINGFETCH_SINK_DISABLE': 'inline'}, False), \
-            (('-m', '1'), {}, False), (('-m', '4', '--backend', 'epoll'), {}, False)
+            (('-m', '1'), {}, False), (('-m', '4', '--max-per-host', '1'), {}, False), \
+            (('-m', '4', '--backend', 'epoll'), {}, False)
     for args, env, now in cases:
         out = fs.folder()
+        one_host = '--max-per-host' in args
         with serving(bodies, chunked=('chunked',)) as srv, FakeServer.canned(
                 b'HTTP/1.0 200 OK\r\n\r\n' + unsized) as old:
             r = ringfetch('-o', out, '--stats', *args, *[srv.url('/' + n) for n in bodies],
-                          old.url('/unsized'), env=env)
+                          *([] if one_host else [old.url('/unsized')]), env=env)
         assert r.rc == 0, r.why()
-        for name, body in dict(bodies, unsized=unsized).items():
+        got = dict(bodies) if one_host else dict(bodies, unsized=unsized)
+        assert listing(out) == sorted(got), listing(out)
+        for name, body in got.items():
             with open(os.path.join(out, name), 'rb') as f:
                 assert f.read() == body, '%s differs (%s %s)' % (name, args, env)
         st = r.stats()
@@ -305,9 +310,11 @@ def small_files_in_memory_are_made_at_once_by_the_loop_and_nowhere_else(fs):
             assert st['inline_file_ops'] == 0, (args, env, st)
             continue
         n = len(small)
+        # Every small file's, but one whose answer came when nothing else
+        # was in flight (possible for the last ones); never another body's.
         # (A body that came in two receives is two writes.)
-        assert calls.get('open') == n and calls.get('link') == n, (args, st['calls'])
-        assert calls.get('write', 0) >= n, (args, st['calls'])
+        assert n - 1 <= calls.get('open', 0) <= n, (args, st['calls'])
+        assert calls.get('link') == calls['open'] <= calls.get('write', 0), (args, st['calls'])
         assert st['inline_file_ops'] == calls['open'] + calls['write'] + calls['link'], st
         shutil.rmtree(out)
 

@@ -110,13 +110,14 @@ def http_and_https_urls_mix_in_one_list():
     s = r.stats()
     # http and https on one host are two origins: TLS only on the https half.
     assert 1 <= s['tls_handshakes'] < s['connects'], s
-    # In memory, only the plain half's small files are made at once: a body
-    # the loop decrypts keeps the ring (RF_NOW_MAX_BODY_BYTES).
+    # In memory, only the plain half's small files are made at once (those
+    # whose answer comes while another request is in flight): a body the
+    # loop decrypts keeps the ring (RF_NOW_MAX_BODY_BYTES).
     # (The epoll backend's calls are all synchronous, and none of them these.)
     if s['backend'] == 'uring' and rftest.in_memory(dest):
         calls = dict((k, int(v)) for k, v in re.findall(r'(\w+) (\d+)', s['calls']))
-        assert calls.get('open') == 20 and calls.get('link') == 20, s['calls']
-        assert s['inline_file_ops'] >= 3 * 20, s
+        assert 15 <= calls.get('open', 0) <= 20 and calls.get('link') == calls['open'], s['calls']
+        assert s['inline_file_ops'] >= 3 * calls['open'], s
     else:
         assert s['inline_file_ops'] == 0, s
 

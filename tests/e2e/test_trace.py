@@ -79,7 +79,7 @@ def a_ringfetch_and_a_flags2_trace_are_consistent_and_drawn():
 @rftest.test
 def calls_made_at_once_are_marked_in_the_trace():
     # Small files in memory: each one's open, write and link are made at
-    # once by the loop (RF_NOW_MIN_WINDOW); the trace flags those submissions
+    # once by the loop (RF_NOW_MIN_IN_FLIGHT); the trace flags those submissions
     # (TR_SUB_INLINE), exactly as many as --stats counts, and none when the
     # ring is kept for them.
     d = rftest.tempdir(memory=True)
@@ -97,9 +97,10 @@ def calls_made_at_once_are_marked_in_the_trace():
         assert r.rc == 0, r.why()
         s, st = check(trace), r.stats()
         assert s['inline_calls'] == st['inline_file_ops'], (s, st)
-        # An open, one write or more, a link per small file: br, cn and in
-        # (11-12 KB); us.gif (27 KB) is above RF_NOW_MAX_BODY_BYTES.
-        assert (st['inline_file_ops'] >= 3 * 3) if now else st['inline_file_ops'] == 0, st
+        # An open, one write or more, a link per small file (br, cn and in,
+        # 11-12 KB; us.gif, 27 KB, is above RF_NOW_MAX_BODY_BYTES) whose
+        # answer came while another request was in flight: the first one did.
+        assert (3 <= st['inline_file_ops'] <= 3 * 4) if now else st['inline_file_ops'] == 0, st
 
 
 @rftest.test
