@@ -1288,10 +1288,6 @@ static int engine_setup(struct engine *e)
     pool_init(&e->pool);
     if ((ret = sink_env_init(&e->sinks, e->be, e->opt->dest_dir)) < 0)
         return ret;
-    /* With one request at a time, files in memory keep the ring (tunables.h);
-     * body.c checks what is in flight for each file. */
-    if (e->window < RF_NOW_MIN_IN_FLIGHT)
-        e->sinks.now_ok = false;
     if ((ret = conn_set_init(&e->cs, e->be, &e->timers, nconns, e->opt->connect_timeout_ms, e->pipeline,
                              engine_on_capacity, e)) < 0)
         return ret;

@@ -510,8 +510,9 @@ static int sink_submit_open(struct sink *s)
 }
 
 /* What both kinds of sink start with: the names, and the folder's
- * descriptor. Returns 0 or -errno (then sink_free). */
-static int sink_init(struct sink *s, struct sink_env *env, const char *path, uint64_t ud)
+ * descriptor; *in_mem: the folder is in memory (sink_dir_opened). Returns
+ * 0 or -errno (then sink_free). */
+static int sink_init(struct sink *s, struct sink_env *env, const char *path, uint64_t ud, bool *in_mem)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
@@ -534,7 +535,7 @@ static int sink_init(struct sink *s, struct sink_env *env, const char *path, uin
         return -EISDIR;
     memcpy(s->dir, path, dn);
     s->dir[dn] = '\0';
-    int fd = sink_dir_get(env, s->dir, dn, &s->dref, &s->now);
+    int fd = sink_dir_get(env, s->dir, dn, &s->dref, in_mem);
     if (fd < 0)
         return fd;
     s->dfd = fd;
@@ -545,10 +546,10 @@ static int sink_init(struct sink *s, struct sink_env *env, const char *path, uin
 
 static int sink_open_as(struct sink *s, struct sink_env *env, const char *path, uint64_t ud, bool small)
 {
-    int ret = sink_init(s, env, path, ud);
-    /* sink_init found whether the folder is in memory; only a small body's
-     * calls are made at once there (RF_NOW_MAX_BODY_BYTES). */
-    s->now = s->now && small;
+    bool in_mem = false;
+    int ret = sink_init(s, env, path, ud, &in_mem);
+    /* Only a small body's calls are made at once there (RF_NOW_MAX_BODY_BYTES). */
+    s->now = in_mem && small;
     if (ret == 0) {
         s->way = env->tmpfile_ok && !sink_dir_refuses_tmpfile(env, s->dir) ? SINK_WAY_TMPFILE
                                                                            : SINK_WAY_NAMED;
@@ -574,12 +575,12 @@ int sink_open_small(struct sink *s, struct sink_env *env, const char *path, uint
 int sink_open_part(struct sink *s, struct sink_env *env, const char *path, const char *part_path,
                    bool fresh, uint64_t ud)
 {
-    int ret = sink_init(s, env, path, ud);
+    /* A resumed part goes through the ring, in memory too (s->now stays
+     * false): it is opened, stat'ed and read there, and mixing calls made at
+     * once with queued ones for one file cost more than either (tunables.h). */
+    bool in_mem;
+    int ret = sink_init(s, env, path, ud, &in_mem);
     s->way = SINK_WAY_PART;
-    /* A resumed part goes through the ring, in memory too: it is opened,
-     * stat'ed and read there, and mixing calls made at once with queued
-     * ones for one file cost more than either (tunables.h). */
-    s->now = false;
     if (ret < 0) {
         sink_free(s);
         return ret;

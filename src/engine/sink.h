@@ -121,8 +121,8 @@ struct sink_env {
                                  the backend has such workers, not refused (yet) */
     unsigned file_workers;    /* the limit set (RF_DISK_FILE_WORKERS), 0: the kernel's own */
     bool now_ok;              /* small files in memory are opened, written and linked at
-                                 once (sink_open_small): not disabled (inline), the backend
-                                 can, the window is wide enough (the owner clears it) */
+                                 once (sink_open_small): not disabled (inline), and the
+                                 backend can */
     bool top_mem;             /* the top folder is in memory */
     uint64_t now_ops;         /* file calls made at once, for --stats */
 };

@@ -83,8 +83,7 @@
  * at once by the loop (be_openat_now, be_writev_now, be_linkat_now)
  * instead of through the ring, when at least this many requests are in
  * flight as a file's answer arrives (its own included: on connections, so
- * -m 100 --max-per-host 1 against one host counts one), and never in a run
- * whose window is smaller. io_uring has no non-blocking way to create or link a
+ * -m 100 --max-per-host 1 against one host counts one; body.c decides). io_uring has no non-blocking way to create or link a
  * file or to make a buffered write to tmpfs, so each of those three goes
  * to an io-wq worker anyway: three hand-overs per small file, each dearer
  * than the call. The close, renames and unlinks stay on the ring (a close
